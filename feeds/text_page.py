@@ -1,0 +1,132 @@
+"""Parser for a trending-papers page saved as plain text by a person.
+
+The page is a header (`new`, `Get trending papers in your email inbox!`, `Subscribe`,
+`byAK and the research community`), an optional date line such as `Mar 11`, then a title line
+and an abstract line per paper. Real copies vary: blank lines between all lines or none, the
+first title glued to `Subscribe`, a second header line, no date line. Pure: bytes in, rows out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.base import ParseIssue, ParseResult, parsed_frame
+
+FORMAT = "text_page"
+
+HEADER_LINES = frozenset(
+    {
+        "new",
+        "Get trending papers in your email inbox!",
+        "Get trending papers in your email inbox once a day!",
+        "Subscribe",
+        "byAK and the research community",
+    }
+)
+GLUED_PREFIX = "Subscribe"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DATE_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})$")
+
+# Real titles run to ~150 characters and real abstracts start at ~600; these bounds only have to
+# tell a title line from an abstract line when the page is out of step.
+TITLE_MAX_CHARS = 300
+ABSTRACT_MIN_CHARS = 120
+
+
+def parse(content: bytes, source: str) -> ParseResult:
+    text, issue = decode(content, source)
+    if issue:
+        return ParseResult(parsed_frame([]), [issue])
+    lines = _numbered_lines(text)
+    if not lines:
+        return ParseResult(parsed_frame([]), [ParseIssue(source, "empty", "the file has no text")])
+    body_start, _ = _read_header(lines)
+    records, issues = _read_pairs(lines[body_start:], source)
+    if not records and not issues:
+        issues.append(ParseIssue(source, "no_papers", "the page has a header but no title/abstract lines"))
+    return ParseResult(parsed_frame(records), issues)
+
+
+def page_month_day(content: bytes) -> tuple[int, int] | None:
+    """The (month, day) of the page's date line, if it has one (it never has a year)."""
+    text, issue = decode(content, "")
+    if issue:
+        return None
+    lines = _numbered_lines(text)
+    return _read_header(lines)[1] if lines else None
+
+
+def looks_like_text_page(content: bytes) -> bool:
+    head = content[:2000].decode("utf-8", errors="replace")
+    return any(line.strip() in HEADER_LINES or line.startswith(GLUED_PREFIX) for line in head.splitlines()[:8])
+
+
+def decode(content: bytes, source: str) -> tuple[str, ParseIssue | None]:
+    if b"\x00" in content[:8192]:
+        return "", ParseIssue(source, "binary", "binary file (NUL bytes), not a text page copy")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = content[: err.start].count(b"\n") + 1
+        return "", ParseIssue(source, "not_utf8", f"not UTF-8: byte 0x{content[err.start]:02x} at offset {err.start}", line)
+    head = text.lstrip()[:200].lower()
+    if head.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
+        return "", ParseIssue(source, "html", "an HTML/XML page, not a text page copy (save the page as plain text)", 1)
+    return text, None
+
+
+def _numbered_lines(text: str) -> list[tuple[int, str]]:
+    """Non-blank lines, stripped, with their 1-based line numbers in the file."""
+    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _read_header(lines: list[tuple[int, str]]) -> tuple[int, tuple[int, int] | None]:
+    """Skip the header; return where the papers start and the date line's (month, day).
+
+    A title glued to `Subscribe` is un-glued in place, so it is read as the first title.
+    """
+    i, month_day = 0, None
+    while i < len(lines):
+        number, line = lines[i]
+        if line in HEADER_LINES:
+            i += 1
+        elif month_day is None and (found := _month_day(line)):
+            month_day = found
+            i += 1
+        elif line.startswith(GLUED_PREFIX) and len(line) > len(GLUED_PREFIX):
+            lines[i] = (number, line[len(GLUED_PREFIX) :].strip())
+            break
+        else:
+            break
+    return i, month_day
+
+
+def _month_day(line: str) -> tuple[int, int] | None:
+    match = DATE_LINE.match(line)
+    if not match or match["month"].lower() not in MONTHS:
+        return None
+    month, day = MONTHS.index(match["month"].lower()) + 1, int(match["day"])
+    return (month, day) if 1 <= day <= 31 else None
+
+
+def _is_abstract(line: str) -> bool:
+    return len(line) > TITLE_MAX_CHARS or (len(line) >= ABSTRACT_MIN_CHARS and line.endswith((".", ".)", '."')))
+
+
+def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], list[ParseIssue]]:
+    records: list[dict] = []
+    issues: list[ParseIssue] = []
+    i = 0
+    while i < len(lines):
+        number, line = lines[i]
+        if _is_abstract(line):
+            issues.append(ParseIssue(source, "abstract_without_title", f"abstract with no title line before it: {line[:60]!r}", number))
+            i += 1
+            continue
+        if i + 1 >= len(lines) or not _is_abstract(lines[i + 1][1]):
+            issues.append(ParseIssue(source, "title_without_abstract", f"title with no abstract after it: {line[:80]!r}", number))
+            i += 1
+            continue
+        records.append({"rank": len(records) + 1, "title": line, "abstract": lines[i + 1][1]})
+        i += 2
+    return records, issues

@@ -1,0 +1,124 @@
+"""Every lake table, declared once, as data.
+
+Polars schemas, Arrow/Delta schemas, not-null rules and merge keys are all derived from
+these declarations; nothing else in the project spells out a column list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+UTC_TIMESTAMP = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    partition_by: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def polars_schema(self) -> pl.Schema:
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    def empty_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.polars_schema)
+
+    def arrow_schema(self):
+        return self.empty_frame().to_arrow().schema
+
+    def conform(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Select the declared columns in declared order and types; missing optional ones become null."""
+        missing = [c for c in self.required_columns if c not in df.columns]
+        if missing:
+            raise ValueError(f"table {self.name}: batch lacks required columns {missing}")
+        return df.select(
+            pl.col(c.name).cast(c.dtype) if c.name in df.columns else pl.lit(None, dtype=c.dtype).alias(c.name)
+            for c in self.columns
+        )
+
+
+SNAPSHOTS = TableSpec(
+    name="snapshots",
+    description="Bronze: every distinct raw payload of every feed, content-hashed, with its parse outcome.",
+    key=("snapshot_id",),
+    columns=(
+        Column("snapshot_id", pl.String, True, "sha256 of the raw content (hex)"),
+        Column("feed", pl.String, True, "feed the payload came from (archive, hf_daily, arxiv)"),
+        Column("snapshot_date", pl.Date, True, "the day the payload lists"),
+        Column("source", pl.String, True, "file path or URL it was read from"),
+        Column("format", pl.String, True, "payload format (text_page, hf_json, arxiv_atom)"),
+        Column("fetched_at", UTC_TIMESTAMP, True, "when paperlake read or fetched it"),
+        Column("byte_count", pl.Int64, True, "size of the raw content"),
+        Column("content", pl.Binary, True, "the raw payload, byte for byte"),
+        Column("parse_status", pl.String, True, "pending until loaded; then ok, partial or failed"),
+        Column("parse_errors", pl.List(pl.String), False, "what the parser could not read, with file and line"),
+        Column("row_count", pl.Int32, False, "rows the parser read"),
+        Column("loaded_at", UTC_TIMESTAMP, False, "when its sightings and papers were committed"),
+    ),
+)
+
+SIGHTINGS = TableSpec(
+    name="sightings",
+    description="Silver: one row per paper per snapshot, as the feed listed it.",
+    key=("paper_id", "feed", "snapshot_id"),
+    columns=(
+        Column("snapshot_id", pl.String, True),
+        Column("paper_id", pl.String, True, "arXiv id without version, else title:<hash of title_key>"),
+        Column("feed", pl.String, True),
+        Column("snapshot_date", pl.Date, True),
+        Column("rank", pl.Int32, True, "1-based position in the snapshot"),
+        Column("title", pl.String, True),
+        Column("abstract", pl.String, False),
+        Column("title_key", pl.String, True, "normalized title: NFKC, casefolded, non-alphanumerics to one space"),
+        Column("arxiv_id", pl.String, False, "arXiv id without version, as a string"),
+        Column("arxiv_version", pl.Int32, False, "the vN the feed listed"),
+        Column("authors", pl.List(pl.String), False),
+        Column("published_date", pl.Date, False, "arXiv v1 date"),
+        Column("upvotes", pl.Int32, False),
+        Column("comment_count", pl.Int32, False),
+        Column("github_repo", pl.String, False),
+        Column("ai_keywords", pl.List(pl.String), False),
+        Column("withdrawn_at", UTC_TIMESTAMP, False),
+    ),
+)
+
+PAPERS = TableSpec(
+    name="papers",
+    description="Gold: one row per distinct paper with when and how often it was seen.",
+    key=("paper_id",),
+    columns=(
+        Column("paper_id", pl.String, True),
+        Column("arxiv_id", pl.String, False),
+        Column("title", pl.String, True, "from the latest sighting"),
+        Column("abstract", pl.String, False, "from the latest sighting"),
+        Column("title_key", pl.String, True),
+        Column("first_seen_date", pl.Date, True),
+        Column("last_seen_date", pl.Date, True),
+        Column("days_seen", pl.Int32, True, "distinct snapshot dates it was listed on"),
+        Column("sighting_count", pl.Int32, True),
+        Column("feeds", pl.List(pl.String), True, "feeds that listed it, sorted"),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SNAPSHOTS, SIGHTINGS, PAPERS)}

@@ -1,0 +1,26 @@
+"""Where things live, resolved once from flags and the environment.
+
+Only entry points (CLI, flows) read the environment; transforms and the lake package take
+these values as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_LAKE_URI = "./data/lake"
+LAKE_ENV = "PAPERLAKE_LAKE"
+
+
+def resolve_lake_uri(flag_value: str | None = None) -> str:
+    """`--lake` wins, then $PAPERLAKE_LAKE, then ./data/lake."""
+    return flag_value or os.environ.get(LAKE_ENV) or DEFAULT_LAKE_URI
+
+
+def quiet_prefect_defaults() -> None:
+    """Defaults that keep Prefect's embedded server usable on one machine.
+
+    The ephemeral server logs a "database is locked" telemetry error unless analytics are off.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
