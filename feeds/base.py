@@ -98,3 +98,21 @@ def parser_for(format: str) -> Callable[[bytes, str], ParseResult]:
 
 def parse_payload(payload: Payload) -> ParseResult:
     return parser_for(payload.format)(payload.content, payload.source)
+
+
+def payload_frame(payloads: list[Payload]) -> pl.DataFrame:
+    """Payloads as rows of the `snapshots` table, not parsed yet."""
+    return pl.DataFrame(
+        {
+            "snapshot_id": [p.snapshot_id for p in payloads],
+            "feed": [p.feed for p in payloads],
+            "snapshot_date": [p.snapshot_date for p in payloads],
+            "source": [p.source for p in payloads],
+            "format": [p.format for p in payloads],
+            "fetched_at": [p.fetched_at for p in payloads],
+            "byte_count": [len(p.content) for p in payloads],
+            "content": [p.content for p in payloads],
+            "parse_status": ["pending"] * len(payloads),
+        },
+        schema_overrides={"snapshot_date": pl.Date, "content": pl.Binary},
+    )

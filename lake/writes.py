@@ -1,0 +1,122 @@
+"""Every write to the lake, each one commit with paperlake's metadata attached.
+
+Each write checks what is already there before writing, so re-running any step after a crash or
+on the same input changes nothing (delta-rs does not skip writes by itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+from lake.schemas import PAPERS, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
+from lake.store import Lake
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """What a commit records so `history` leads back to the run that wrote it."""
+
+    operation: str
+    run_id: str | None = None
+    feed: str | None = None
+    snapshot_dates: tuple[date, ...] = field(default_factory=tuple)
+
+    def properties(self) -> CommitProperties:
+        from paperlake import __version__
+
+        dates = sorted(set(self.snapshot_dates))
+        metadata = {
+            "paperlake.operation": self.operation,
+            "paperlake.version": __version__,
+            "paperlake.run_id": self.run_id or "",
+            "paperlake.feed": self.feed or "",
+            "paperlake.snapshot_dates": f"{dates[0]}..{dates[-1]}" if len(dates) > 1 else (str(dates[0]) if dates else ""),
+        }
+        return CommitProperties(custom_metadata=metadata)
+
+
+def ensure_tables(lake: Lake) -> None:
+    """Create every declared table that does not exist yet, empty, with its schema."""
+    for spec in TABLES.values():
+        if not lake.has_table(spec.name):
+            DeltaTable.create(
+                lake.table_uri(spec.name),
+                schema=spec.arrow_schema(),
+                mode="ignore",
+                partition_by=list(spec.partition_by) or None,
+                name=spec.name,
+                description=spec.description,
+                storage_options=lake.storage_options,
+            )
+
+
+def append(lake: Lake, spec: TableSpec, rows: pl.DataFrame, commit: CommitInfo) -> int:
+    if rows.is_empty():
+        return 0
+    write_deltalake(
+        lake.table_uri(spec.name),
+        spec.conform(rows).to_arrow(),
+        mode="append",
+        storage_options=lake.storage_options,
+        commit_properties=commit.properties(),
+    )
+    return rows.height
+
+
+def upsert(lake: Lake, spec: TableSpec, rows: pl.DataFrame, commit: CommitInfo, columns: list[str] | None = None) -> dict:
+    """MERGE on the table's key: update matched rows (all columns, or `columns`), insert new ones."""
+    if rows.is_empty():
+        return {}
+    key = list(spec.key)
+    if rows.select(key).is_duplicated().any():
+        raise ValueError(f"table {spec.name}: merge source has duplicate keys {key}; dedupe it first")
+    predicate = " AND ".join(f"t.{k} = s.{k}" for k in key)
+    source = (spec.conform(rows) if columns is None else rows.select(key + columns)).to_arrow()
+    merger = lake.delta(spec.name).merge(
+        source, predicate, source_alias="s", target_alias="t", commit_properties=commit.properties()
+    )
+    if columns is None:
+        return merger.when_matched_update_all().when_not_matched_insert_all().execute()
+    return merger.when_matched_update({c: f"s.{c}" for c in columns}).execute()
+
+
+def snapshot_states(lake: Lake, snapshot_ids: list[str]) -> dict[str, str]:
+    """parse_status of each given snapshot already in the lake."""
+    found = (
+        lake.scan(SNAPSHOTS.name)
+        .filter(pl.col("snapshot_id").is_in(snapshot_ids))
+        .select("snapshot_id", "parse_status")
+        .collect()
+    )
+    return dict(found.iter_rows())
+
+
+def store_snapshots(lake: Lake, snapshots: pl.DataFrame, commit: CommitInfo) -> int:
+    """Bronze: append the raw payloads not stored yet (content-hash dedupe)."""
+    known = snapshot_states(lake, snapshots["snapshot_id"].to_list())
+    new = snapshots.filter(~pl.col("snapshot_id").is_in(list(known))).unique("snapshot_id", keep="first", maintain_order=True)
+    return append(lake, SNAPSHOTS, new, commit)
+
+
+def store_sightings(lake: Lake, sightings: pl.DataFrame, commit: CommitInfo) -> int:
+    """Append sightings of snapshots that have none yet: a snapshot's sightings land in one commit, so any row means all."""
+    ids = sightings["snapshot_id"].unique().to_list()
+    done = lake.scan(SIGHTINGS.name).filter(pl.col("snapshot_id").is_in(ids)).select("snapshot_id").unique().collect()
+    return append(lake, SIGHTINGS, sightings.filter(~pl.col("snapshot_id").is_in(done["snapshot_id"].to_list())), commit)
+
+
+def sightings_of(lake: Lake, paper_ids: list[str]) -> pl.DataFrame:
+    return lake.scan(SIGHTINGS.name).filter(pl.col("paper_id").is_in(paper_ids)).collect()
+
+
+def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo) -> dict:
+    return upsert(lake, PAPERS, papers, commit)
+
+
+def mark_snapshots_loaded(lake: Lake, outcomes: pl.DataFrame, commit: CommitInfo) -> dict:
+    """Record each snapshot's parse outcome; from then on it counts as ingested."""
+    return upsert(lake, SNAPSHOTS, outcomes, commit, columns=["parse_status", "parse_errors", "row_count", "loaded_at"])

@@ -1,0 +1,74 @@
+"""Builders shared by the whole suite: fixture files with controlled dates, lakes, one Prefect harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+DATA = Path(__file__).parent / "data"
+PAGES = DATA / "pages"
+MALFORMED = DATA / "malformed"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session (it takes 7-13 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def lake(tmp_path):
+    from lake.store import Lake
+
+    return Lake(str(tmp_path / "lake"))
+
+
+def saved_copy(source: Path, folder: Path, saved_on: date, name: str | None = None) -> Path:
+    """Copy a fixture file as if a person had saved it on `saved_on` (its mtime drives date inference)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (name or source.name)
+    shutil.copyfile(source, target)
+    stamp = datetime(saved_on.year, saved_on.month, saved_on.day, 12, 0).timestamp()
+    os.utime(target, (stamp, stamp))
+    return target
+
+
+@pytest.fixture
+def pages(tmp_path) -> Path:
+    """The three sample days, each saved on the day after the one it lists."""
+    folder = tmp_path / "pages"
+    for day in (11, 12, 13):
+        saved_copy(PAGES / f"2024-03-{day}.txt", folder, date(2024, 3, day + (day != 12)))
+    return folder
+
+
+@pytest.fixture
+def seeds() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not beside this clone")
+    return SEEDS
+
+
+def table_rows(the_lake, name: str) -> pl.DataFrame:
+    return the_lake.read(name)
+
+
+def assert_keys_unique(the_lake) -> None:
+    """The loader invariant: every table holds each key once."""
+    from lake.schemas import TABLES
+
+    for spec in TABLES.values():
+        frame = the_lake.read(spec.name)
+        distinct = frame.select(list(spec.key)).unique().height
+        assert frame.height == distinct, f"{spec.name}: {frame.height} rows but {distinct} distinct keys"

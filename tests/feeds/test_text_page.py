@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from feeds.text_page import page_month_day, parse
+from tests.conftest import MALFORMED, PAGES
+
+
+def parse_file(path: Path):
+    return parse(path.read_bytes(), str(path))
+
+
+def test_page_with_blank_lines_reads_every_pair_in_order():
+    result = parse_file(PAGES / "2024-03-11.txt")
+    assert result.status == "ok" and result.issues == []
+    assert result.rows["rank"].to_list() == [1, 2, 3, 4]
+    assert result.rows["title"].to_list() == [
+        "Sparse Routing for Tiny Transformers",
+        "Grid-Free Neural Fields for Weather Maps",
+        "LoRA Adapters Forget Less: A Study of Continual Fine-Tuning",
+        "Sparse Routing for Tiny Transformers",
+    ]
+    assert result.rows["abstract"][0].startswith("We study how to route tokens")
+
+
+def test_page_without_blank_lines_with_glued_subscribe_and_second_header():
+    result = parse_file(PAGES / "2024-03-12.txt")
+    assert result.status == "ok"
+    assert result.rows["title"][0] == "GRID-FREE neural fields   for weather maps"
+    assert result.rows.height == 3
+    assert page_month_day((PAGES / "2024-03-12.txt").read_bytes()) is None
+
+
+def test_date_line_is_read_without_a_year():
+    assert page_month_day((PAGES / "2024-03-11.txt").read_bytes()) == (3, 11)
+    assert page_month_day((PAGES / "dec31.txt").read_bytes()) == (12, 31)
+
+
+def test_title_without_abstract_is_reported_with_file_and_line_and_other_rows_kept():
+    path = MALFORMED / "title_without_abstract.txt"
+    result = parse_file(path)
+    assert result.status == "partial"
+    assert result.rows["title"].to_list() == ["Counting Cats in Satellite Images"]
+    assert [str(i) for i in result.issues] == [
+        f"{path}:11: title with no abstract after it: 'A Title That Lost Its Abstract' [title_without_abstract]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "line", "words"),
+    [
+        ("empty.txt", "empty", None, "has no text"),
+        ("binary.png", "binary", None, "binary file"),
+        ("page.html", "html", 1, "HTML"),
+        ("latin1.txt", "not_utf8", 6, "not UTF-8: byte 0xe9"),
+    ],
+)
+def test_unreadable_files_fail_with_a_clear_located_error(name, rule, line, words):
+    path = MALFORMED / name
+    result = parse_file(path)
+    assert result.status == "failed" and result.rows.height == 0
+    [issue] = result.issues
+    assert (issue.rule, issue.line, issue.source) == (rule, line, str(path))
+    assert words in issue.message
+
+
+def test_abstract_with_no_title_is_reported():
+    content = b"new\nMar 11\n" + b"An orphan abstract line that is long enough to be an abstract. " * 6 + b"\nTitle\n" + b"Abstract text. " * 30
+    result = parse(content, "orphan.txt")
+    assert result.rows["title"].to_list() == ["Title"]
+    assert [(i.rule, i.line) for i in result.issues] == [("abstract_without_title", 3)]
+
+
+def test_real_seed_copies_parse_completely(seeds):
+    counts = {p.name[:3]: parse_file(p).rows.height for p in sorted(seeds.iterdir())}
+    assert counts == {"000": 50, "001": 84, "002": 86, "003": 88, "004": 204}
+    glued = parse_file(next(seeds.glob("004_*")))
+    assert glued.rows["title"][0] == "Model Fusion via Optimal Transport"
+    assert glued.issues == []

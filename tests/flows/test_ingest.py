@@ -1,0 +1,106 @@
+from datetime import date
+
+import polars as pl
+import pytest
+
+from flows.ingest import ingest_files
+from tests.conftest import MALFORMED, PAGES, assert_keys_unique, saved_copy
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def tables(lake):
+    return {name: lake.read(name) for name in ("snapshots", "sightings", "papers")}
+
+
+def test_sample_days_land_as_sightings_and_deduped_papers(pages, lake):
+    report = ingest_files([str(pages)], lake.uri)
+
+    assert [(s.snapshot_date, s.status, s.row_count) for s in report.snapshots] == [
+        (date(2024, 3, 11), "ok", 3),  # a paper listed twice on the page counts once
+        (date(2024, 3, 12), "ok", 3),  # no date line: the file's modification date
+        (date(2024, 3, 13), "ok", 2),
+    ]
+    papers = lake.read("papers").sort("paper_id")
+    assert papers.height == 5
+    by_title = {row["title_key"]: row for row in papers.to_dicts()}
+    lora = by_title["lora adapters forget less a study of continual fine tuning"]
+    assert (lora["first_seen_date"], lora["last_seen_date"], lora["days_seen"]) == (date(2024, 3, 11), date(2024, 3, 12), 2)
+    sparse = by_title["sparse routing for tiny transformers"]
+    assert (sparse["days_seen"], sparse["sighting_count"]) == (2, 2)
+    assert lake.read("sightings").height == 8
+    assert lake.read("snapshots")["parse_status"].to_list() == ["ok", "ok", "ok"]
+
+
+def test_second_ingest_changes_nothing_and_reports_skips(pages, lake):
+    ingest_files([str(pages)], lake.uri)
+    before = tables(lake)
+    versions = {name: lake.delta(name).version() for name in before}
+
+    report = ingest_files([str(pages)], lake.uri)
+
+    assert [s.status for s in report.snapshots] == ["skipped"] * 3
+    assert report.sighting_count == 0
+    for name, frame in tables(lake).items():
+        assert frame.sort(frame.columns[0]).equals(before[name].sort(frame.columns[0])), name
+    assert {name: lake.delta(name).version() for name in before} == versions
+    assert_keys_unique(lake)
+
+
+def test_ingest_order_does_not_change_the_result(pages, lake, tmp_path):
+    from lake.store import Lake
+
+    ingest_files([str(pages / "2024-03-13.txt")], lake.uri)
+    ingest_files([str(pages / "2024-03-11.txt")], lake.uri)
+    ingest_files([str(pages)], lake.uri)
+    at_once = Lake(str(tmp_path / "at-once"))
+    ingest_files([str(pages)], at_once.uri)
+
+    columns = ["paper_id", "title_key", "first_seen_date", "last_seen_date", "days_seen", "sighting_count"]
+    assert lake.read("papers").select(columns).sort("paper_id").equals(at_once.read("papers").select(columns).sort("paper_id"))
+    assert lake.read("sightings").height == at_once.read("sightings").height == 8
+    assert_keys_unique(lake)
+
+
+def test_explicit_date_overrides_the_date_line(pages, lake):
+    report = ingest_files([str(pages / "2024-03-11.txt")], lake.uri, date(2023, 1, 5))
+    assert report.snapshots[0].snapshot_date == date(2023, 1, 5)
+    assert lake.read("sightings")["snapshot_date"].unique().to_list() == [date(2023, 1, 5)]
+
+
+def test_dec31_page_saved_in_january_belongs_to_the_previous_year(tmp_path, lake):
+    page = saved_copy(PAGES / "dec31.txt", tmp_path / "in", date(2025, 1, 2))
+    ingest_files([str(page)], lake.uri)
+    assert lake.read("papers")["first_seen_date"].to_list() == [date(2024, 12, 31)]
+
+
+def test_unreadable_files_keep_their_raw_content_and_errors(lake):
+    report = ingest_files([str(MALFORMED)], lake.uri)
+
+    by_name = {s.source.rsplit("/", 1)[1]: s for s in report.snapshots}
+    assert {n: (s.status, s.row_count) for n, s in by_name.items()} == {
+        "binary.png": ("failed", 0),
+        "empty.txt": ("failed", 0),
+        "latin1.txt": ("failed", 0),
+        "page.html": ("failed", 0),
+        "title_without_abstract.txt": ("partial", 1),
+    }
+    snapshots = lake.read("snapshots")
+    assert snapshots.height == 5
+    for row in snapshots.to_dicts():
+        name = row["source"].rsplit("/", 1)[1]
+        assert row["content"] == (MALFORMED / name).read_bytes()
+        assert row["parse_errors"] and row["parse_errors"][0].startswith(row["source"])
+    assert lake.read("papers")["title"].to_list() == ["Counting Cats in Satellite Images"]
+    again = ingest_files([str(MALFORMED)], lake.uri)
+    assert {s.status for s in again.snapshots} == {"skipped"}
+
+
+def test_real_seeds_give_512_sightings_482_papers_27_recurring(seeds, lake):
+    for _ in range(2):
+        ingest_files([str(seeds)], lake.uri)
+        papers = lake.read("papers")
+        assert lake.read("sightings").height == 512
+        assert papers.height == 482
+        assert papers.filter(pl.col("days_seen") > 1).height == 27
+        assert_keys_unique(lake)

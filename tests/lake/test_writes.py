@@ -1,0 +1,54 @@
+from datetime import date, datetime, timezone
+
+import polars as pl
+
+from feeds.base import Payload, payload_frame
+from lake import writes
+from lake.schemas import PAPERS
+
+COMMIT = writes.CommitInfo(operation="test", run_id="run-1", feed="archive", snapshot_dates=(date(2024, 3, 11), date(2024, 3, 13)))
+NOW = datetime(2024, 3, 14, tzinfo=timezone.utc)
+
+
+def payload(text: bytes, day: int) -> Payload:
+    return Payload("archive", f"day{day}.txt", "text_page", text, date(2024, 3, day), NOW)
+
+
+def test_raw_snapshots_dedupe_on_content_hash(lake):
+    writes.ensure_tables(lake)
+    first = payload_frame([payload(b"page one", 11), payload(b"page two", 12), payload(b"page one", 13)])
+    assert writes.store_snapshots(lake, first, COMMIT) == 2
+    assert writes.store_snapshots(lake, first, COMMIT) == 0
+    stored = lake.read("snapshots").sort("snapshot_date")
+    assert stored["content"].to_list() == [b"page one", b"page two"]
+    assert stored["parse_status"].to_list() == ["pending", "pending"]
+
+
+def test_every_commit_records_run_feed_dates_and_version(lake):
+    writes.ensure_tables(lake)
+    writes.store_snapshots(lake, payload_frame([payload(b"page", 11)]), COMMIT)
+    [latest] = lake.history("snapshots", limit=1)
+    assert latest["paperlake.run_id"] == "run-1"
+    assert latest["paperlake.feed"] == "archive"
+    assert latest["paperlake.snapshot_dates"] == "2024-03-11..2024-03-13"
+    assert latest["paperlake.version"] == "0.1.0"
+
+
+def test_upsert_updates_matched_and_inserts_new_papers(lake):
+    writes.ensure_tables(lake)
+
+    def paper(pid: str, days: int):
+        return {"paper_id": pid, "title": pid.upper(), "title_key": pid, "first_seen_date": date(2024, 3, 11),
+                "last_seen_date": date(2024, 3, 11), "days_seen": days, "sighting_count": days, "feeds": ["archive"]}
+
+    writes.upsert_papers(lake, pl.DataFrame([paper("a", 1), paper("b", 1)]), COMMIT)
+    metrics = writes.upsert_papers(lake, pl.DataFrame([paper("b", 2), paper("c", 1)]), COMMIT)
+    assert (metrics["num_target_rows_inserted"], metrics["num_target_rows_updated"]) == (1, 1)
+    papers = lake.read("papers").sort("paper_id")
+    assert papers[["paper_id", "days_seen"]].rows() == [("a", 1), ("b", 2), ("c", 1)]
+    assert papers.schema == PAPERS.polars_schema
+
+
+def test_missing_table_reads_as_empty_frame_of_its_schema(lake):
+    assert lake.read("sightings").height == 0
+    assert "paper_id" in lake.read("sightings").columns
