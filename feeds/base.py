@@ -116,3 +116,11 @@ def payload_frame(payloads: list[Payload]) -> pl.DataFrame:
         },
         schema_overrides={"snapshot_date": pl.Date, "content": pl.Binary},
     )
+
+
+def payloads_from_frame(snapshots: pl.DataFrame) -> list[Payload]:
+    """Stored `snapshots` rows back into Payloads, to parse them again."""
+    return [
+        Payload(row["feed"], row["source"], row["format"], row["content"], row["snapshot_date"], row["fetched_at"])
+        for row in snapshots.select("feed", "source", "format", "content", "snapshot_date", "fetched_at").iter_rows(named=True)
+    ]

@@ -17,6 +17,7 @@ from feeds.base import ParseResult, Payload, parse_payload, payload_frame
 from lake import writes
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
+from transforms.linking import ambiguous_titles, arxiv_title_index, link_title_only, relinks
 from transforms.papers import summarize_papers
 from transforms.sightings import to_sightings
 
@@ -37,6 +38,8 @@ class LoadReport:
     sighting_count: int = 0
     new_paper_count: int = 0
     updated_paper_count: int = 0
+    relinked_paper_count: int = 0
+    ambiguous_titles: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def skipped(self) -> list[SnapshotOutcome]:
@@ -80,29 +83,79 @@ def normalize(parsed: list[tuple[Payload, ParseResult]]) -> pl.DataFrame:
     return sightings
 
 
+@dataclass(frozen=True)
+class Reparse:
+    """Which archived snapshots a reparse rebuilds: their sightings are replaced, not appended."""
+
+    feed: str | None = None
+    since: date | None = None
+
+
 @task(cache_policy=NO_CACHE)
 def write(
-    lake: Lake, sightings: pl.DataFrame, parsed: list[tuple[Payload, ParseResult]], commit: writes.CommitInfo, loaded_at: datetime
+    lake: Lake,
+    sightings: pl.DataFrame,
+    parsed: list[tuple[Payload, ParseResult]],
+    commit: writes.CommitInfo,
+    loaded_at: datetime,
+    reparse: Reparse | None = None,
 ) -> LoadReport:
-    report = LoadReport(sighting_count=writes.store_sightings(lake, sightings, commit))
-    paper_ids = sightings["paper_id"].unique().to_list()
+    """Sightings, then papers, then the snapshots' outcomes: the last commit marks the batch done."""
+    logger = get_run_logger()
+    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
+    sightings = link_title_only(sightings, index)
+    previous_ids: set[str] = set()
+    if reparse is None:
+        report = LoadReport(sighting_count=writes.store_sightings(lake, sightings, commit))
+    else:
+        previous_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
+        report = LoadReport(sighting_count=writes.replace_sightings(lake, sightings, reparse.feed, reparse.since, commit))
+    report.ambiguous_titles = ambiguous_titles(sightings, index)
+    for row in report.ambiguous_titles.iter_rows(named=True):
+        logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
+    moved = _relink_title_only_papers(lake, sightings, index, commit)
+    paper_ids = set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids
     if paper_ids:
-        metrics = writes.upsert_papers(lake, summarize_papers(writes.sightings_of(lake, paper_ids)), commit)
+        papers = summarize_papers(writes.sightings_of(lake, sorted(paper_ids)))
+        gone = set(moved["old_paper_id"].to_list()) | (previous_ids - set(papers["paper_id"].to_list()))
+        metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
         report.new_paper_count = metrics.get("num_target_rows_inserted", 0)
         report.updated_paper_count = metrics.get("num_target_rows_updated", 0)
+        report.relinked_paper_count = moved.height
     writes.mark_snapshots_loaded(lake, _outcome_frame(parsed, sightings, loaded_at), commit)
-    get_run_logger().info(
-        "wrote %d sightings; papers: %d new, %d updated", report.sighting_count, report.new_paper_count, report.updated_paper_count
+    logger.info(
+        "wrote %d sightings; papers: %d new, %d updated, %d title-only linked to arXiv ids",
+        report.sighting_count, report.new_paper_count, report.updated_paper_count, report.relinked_paper_count,
     )
     return report
+
+
+def _relink_title_only_papers(lake: Lake, sightings: pl.DataFrame, index: pl.DataFrame, commit: writes.CommitInfo) -> pl.DataFrame:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
+    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
+    moved = relinks(writes.papers_with_title_keys(lake, arriving), index)
+    writes.relink_sightings(lake, moved, commit)
+    return moved
 
 
 def load_payloads(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None) -> LoadReport:
     """The whole path from raw payloads to papers, for any feed."""
     pending = store_raw(lake, payloads, commit)
-    parsed = parse(pending)
+    return load_parsed(lake, payloads, pending, commit, now)
+
+
+def load_parsed(
+    lake: Lake,
+    payloads: list[Payload],
+    to_load: list[Payload],
+    commit: writes.CommitInfo,
+    now: datetime | None = None,
+    reparse: Reparse | None = None,
+) -> LoadReport:
+    """parse -> normalize -> write for `to_load`; `payloads` not in it are reported as skipped."""
+    parsed = parse(to_load)
     sightings = normalize(parsed)
-    report = write(lake, sightings, parsed, commit, now or datetime.now(timezone.utc))
+    report = write(lake, sightings, parsed, commit, now or datetime.now(timezone.utc), reparse)
     report.snapshots = _outcomes(payloads, parsed, sightings)
     return report
 

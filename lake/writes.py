@@ -113,10 +113,81 @@ def sightings_of(lake: Lake, paper_ids: list[str]) -> pl.DataFrame:
     return lake.scan(SIGHTINGS.name).filter(pl.col("paper_id").is_in(paper_ids)).collect()
 
 
-def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo) -> dict:
-    return upsert(lake, PAPERS, papers, commit)
+def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_ids: list[str] = ()) -> dict:
+    """One MERGE: insert or update `papers`, and delete the rows of `removed_ids` (papers merged into others)."""
+    removed = PAPERS.empty_frame().with_columns(pl.Series("paper_id", list(removed_ids), dtype=pl.String))
+    source = pl.concat([PAPERS.conform(papers).with_columns(_removed=pl.lit(False)), removed.with_columns(_removed=pl.lit(True))])
+    if source.is_empty():
+        return {}
+    return (
+        lake.delta(PAPERS.name)
+        .merge(source.to_arrow(), "t.paper_id = s.paper_id", source_alias="s", target_alias="t", commit_properties=commit.properties())
+        .when_matched_delete("s._removed")
+        .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
+        .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
+        .execute()
+    )
+
+
+def arxiv_titles(lake: Lake) -> pl.DataFrame:
+    """title_key and arxiv_id of every paper that has an arXiv id."""
+    return lake.scan(PAPERS.name).filter(pl.col("arxiv_id").is_not_null()).select("title_key", "arxiv_id").collect()
+
+
+def papers_with_title_keys(lake: Lake, title_keys: list[str]) -> pl.DataFrame:
+    return lake.scan(PAPERS.name).filter(pl.col("title_key").is_in(title_keys)).select("paper_id", "title_key").collect()
+
+
+def relink_sightings(lake: Lake, mapping: pl.DataFrame, commit: CommitInfo) -> dict:
+    """Move the sightings of old_paper_id to arxiv_id (a title-only paper whose arXiv id arrived)."""
+    if mapping.is_empty():
+        return {}
+    return (
+        lake.delta(SIGHTINGS.name)
+        .merge(mapping.to_arrow(), "t.paper_id = s.old_paper_id", source_alias="s", target_alias="t", commit_properties=commit.properties())
+        .when_matched_update({"paper_id": "s.arxiv_id", "arxiv_id": "s.arxiv_id"})
+        .execute()
+    )
 
 
 def mark_snapshots_loaded(lake: Lake, outcomes: pl.DataFrame, commit: CommitInfo) -> dict:
     """Record each snapshot's parse outcome; from then on it counts as ingested."""
     return upsert(lake, SNAPSHOTS, outcomes, commit, columns=["parse_status", "parse_errors", "row_count", "loaded_at"])
+
+
+def snapshot_filter(feed: str | None, since: date | None) -> tuple[pl.Expr, str]:
+    """The same selection of snapshots as a Polars filter and as a Delta SQL predicate."""
+    expr, sql = pl.lit(True), ["true"]
+    if feed:
+        expr, sql = expr & (pl.col("feed") == feed), sql + [f"feed = '{_sql_string(feed)}'"]
+    if since:
+        expr, sql = expr & (pl.col("snapshot_date") >= since), sql + [f"snapshot_date >= '{since.isoformat()}'"]
+    return expr, " AND ".join(sql)
+
+
+def archived_snapshots(lake: Lake, feed: str | None = None, since: date | None = None) -> pl.DataFrame:
+    expr, _ = snapshot_filter(feed, since)
+    return lake.scan(SNAPSHOTS.name).filter(expr).sort("snapshot_date", "fetched_at", "snapshot_id").collect()
+
+
+def paper_ids_seen(lake: Lake, feed: str | None = None, since: date | None = None) -> list[str]:
+    expr, _ = snapshot_filter(feed, since)
+    return lake.scan(SIGHTINGS.name).filter(expr).select("paper_id").unique().collect()["paper_id"].to_list()
+
+
+def replace_sightings(lake: Lake, sightings: pl.DataFrame, feed: str | None, since: date | None, commit: CommitInfo) -> int:
+    """Atomically swap every sighting of the selected snapshots for `sightings` (one commit)."""
+    _, predicate = snapshot_filter(feed, since)
+    write_deltalake(
+        lake.table_uri(SIGHTINGS.name),
+        SIGHTINGS.conform(sightings).to_arrow(),
+        mode="overwrite",
+        predicate=predicate,
+        storage_options=lake.storage_options,
+        commit_properties=commit.properties(),
+    )
+    return sightings.height
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")

@@ -55,15 +55,34 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}")
-    from paperlake.config import quiet_prefect_defaults
-
-    quiet_prefect_defaults()
+    _run_flows_quietly()
     from flows.ingest import ingest_files
 
     report = ingest_files([str(p) for p in paths], resolve_lake_uri(lake), day)
     _print_load_report(report)
     if any(s.status in ("partial", "failed") for s in report.snapshots):
         raise typer.Exit(1)
+
+
+@app.command()
+def reparse(
+    feed: Annotated[Optional[str], typer.Option("--feed", help="Only snapshots of this feed.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only snapshots dated on or after this day (YYYY-MM-DD).")] = None,
+    lake: LakeOption = None,
+) -> None:
+    """Rebuild sightings and papers from the stored raw snapshots, without fetching (after a parser fix)."""
+    since_date = _parse_date(since, "--since")
+    _run_flows_quietly()
+    from flows.reparse import reparse_archive
+
+    report = reparse_archive(resolve_lake_uri(lake), feed, since_date)
+    _print_load_report(report)
+
+
+def _run_flows_quietly() -> None:
+    from paperlake.config import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
 
 
 def _print_load_report(report) -> None:
