@@ -1,0 +1,249 @@
+"""The gate between parsing and the lake: split a batch into clean and quarantined rows, or reject it.
+
+Row rules quarantine exactly the rows that break them; batch rules (schema, duplicate_key,
+empty_batch, volume_drop, and an expectation GX could not evaluate) reject the whole batch, and
+then nothing of that feed-day is committed: its raw payload is already in `snapshots`, so a
+later reparse can bring it in. Pure apart from Great Expectations: the clock comes in as
+arguments. Importing this module is cheap; GX loads on the first check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from expectations import batch_checks
+from expectations.quarantine import quarantine_frame, rows_from_json, short
+from expectations.rules import Param, Rule, Suite
+from expectations.suites import suite_for
+from lake.schemas import QUARANTINE
+
+GX_ERROR_RULE = "expectation_error"
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    table: str
+    feed: str
+    snapshot_date: date
+    rule: str
+    detail: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.table} batch from {self.feed} on {self.snapshot_date.isoformat()} rejected by rule {self.rule}: {self.detail}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BatchRejected(Exception):
+    """Raised by the flow for a feed-day whose batch broke a batch rule; names the feed, date and rule."""
+
+    def __init__(self, feed: str, snapshot_date: date, rule: str, message: str, failures: list[BatchFailure] | None = None):
+        super().__init__(message)
+        self.feed = feed
+        self.snapshot_date = snapshot_date
+        self.rule = rule
+        self.message = message
+        self.failures = failures or []
+
+    @classmethod
+    def from_failures(cls, failures: list[BatchFailure]) -> BatchRejected:
+        first = failures[0]
+        return cls(first.feed, first.snapshot_date, first.rule, "; ".join(f.message for f in failures), failures)
+
+
+@dataclass
+class GateResult:
+    """What the gate decided for one batch.
+
+    When `batch_failures` is empty, commit `clean` and append `quarantined`; rows in = clean +
+    quarantined. When it is not, `clean` and `quarantined` are empty (so writing them writes
+    nothing) and all rows count as rejected; `rule_counts` still tells what the row rules found.
+    """
+
+    table: str
+    feed: str
+    snapshot_date: date
+    run_id: str | None
+    rows_in_count: int
+    clean: pl.DataFrame
+    quarantined: pl.DataFrame
+    batch_failures: list[BatchFailure] = field(default_factory=list)
+    rule_counts: dict[str, int] = field(default_factory=dict)  # rule -> rows that broke it
+    quarantined_positions: list[int] = field(default_factory=list)  # in the input batch
+    validation: Any = field(default=None, repr=False)  # GX ExpectationSuiteValidationResult, for Data Docs; None if GX did not run
+    validated_at: datetime | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.batch_failures
+
+    @property
+    def rejected_count(self) -> int:
+        return 0 if self.passed else self.rows_in_count
+
+    def raise_if_rejected(self) -> None:
+        if self.batch_failures:
+            raise BatchRejected.from_failures(self.batch_failures)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "feed": self.feed,
+            "snapshot_date": self.snapshot_date.isoformat(),
+            "rows_in": self.rows_in_count,
+            "rows_clean": self.clean.height,
+            "rows_quarantined": self.quarantined.height,
+            "rows_rejected": self.rejected_count,
+            "failed_rules": {rule: n for rule, n in self.rule_counts.items() if n},
+            "rejected_by": [f.rule for f in self.batch_failures],
+            "batch_failures": [f.message for f in self.batch_failures],
+        }
+
+
+def gate_batch(
+    table: str,
+    batch: pl.DataFrame,
+    *,
+    feed: str,
+    snapshot_date: date,
+    run_id: str | None,
+    today: date,
+    quarantined_at: datetime,
+    recent_row_counts: list[int] | None = None,
+    expected_nonempty: bool = False,
+) -> GateResult:
+    """Validate one feed-day's batch of `table` (already conformed to lake/schemas.py) before it is committed."""
+    suite = suite_for(table)
+
+    def failure(rule: str, detail: str) -> BatchFailure:
+        return BatchFailure(table, feed, snapshot_date, rule, detail)
+
+    result = GateResult(
+        table, feed, snapshot_date, run_id, batch.height, batch.clear(), QUARANTINE.empty_frame(), validated_at=quarantined_at
+    )
+    for rule, problem in (
+        ("empty_batch", batch_checks.empty_problem(batch.height, expected_nonempty)),
+        ("volume_drop", batch_checks.volume_problem(batch.height, recent_row_counts)),
+        ("schema", batch_checks.schema_problem(suite.spec, batch)),
+    ):
+        if problem:
+            result.batch_failures.append(failure(rule, problem))
+    if any(f.rule == "schema" for f in result.batch_failures) or batch.height == 0:
+        # Rules cannot read a batch of the wrong shape, and an empty one has nothing to read.
+        return result
+
+    from expectations import gx_runtime  # GX only when a batch is really checked
+
+    checked = gx_runtime.check(suite, batch, today)
+    result.validation = checked.result
+    result.rule_counts = {rule.name: len(checked.failing_rows.get(rule.name, ())) for rule in suite.rules}
+    for rule, problem in checked.errors.items():
+        result.batch_failures.append(failure(GX_ERROR_RULE, f"Great Expectations could not evaluate {rule}: {problem}"))
+    for rule in suite.rules:
+        if rule.level == "batch" and checked.failing_rows.get(rule.name):
+            result.batch_failures.append(failure(rule.name, _batch_detail(rule, batch, checked.failing_rows[rule.name])))
+    if result.batch_failures:
+        return result
+
+    broken = _broken_rows(suite, batch, checked.failing_rows, today)
+    result.quarantined_positions = sorted(broken)
+    result.quarantined = quarantine_frame(
+        suite.spec, batch, broken, feed=feed, snapshot_date=snapshot_date, run_id=run_id, quarantined_at=quarantined_at
+    )
+    result.clean = _without_rows(batch, result.quarantined_positions)
+    return result
+
+
+def validate_table(table: str, frame: pl.DataFrame, *, today: date, checked_at: datetime, label: str = "lake") -> GateResult:
+    """Re-check a whole table already in the lake (`paperlake validate`); one GX pass, nothing written."""
+    return gate_batch(table, frame, feed=label, snapshot_date=today, run_id=None, today=today, quarantined_at=checked_at)
+
+
+@dataclass
+class Recheck:
+    """Quarantined rows re-checked after a parser or rule fix."""
+
+    released: dict[str, pl.DataFrame]  # table -> rows that now pass, to commit
+    released_ids: list[str]  # quarantine_ids to delete once those rows are committed
+    still_quarantined: pl.DataFrame  # QUARANTINE rows with today's rule and reason (same ids)
+    results: list[GateResult]
+
+
+def recheck_quarantined(quarantine: pl.DataFrame, *, today: date, run_id: str | None, checked_at: datetime) -> Recheck:
+    """Run each (table, feed, snapshot_date) group of quarantined rows through the gate again.
+
+    A group that breaks a batch rule (say, two released rows share a key) stays quarantined whole.
+    """
+    released: dict[str, list[pl.DataFrame]] = {}
+    released_ids: list[str] = []
+    kept = [QUARANTINE.empty_frame()]
+    results = []
+    for (table, feed, snapshot_date), group in quarantine.group_by("table", "feed", "snapshot_date", maintain_order=True):
+        rows = rows_from_json(suite_for(table).spec, group["row_json"])
+        result = gate_batch(
+            table, rows, feed=feed, snapshot_date=snapshot_date, run_id=run_id, today=today, quarantined_at=checked_at
+        )
+        results.append(result)
+        if not result.passed:
+            kept.append(QUARANTINE.conform(group))
+            continue
+        released.setdefault(table, []).append(result.clean)
+        still = set(result.quarantined_positions)
+        released_ids += [qid for i, qid in enumerate(group["quarantine_id"]) if i not in still]
+        kept.append(result.quarantined)
+    return Recheck(
+        {table: pl.concat(frames) for table, frames in released.items()},
+        released_ids,
+        pl.concat(kept),
+        results,
+    )
+
+
+def _broken_rows(suite: Suite, batch: pl.DataFrame, failing_rows: dict[str, list[int]], today: date) -> dict[int, list[tuple[str, str]]]:
+    """Row position -> [(rule, detail)] for every row rule broken, in the suite's order."""
+    broken: dict[int, list[tuple[str, str]]] = {}
+    for rule in suite.row_rules:
+        for position in failing_rows.get(rule.name, ()):
+            broken.setdefault(position, []).append((rule.name, _row_detail(rule, batch, position, today)))
+    return broken
+
+
+def _row_detail(rule: Rule, batch: pl.DataFrame, position: int, today: date) -> str:
+    columns = rule.used_columns
+    value = batch[position, columns[0]]
+    other = batch[position, columns[1]] if len(columns) > 1 else None
+    fields = {
+        k: (today.isoformat() if isinstance(v, Param) else v.isoformat() if isinstance(v, date) else v)
+        for k, v in rule.kwargs.items()
+    }
+    fields |= {
+        "column": columns[0],
+        "value": short(value),
+        "length": len(value) if isinstance(value, str) else "?",
+        "other_column": columns[1] if len(columns) > 1 else "",
+        "other": short(other),
+    }
+    return rule.reason.format_map(fields)
+
+
+def _batch_detail(rule: Rule, batch: pl.DataFrame, positions: list[int]) -> str:
+    columns = list(rule.used_columns)
+    examples = batch[positions[:3]].select(columns).unique(maintain_order=True).rows()
+    shown = ", ".join(str(e if len(e) > 1 else e[0]) for e in examples)
+    return f"{rule.reason} in {len(positions)} rows, e.g. {shown}"
+
+
+def _without_rows(batch: pl.DataFrame, positions: list[int]) -> pl.DataFrame:
+    if not positions:
+        return batch
+    keep = [True] * batch.height
+    for position in positions:
+        keep[position] = False
+    return batch.filter(pl.Series(keep, dtype=pl.Boolean))

@@ -1,0 +1,171 @@
+"""The one module that imports Great Expectations: suites as GX objects, and running them.
+
+GX takes 3-4 s and 230 MB to import, so nothing on a read-only path imports this module; the gate
+imports it when the first batch is checked. The context and the suites are built once per
+process and shared (GX is not known to be thread-safe, so checks run one at a time).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from expectations.rules import Param, Rule, Suite
+
+# Set before the import: GX reads them when it loads.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.core import ExpectationSuiteValidationResult  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+
+def _quiet_gx_loggers() -> None:
+    """GX pins some of its module loggers to INFO at import; let them inherit the quiet parent."""
+    for name, logger in logging.root.manager.loggerDict.items():
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger) and logger.level < logging.WARNING:
+            logger.setLevel(logging.NOTSET)
+
+
+_quiet_gx_loggers()
+
+DATASOURCE_NAME = "paperlake"
+# Row lists GX returns in COMPLETE mode; the gate reads them, then they are dropped so a result
+# kept for Data Docs stays small on a 70k-row batch.
+_BULKY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
+
+# Held around every use of the context; docs.py takes it too.
+lock = threading.RLock()
+_context = None
+_suites: dict[str, tuple[Suite, Any]] = {}  # name -> (rules it was built from, GX suite)
+
+
+@dataclass
+class Checked:
+    """What GX found in one batch."""
+
+    result: ExpectationSuiteValidationResult
+    failing_rows: dict[str, list[int]] = field(default_factory=dict)  # rule -> row positions
+    errors: dict[str, str] = field(default_factory=dict)  # rule -> why GX could not evaluate it
+
+
+def context():
+    """The process's ephemeral GX context (in memory; nothing written until Data Docs are built)."""
+    global _context
+    with lock:
+        if _context is None:
+            ctx = gx.get_context(mode="ephemeral")
+            ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+            ctx.config.analytics_enabled = False
+            ctx.data_sources.add_pandas(DATASOURCE_NAME)
+            _context = ctx
+        return _context
+
+
+def registered_suite(suite: Suite):
+    """The GX ExpectationSuite for `suite`, added to the context on first use (again if its rules changed)."""
+    with lock:
+        source, gx_suite = _suites.get(suite.name, (None, None))
+        if source != suite:
+            ctx = context()  # GX objects resolve their context on creation
+            if gx_suite is not None:
+                ctx.suites.delete(suite.name)
+            gx_suite = ctx.suites.add(
+                gx.ExpectationSuite(
+                    name=suite.name,
+                    expectations=[to_expectation(rule) for rule in suite.rules],
+                    meta={"table": suite.table, "notes": suite.spec.description},
+                )
+            )
+            _suites[suite.name] = (suite, gx_suite)
+        return gx_suite
+
+
+def to_expectation(rule: Rule):
+    kind = "rows that break it are quarantined" if rule.level == "row" else "a break rejects the whole batch"
+    cls = getattr(gx.expectations, rule.expectation)
+    kwargs = {k: _gx_value(v) for k, v in rule.kwargs.items()}
+    return cls(**kwargs, meta={"rule": rule.name, "level": rule.level}, notes=f"paperlake rule `{rule.name}`: {kind}.")
+
+
+def _gx_value(value: Any) -> Any:
+    if isinstance(value, Param):
+        return {"$PARAMETER": value.name}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        # pandas holds Polars dates as datetime64; GX compares them only with datetimes.
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def parameters(today: date) -> dict[str, Any]:
+    return {"today": _gx_value(today)}
+
+
+def check(suite: Suite, batch: pl.DataFrame, today: date) -> Checked:
+    """Run the suite over `batch`; map every failing row back to its position in `batch`."""
+    frame = _for_gx(suite, batch).to_pandas()
+    with lock:
+        gx_suite = registered_suite(suite)
+        batch_definition = _batch_definition(suite.table)
+        gx_batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = gx_batch.validate(gx_suite, result_format="COMPLETE", expectation_parameters=parameters(today))
+    return _read(result)
+
+
+def _for_gx(suite: Suite, batch: pl.DataFrame) -> pl.DataFrame:
+    """Only the columns the rules read; raw payloads become a null/not-null marker.
+
+    Rules only ask whether a Binary column is null, and copying megabytes of payload into pandas
+    objects would cost more than the whole check.
+    """
+    return batch.select(
+        pl.when(pl.col(c).is_not_null()).then(pl.lit(True)).alias(c) if batch.schema[c] == pl.Binary else pl.col(c)
+        for c in suite.used_columns
+    )
+
+
+def _batch_definition(table: str):
+    datasource = context().data_sources.get(DATASOURCE_NAME)
+    try:
+        asset = datasource.get_asset(table)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(table)
+    try:
+        return asset.get_batch_definition("whole")
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _read(result: ExpectationSuiteValidationResult) -> Checked:
+    checked = Checked(result)
+    for item in result.results:
+        rule = item.expectation_config.meta["rule"]
+        problem = _exception_message(item.exception_info or {})
+        if problem:
+            checked.errors[rule] = problem
+        elif not item.success:
+            rows = item.result.get("unexpected_index_list")
+            if rows is None:
+                checked.errors[rule] = "Great Expectations reported a failure without the failing rows"
+            else:
+                checked.failing_rows[rule] = sorted({int(i) for i in rows})
+        for key in _BULKY_RESULT_KEYS:
+            item.result.pop(key, None)
+    return checked
+
+
+def _exception_message(info: dict) -> str | None:
+    """GX reports an expectation that could not run either flat or keyed by metric; read both."""
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    for nested in info.values():
+        if isinstance(nested, dict) and (nested.get("exception_message") or nested.get("exception_traceback")):
+            return nested.get("exception_message") or nested["exception_traceback"].strip().splitlines()[-1]
+    return None
