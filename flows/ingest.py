@@ -11,7 +11,8 @@ from prefect.runtime import flow_run
 
 from feeds import archive
 from feeds.base import Payload
-from flows.pipeline import LoadReport, load_payloads
+from flows.pipeline import load_payloads
+from flows.reports import LoadReport
 from lake import writes
 from lake.store import Lake
 

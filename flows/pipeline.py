@@ -1,7 +1,8 @@
 """The steps every feed's payloads go through, as Prefect tasks.
 
-store raw (bronze) -> parse -> normalize -> write sightings and papers -> mark loaded.
-Each step is idempotent, so a batch interrupted anywhere completes on the next run.
+store raw (bronze) -> parse -> normalize -> validate -> write sightings, quarantine and papers ->
+mark the snapshots loaded. Each step checks what is already there, so a batch interrupted anywhere
+completes on the next run, and the last commit (the snapshots' outcomes) marks a batch done.
 """
 
 from __future__ import annotations
@@ -13,74 +14,14 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from feeds.base import ParseResult, Payload, parse_payload, payload_frame
+from feeds.base import Payload, parse_payload, payload_frame
+from flows.reports import BatchesRejected, LoadReport, ParsedPayloads, outcome_frame, snapshot_outcomes, with_skipped
 from lake import writes
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
 from transforms.linking import ambiguous_titles, arxiv_title_index, link_title_only, relinks
 from transforms.papers import summarize_papers
 from transforms.sightings import to_sightings
-
-
-@dataclass
-class SnapshotOutcome:
-    source: str
-    snapshot_id: str
-    snapshot_date: date
-    status: str  # skipped (already ingested), ok, partial, failed
-    row_count: int = 0
-    issues: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LoadReport:
-    snapshots: list[SnapshotOutcome] = field(default_factory=list)
-    sighting_count: int = 0
-    new_paper_count: int = 0
-    updated_paper_count: int = 0
-    relinked_paper_count: int = 0
-    ambiguous_titles: pl.DataFrame = field(default_factory=pl.DataFrame)
-
-    @property
-    def skipped(self) -> list[SnapshotOutcome]:
-        return [s for s in self.snapshots if s.status == "skipped"]
-
-
-@task(cache_policy=NO_CACHE)
-def store_raw(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo) -> list[Payload]:
-    """Store every payload before parsing it; return those not ingested yet."""
-    writes.ensure_tables(lake)
-    stored = writes.store_snapshots(lake, payload_frame(payloads), commit)
-    states = writes.snapshot_states(lake, [p.snapshot_id for p in payloads])
-    pending = _unique_pending(payloads, states)
-    get_run_logger().info("stored %d new raw snapshot(s); %d to load, %d already ingested", stored, len(pending), len(payloads) - len(pending))
-    return pending
-
-
-@task(cache_policy=NO_CACHE)
-def parse(payloads: list[Payload]) -> list[tuple[Payload, ParseResult]]:
-    parsed = [(p, parse_payload(p)) for p in payloads]
-    logger = get_run_logger()
-    for payload, result in parsed:
-        logger.info("parsed %s (%s): %d rows, %s", payload.source, payload.snapshot_date, result.rows.height, result.status)
-        for issue in result.issues:
-            logger.warning("%s", issue)
-    return parsed
-
-
-@task(cache_policy=NO_CACHE)
-def normalize(parsed: list[tuple[Payload, ParseResult]]) -> pl.DataFrame:
-    frames = [
-        result.rows.with_columns(
-            snapshot_id=pl.lit(payload.snapshot_id),
-            feed=pl.lit(payload.feed),
-            snapshot_date=pl.lit(payload.snapshot_date, dtype=pl.Date),
-        )
-        for payload, result in parsed
-    ]
-    sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed")) if frames else SIGHTINGS.empty_frame()
-    get_run_logger().info("normalized %d sightings of %d papers", sightings.height, sightings["paper_id"].n_unique())
-    return sightings
 
 
 @dataclass(frozen=True)
@@ -91,43 +32,135 @@ class Reparse:
     since: date | None = None
 
 
+@dataclass
+class Validated:
+    """A batch after the gate: rows to commit, rows to hold, feed-days rejected whole."""
+
+    clean: pl.DataFrame
+    quarantined: pl.DataFrame
+    rejected: dict[tuple[str, date], list[str]] = field(default_factory=dict)
+    results: list = field(default_factory=list)  # expectations.gate.GateResult per feed-day and table
+
+
+@task(cache_policy=NO_CACHE)
+def store_raw(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo) -> list[Payload]:
+    """Store every payload before parsing it; return those not ingested yet."""
+    writes.ensure_tables(lake)
+    stored = writes.store_snapshots(lake, payload_frame(payloads), commit)
+    states = writes.snapshot_states(lake, [p.snapshot_id for p in payloads])
+    pending = _unique_pending(payloads, states)
+    get_run_logger().info(
+        "stored %d new raw snapshot(s); %d to load, %d already ingested", stored, len(pending), len(payloads) - len(pending)
+    )
+    return pending
+
+
+@task(cache_policy=NO_CACHE)
+def parse(payloads: list[Payload]) -> ParsedPayloads:
+    parsed = [(p, parse_payload(p)) for p in payloads]
+    logger = get_run_logger()
+    for payload, result in parsed:
+        logger.info("parsed %s (%s): %d rows, %s", payload.source, payload.snapshot_date, result.rows.height, result.status)
+        for issue in result.issues:
+            logger.warning("%s", issue)
+    return parsed
+
+
+@task(cache_policy=NO_CACHE)
+def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
+    """Rows -> sightings with paper ids; title-only rows take the arXiv id their title matches uniquely."""
+    frames = [
+        result.rows.with_columns(
+            snapshot_id=pl.lit(payload.snapshot_id),
+            feed=pl.lit(payload.feed),
+            snapshot_date=pl.lit(payload.snapshot_date, dtype=pl.Date),
+        )
+        for payload, result in parsed
+    ]
+    sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed")) if frames else SIGHTINGS.empty_frame()
+    sightings = link_title_only(sightings, arxiv_title_index(writes.arxiv_titles(lake), sightings))
+    get_run_logger().info("normalized %d sightings of %d papers", sightings.height, sightings["paper_id"].n_unique())
+    return sightings
+
+
+@task(cache_policy=NO_CACHE)
+def validate(lake: Lake, sightings: pl.DataFrame, parsed: ParsedPayloads, run_id: str | None, now: datetime) -> Validated:
+    """Gate each feed-day's sightings: clean rows go on, bad rows are held, a failed batch rule stops the feed-day."""
+    from expectations.gate import gate_batch
+
+    logger = get_run_logger()
+    validated = Validated(SIGHTINGS.empty_frame(), pl.DataFrame())
+    clean, held = [], []
+    for (feed, day), declared in _feed_days(parsed).items():
+        batch = sightings.filter((pl.col("feed") == feed) & (pl.col("snapshot_date") == day))
+        result = gate_batch(
+            "sightings", batch, feed=feed, snapshot_date=day, run_id=run_id, today=now.date(), quarantined_at=now,
+            recent_row_counts=writes.recent_row_counts(lake, feed, day), expected_nonempty=declared,
+        )
+        validated.results.append(result)
+        clean.append(result.clean)
+        held.append(result.quarantined)
+        if result.batch_failures:
+            validated.rejected[(feed, day)] = [f.message for f in result.batch_failures]
+            logger.error("%s", "; ".join(validated.rejected[(feed, day)]))
+        logger.info(
+            "validated %s %s: %d rows, %d clean, %d quarantined%s", feed, day, result.rows_in_count, result.clean.height,
+            result.quarantined.height, ", REJECTED" if result.batch_failures else "",
+        )
+    validated.clean = pl.concat(clean) if clean else validated.clean
+    validated.quarantined = pl.concat(held) if held else validated.quarantined
+    return validated
+
+
 @task(cache_policy=NO_CACHE)
 def write(
     lake: Lake,
-    sightings: pl.DataFrame,
-    parsed: list[tuple[Payload, ParseResult]],
+    validated: Validated,
+    parsed: ParsedPayloads,
     commit: writes.CommitInfo,
-    loaded_at: datetime,
+    now: datetime,
     reparse: Reparse | None = None,
 ) -> LoadReport:
-    """Sightings, then papers, then the snapshots' outcomes: the last commit marks the batch done."""
+    """Sightings and quarantine, then papers, then the snapshots' outcomes (the commit that marks the batch done)."""
     logger = get_run_logger()
-    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
-    sightings = link_title_only(sightings, index)
+    sightings = validated.clean
+    report = LoadReport(rejections=[m for messages in validated.rejected.values() for m in messages])
     previous_ids: set[str] = set()
     if reparse is None:
-        report = LoadReport(sighting_count=writes.store_sightings(lake, sightings, commit))
+        report.sighting_count = writes.store_sightings(lake, sightings, commit)
+        report.quarantined_count = writes.store_quarantine(lake, validated.quarantined, commit)
     else:
         previous_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
-        report = LoadReport(sighting_count=writes.replace_sightings(lake, sightings, reparse.feed, reparse.since, commit))
+        report.sighting_count = writes.replace_sightings(lake, sightings, reparse.feed, reparse.since, commit)
+        report.quarantined_count = writes.replace_quarantine(lake, validated.quarantined, "sightings", reparse.feed, reparse.since, commit)
+    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
     report.ambiguous_titles = ambiguous_titles(sightings, index)
     for row in report.ambiguous_titles.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
     moved = _relink_title_only_papers(lake, sightings, index, commit)
-    paper_ids = set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids
-    if paper_ids:
-        papers = summarize_papers(writes.sightings_of(lake, sorted(paper_ids)))
-        gone = set(moved["old_paper_id"].to_list()) | (previous_ids - set(papers["paper_id"].to_list()))
-        metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
-        report.new_paper_count = metrics.get("num_target_rows_inserted", 0)
-        report.updated_paper_count = metrics.get("num_target_rows_updated", 0)
-        report.relinked_paper_count = moved.height
-    writes.mark_snapshots_loaded(lake, _outcome_frame(parsed, sightings, loaded_at), commit)
+    _write_papers(lake, set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids, moved, commit, report)
+    outcomes = outcome_frame(parsed, sightings, validated.rejected, now)
+    writes.mark_snapshots_loaded(lake, outcomes, commit)
+    report.snapshots = snapshot_outcomes(parsed, outcomes)
     logger.info(
-        "wrote %d sightings; papers: %d new, %d updated, %d title-only linked to arXiv ids",
-        report.sighting_count, report.new_paper_count, report.updated_paper_count, report.relinked_paper_count,
+        "wrote %d sightings, quarantined %d; papers: %d new, %d updated, %d title-only linked to arXiv ids",
+        report.sighting_count, report.quarantined_count, report.new_paper_count, report.updated_paper_count,
+        report.relinked_paper_count,
     )
     return report
+
+
+def _write_papers(lake: Lake, paper_ids: set[str], moved: pl.DataFrame, commit: writes.CommitInfo, report: LoadReport) -> None:
+    if not paper_ids:
+        return
+    papers = summarize_papers(writes.sightings_of(lake, sorted(paper_ids)))
+    gone = set(moved["old_paper_id"].to_list()) | (paper_ids - set(papers["paper_id"].to_list()) - set(moved["arxiv_id"].to_list()))
+    known = set(writes.known_paper_ids(lake, papers["paper_id"].to_list()))
+    metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
+    report.new_paper_ids = sorted(set(papers["paper_id"].to_list()) - known)
+    report.new_paper_count = metrics.get("num_target_rows_inserted", 0)
+    report.updated_paper_count = metrics.get("num_target_rows_updated", 0)
+    report.relinked_paper_count = moved.height
 
 
 def _relink_title_only_papers(lake: Lake, sightings: pl.DataFrame, index: pl.DataFrame, commit: writes.CommitInfo) -> pl.DataFrame:
@@ -152,12 +185,30 @@ def load_parsed(
     now: datetime | None = None,
     reparse: Reparse | None = None,
 ) -> LoadReport:
-    """parse -> normalize -> write for `to_load`; `payloads` not in it are reported as skipped."""
+    """parse -> normalize -> validate -> write for `to_load`; `payloads` not in it are reported as skipped.
+
+    Raises BatchesRejected (carrying the report) after the rest has landed if any feed-day was rejected.
+    """
+    now = now or datetime.now(timezone.utc)
     parsed = parse(to_load)
-    sightings = normalize(parsed)
-    report = write(lake, sightings, parsed, commit, now or datetime.now(timezone.utc), reparse)
-    report.snapshots = _outcomes(payloads, parsed, sightings)
+    sightings = normalize(lake, parsed)
+    validated = validate(lake, sightings, parsed, commit.run_id, now)
+    report = write(lake, validated, parsed, commit, now, reparse)
+    report.snapshots = with_skipped(payloads, report.snapshots)
+    report.validation = [r.summary for r in validated.results]
+    report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES}
+    if report.rejections:
+        raise BatchesRejected(report)
     return report
+
+
+def _feed_days(parsed: ParsedPayloads) -> dict[tuple[str, date], bool]:
+    """Each feed-day in the batch, and whether its payloads held anything (an empty day is then suspect)."""
+    days: dict[tuple[str, date], bool] = {}
+    for payload, result in parsed:
+        key = (payload.feed, payload.snapshot_date)
+        days[key] = days.get(key, False) or result.rows.height > 0
+    return days
 
 
 def _unique_pending(payloads: list[Payload], states: dict[str, str]) -> list[Payload]:
@@ -168,40 +219,3 @@ def _unique_pending(payloads: list[Payload], states: dict[str, str]) -> list[Pay
             seen.add(payload.snapshot_id)
             pending.append(payload)
     return pending
-
-
-def _row_counts(sightings: pl.DataFrame) -> dict[str, int]:
-    return dict(sightings.group_by("snapshot_id").len().iter_rows())
-
-
-def _outcome_frame(parsed: list[tuple[Payload, ParseResult]], sightings: pl.DataFrame, loaded_at: datetime) -> pl.DataFrame:
-    counts = _row_counts(sightings)
-    return pl.DataFrame(
-        {
-            "snapshot_id": [p.snapshot_id for p, _ in parsed],
-            "parse_status": [r.status for _, r in parsed],
-            "parse_errors": [[str(i) for i in r.issues] or None for _, r in parsed],
-            "row_count": [counts.get(p.snapshot_id, 0) for p, _ in parsed],
-            "loaded_at": [loaded_at] * len(parsed),
-        },
-        schema_overrides={"parse_errors": pl.List(pl.String), "row_count": pl.Int32, "loaded_at": pl.Datetime("us", "UTC")},
-    )
-
-
-def _outcomes(payloads: list[Payload], parsed: list[tuple[Payload, ParseResult]], sightings: pl.DataFrame) -> list[SnapshotOutcome]:
-    counts = _row_counts(sightings)
-    loaded = {p.snapshot_id: r for p, r in parsed}
-    outcomes, seen = [], set()
-    for payload in payloads:
-        result = loaded.get(payload.snapshot_id) if payload.snapshot_id not in seen else None
-        seen.add(payload.snapshot_id)
-        if result is None:
-            outcomes.append(SnapshotOutcome(payload.source, payload.snapshot_id, payload.snapshot_date, "skipped"))
-        else:
-            outcomes.append(
-                SnapshotOutcome(
-                    payload.source, payload.snapshot_id, payload.snapshot_date, result.status,
-                    counts.get(payload.snapshot_id, 0), [str(i) for i in result.issues],
-                )
-            )
-    return outcomes

@@ -9,7 +9,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from feeds.base import Payload, payloads_from_frame
-from flows.pipeline import LoadReport, Reparse, load_parsed
+from flows.pipeline import Reparse, load_parsed
+from flows.reports import LoadReport
 from lake import writes
 from lake.store import Lake
 

@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
-from lake.schemas import PAPERS, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
+from lake.schemas import PAPERS, QUARANTINE, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
 from lake.store import Lake
 
 
@@ -129,6 +129,10 @@ def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_
     )
 
 
+def known_paper_ids(lake: Lake, paper_ids: list[str]) -> list[str]:
+    return lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).select("paper_id").collect()["paper_id"].to_list()
+
+
 def arxiv_titles(lake: Lake) -> pl.DataFrame:
     """title_key and arxiv_id of every paper that has an arXiv id."""
     return lake.scan(PAPERS.name).filter(pl.col("arxiv_id").is_not_null()).select("title_key", "arxiv_id").collect()
@@ -191,3 +195,43 @@ def replace_sightings(lake: Lake, sightings: pl.DataFrame, feed: str | None, sin
 
 def _sql_string(value: str) -> str:
     return value.replace("'", "''")
+
+
+# How many earlier feed-days the volume rule compares a day with.
+VOLUME_HISTORY_DAYS = 14
+
+
+def recent_row_counts(lake: Lake, feed: str, before: date, days: int = VOLUME_HISTORY_DAYS) -> list[int]:
+    """Rows loaded per day for `feed` on its last `days` loaded days before `before`, oldest first."""
+    per_day = (
+        lake.scan(SNAPSHOTS.name)
+        .filter((pl.col("feed") == feed) & (pl.col("snapshot_date") < before) & pl.col("parse_status").is_in(["ok", "partial"]))
+        .group_by("snapshot_date")
+        .agg(pl.col("row_count").sum())
+        .sort("snapshot_date")
+        .tail(days)
+        .collect()
+    )
+    return per_day["row_count"].to_list()
+
+
+def store_quarantine(lake: Lake, rows: pl.DataFrame, commit: CommitInfo) -> int:
+    """Append quarantined rows not held already (same row, same quarantine_id)."""
+    if rows.is_empty():
+        return 0
+    held = lake.scan(QUARANTINE.name).filter(pl.col("quarantine_id").is_in(rows["quarantine_id"].to_list())).select("quarantine_id").collect()
+    return append(lake, QUARANTINE, rows.filter(~pl.col("quarantine_id").is_in(held["quarantine_id"].to_list())), commit)
+
+
+def replace_quarantine(lake: Lake, rows: pl.DataFrame, table: str, feed: str | None, since: date | None, commit: CommitInfo) -> int:
+    """Swap the held rows of `table` for the selected snapshots for `rows`: released rows leave, one commit."""
+    _, predicate = snapshot_filter(feed, since)
+    write_deltalake(
+        lake.table_uri(QUARANTINE.name),
+        QUARANTINE.conform(rows).to_arrow(),
+        mode="overwrite",
+        predicate=f"{predicate} AND \"table\" = '{_sql_string(table)}'",
+        storage_options=lake.storage_options,
+        commit_properties=commit.properties(),
+    )
+    return rows.height

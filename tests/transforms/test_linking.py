@@ -4,7 +4,7 @@ from transforms.linking import ambiguous_titles, arxiv_title_index, link_title_o
 
 
 def frame(rows):
-    return pl.DataFrame(rows, schema={"paper_id": pl.String, "title_key": pl.String, "arxiv_id": pl.String, "title": pl.String})
+    return pl.DataFrame(rows, schema={"paper_id": pl.String, "title_key": pl.String, "arxiv_id": pl.String, "title": pl.String}, orient="row")
 
 
 ARXIV = frame(

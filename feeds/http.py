@@ -1,0 +1,284 @@
+"""HTTP for live feeds: timeouts, retries with backoff, Retry-After, a size cap, an honest User-Agent.
+
+httpx's own `HTTPTransport(retries=N)` only retries failed connections; 429s, 5xx and read
+timeouts need the loop here. Sleep, clocks and randomness are injected so tests against a local
+server run in milliseconds. The API token goes into a header only: it is never part of a URL, a
+log line or an error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Callable, Mapping
+
+import httpx
+
+from paperlake import __version__
+
+log = logging.getLogger(__name__)
+
+PROJECT_URL = "https://github.com/paperlake/paperlake"
+USER_AGENT = f"paperlake/{__version__} (+{PROJECT_URL})"
+
+# 501/505 mean "never", not "not now", so only these are worth another attempt.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Failures of the network or the peer, not of our request: the same request may well work again.
+RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 60.0
+    max_attempts: int = 5
+    # Retry n waits about backoff_seconds * 2**(n-1), jittered, at most backoff_max_seconds.
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 60.0
+    # A server asking for a longer pause gets this much; the attempt budget still bounds the total.
+    retry_after_max_seconds: float = 120.0
+    max_response_bytes: int = 20 * 1024 * 1024
+    # Politeness floor between the starts of two requests (arXiv asks for 3 s).
+    min_interval_seconds: float = 0.0
+    token: str | None = field(default=None, repr=False)
+
+
+# Knobs a deployment (or an offline demo against the replay server) may turn without code.
+SETTINGS_ENV = {
+    "PAPERLAKE_HTTP_CONNECT_TIMEOUT_SECONDS": ("connect_timeout_seconds", float),
+    "PAPERLAKE_HTTP_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
+    "PAPERLAKE_HTTP_MAX_ATTEMPTS": ("max_attempts", int),
+    "PAPERLAKE_HTTP_BACKOFF_SECONDS": ("backoff_seconds", float),
+    "PAPERLAKE_HTTP_RETRY_AFTER_MAX_SECONDS": ("retry_after_max_seconds", float),
+    "PAPERLAKE_HTTP_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
+}
+
+
+def settings_from_env(environ: Mapping[str, str], base: HttpSettings = HttpSettings()) -> HttpSettings:
+    """`base` with whatever $PAPERLAKE_HTTP_* variables are set; called only from the feeds' from_env()."""
+    changes = {}
+    for name, (attribute, kind) in SETTINGS_ENV.items():
+        raw = environ.get(name, "").strip()
+        if raw:
+            changes[attribute] = _env_number(name, raw, kind)
+    return replace(base, **changes)
+
+
+def _env_number(name: str, raw: str, kind: type) -> float | int:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"${name} must be {'an integer' if kind is int else 'a number'}, not {raw!r}") from None
+
+
+class FetchError(Exception):
+    """A feed-day could not be fetched; the message names feed, date, URL and HTTP status."""
+
+    def __init__(self, feed: str, day: date, url: str, reason: str, status_code: int | None = None):
+        self.feed, self.day, self.url, self.reason, self.status_code = feed, day, url, reason, status_code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        status = f"HTTP {self.status_code}" if self.status_code is not None else "no HTTP status"
+        return f"{self.feed} {self.day.isoformat()}: {self.reason} ({status}) GET {self.url}"
+
+    def __reduce__(self):
+        # Prefect may pickle a task's exception; the default reduce would call __init__ with one arg.
+        return FetchError, (self.feed, self.day, self.url, self.reason, self.status_code)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response read in full (within the size cap)."""
+
+    url: str
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    def excerpt(self) -> str:
+        return body_excerpt(self.content)
+
+
+def body_excerpt(content: bytes) -> str:
+    text = " ".join(content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace").split())
+    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """A Retry-After header (delta-seconds or an HTTP date) as seconds from `now`; None if absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempt: int, settings: HttpSettings, rng: random.Random) -> float:
+    """Wait before retry `attempt` (1-based): exponential, with "equal jitter" so waits still grow."""
+    ceiling = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** (attempt - 1))
+    return ceiling * (0.5 + rng.random() / 2)
+
+
+class Pacer:
+    """Spaces the starts of requests to each host by a minimum interval.
+
+    One pacer serves the whole process by default, because flows open a feed (and so a client)
+    per day: pacing kept in a client would let a backfill hit the host as fast as it can.
+    """
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
+        self._sleep, self._monotonic = sleep, monotonic
+        self._next_start_by_host: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait_turn(self, host: str, interval_seconds: float) -> None:
+        if interval_seconds <= 0:
+            return
+        with self._lock:  # reserve a slot, then sleep outside the lock so other hosts are not held up
+            now = self._monotonic()
+            start = max(now, self._next_start_by_host.get(host, now))
+            self._next_start_by_host[host] = start + interval_seconds
+        if start > now:
+            self._sleep(start - now)
+
+
+PROCESS_PACER = Pacer()
+
+
+@dataclass(frozen=True)
+class _Retryable:
+    """Why an attempt failed in a way that may not happen again."""
+
+    reason: str
+    status_code: int | None = None
+    retry_after: str | None = None
+
+
+class HttpClient:
+    """GETs for one feed, with the retry policy above; request starts are spaced by the pacer."""
+
+    def __init__(
+        self,
+        feed: str,
+        settings: HttpSettings = HttpSettings(),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+        pacer: Pacer = PROCESS_PACER,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        if settings.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {settings.max_attempts}")
+        self.feed = feed
+        self.settings = settings
+        self._sleep, self._clock, self._pacer = sleep, clock, pacer
+        self._rng = rng or random.Random()
+        timeout = httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds)
+        self._client = httpx.Client(
+            timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=transport
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        day: date,
+        is_throttled: Callable[[Response], bool] | None = None,
+    ) -> Response:
+        """A 2xx response, or FetchError. `is_throttled` flags 2xx bodies that mean "slow down"."""
+        request_url = str(httpx.URL(url, params=params))
+        for attempt in range(1, self.settings.max_attempts + 1):
+            outcome = self._attempt(request_url, day, is_throttled)
+            if isinstance(outcome, Response):
+                return outcome
+            problem = outcome
+            if attempt == self.settings.max_attempts:
+                reason = f"gave up after {attempt} attempts: {problem.reason}"
+                raise FetchError(self.feed, day, request_url, reason, problem.status_code)
+            wait = self._wait_seconds(attempt, problem)
+            log.warning("%s %s: %s; retry %d in %.1fs: GET %s", self.feed, day, problem.reason, attempt, wait, request_url)
+            self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(self, url: str, day: date, is_throttled: Callable[[Response], bool] | None) -> Response | _Retryable:
+        """One request: a usable response, a problem worth another attempt, or FetchError."""
+        self._pacer.wait_turn(httpx.URL(url).netloc.decode("ascii"), self.settings.min_interval_seconds)
+        try:
+            response = self._read(url, day)
+        except RETRY_EXCEPTIONS as err:
+            return _Retryable(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
+        except httpx.HTTPError as err:
+            raise FetchError(self.feed, day, url, f"{type(err).__name__}: {err}") from err
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            return _Retryable(_status_reason(response), status, response.headers.get("Retry-After"))
+        if not 200 <= status < 300:
+            raise FetchError(self.feed, day, url, _status_reason(response), status)
+        if is_throttled and is_throttled(response):
+            return _Retryable(f"throttled: {response.excerpt()!r}", status, response.headers.get("Retry-After"))
+        return response
+
+    def _read(self, url: str, day: date) -> Response:
+        """Stream the body and stop past the cap, so a runaway response never sits whole in memory."""
+        cap = self.settings.max_response_bytes
+        with self._client.stream("GET", url, headers=self._auth_headers()) as streamed:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise self._too_large(url, day, streamed.status_code, f"declares {int(declared)} bytes")
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise self._too_large(url, day, streamed.status_code, f"stopped reading at {size} bytes")
+                chunks.append(chunk)
+            return Response(str(streamed.url), streamed.status_code, streamed.headers, b"".join(chunks))
+
+    def _too_large(self, url: str, day: date, status_code: int, detail: str) -> FetchError:
+        reason = f"response larger than the {self.settings.max_response_bytes}-byte cap ({detail})"
+        return FetchError(self.feed, day, url, reason, status_code)
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.token}"} if self.settings.token else {}
+
+    def _wait_seconds(self, attempt: int, problem: _Retryable) -> float:
+        asked = retry_after_seconds(problem.retry_after, self._clock())
+        if asked is not None:
+            return min(asked, self.settings.retry_after_max_seconds)
+        return backoff_seconds(attempt, self.settings, self._rng)
+
+
+def _status_reason(response: Response) -> str:
+    phrase = httpx.codes.get_reason_phrase(response.status_code) or "HTTP error"
+    excerpt = response.excerpt()
+    return phrase + (f": {excerpt}" if excerpt else "")

@@ -1,0 +1,368 @@
+"""A local stand-in for the two live APIs, serving the project's own sample payloads.
+
+    python -m paperlake.replay --port 8765 --samples samples/
+
+serves `GET /api/daily_papers?date=&p=&limit=` (pages of samples/hf_daily/YYYY-MM-DD.json) and
+`GET /api/query?search_query=...&start=&max_results=` (arXiv Atom from samples/arxiv/YYYY-MM-DD.xml,
+for the day in `submittedDate:[...]`, filtered by `cat:`), in the real formats, so the live
+fetch code runs unchanged offline. Tests script faults per path (`Fault`): statuses with
+Retry-After, stalls longer than the client's timeout, cut-off bodies, replaced or rewritten
+bodies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import threading
+import xml.etree.ElementTree as ET  # building only; sample files are parsed with defusedxml
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+from urllib.parse import parse_qsl, urlsplit
+
+from defusedxml import ElementTree as SafeET
+
+from feeds import arxiv
+
+log = logging.getLogger(__name__)
+
+HF_PATH = "/api/daily_papers"
+ARXIV_PATH = "/api/query"
+JSON_TYPE = "application/json; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+HF_MAX_LIMIT = 100
+ARXIV_MAX_RESULTS = 30000
+SUBMITTED_RANGE = re.compile(r"submittedDate:\[(?P<start>\d{8})\d{4} TO (?P<end>\d{8})\d{4}\]")
+CATEGORY = re.compile(r"\bcat:(?P<category>[\w.\-]+)")
+ATOM = arxiv.ATOM_PREFIX
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the server does instead of (or to) its normal answer for one request."""
+
+    status: int | None = None  # None: the normal answer's status
+    body: bytes | None = None  # None: the normal answer's body
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    stall_seconds: float = 0.0  # wait before answering: longer than the client's read timeout = a timeout
+    cut_after_bytes: int | None = None  # promise the whole body in Content-Length, send this much, hang up
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+    rewrite: Callable[[bytes], bytes] | None = None  # applied to the normal body
+
+    @classmethod
+    def http_status(cls, status: int, body: bytes = b"", retry_after: str | None = None) -> Fault:
+        headers = (("Retry-After", retry_after),) if retry_after is not None else ()
+        return cls(status=status, body=body, content_type=TEXT_TYPE, headers=headers)
+
+    @classmethod
+    def serve(cls, body: bytes, content_type: str = TEXT_TYPE, status: int = 200, send_length: bool = True) -> Fault:
+        return cls(status=status, body=body, content_type=content_type, send_length=send_length)
+
+    @classmethod
+    def stall(cls, seconds: float) -> Fault:
+        return cls(stall_seconds=seconds)
+
+    @classmethod
+    def cut(cls, after_bytes: int) -> Fault:
+        return cls(cut_after_bytes=after_bytes)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class ReplayServer:
+    """The server in a background thread on 127.0.0.1; use as a context manager."""
+
+    def __init__(
+        self,
+        samples_dir: str | Path,
+        faults: Mapping[str, Sequence[Fault | None]] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
+        self.samples_dir = Path(samples_dir)
+        self.requests: list[RecordedRequest] = []
+        self._scripts: dict[str, deque[Fault | None]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        for path, script in (faults or {}).items():
+            self.script(path, *script)
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def script(self, path: str, *faults: Fault | None) -> None:
+        """Queue what the next requests to `path` get, in order; None means the normal answer."""
+        with self._lock:
+            self._scripts.setdefault(path, deque()).extend(faults)
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def start(self) -> ReplayServer:
+        # A short poll interval: shutdown() waits for the loop's next poll, and tests stop many servers.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="paperlake-replay", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes stalled handlers so nothing outlives the server
+        if self._thread:  # shutdown() would wait forever for a loop that never started
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the command line's mode)."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._stopping.set()
+            self._httpd.server_close()
+
+    # ---- request handling ----
+
+    def _next_fault(self, request: RecordedRequest) -> Fault | None:
+        with self._lock:
+            self.requests.append(request)
+            script = self._scripts.get(request.path)
+            return script.popleft() if script else None
+
+    def answer(self, path: str, params: Mapping[str, str]) -> Answer:
+        """The normal answer to a request, as the real API would give it."""
+        if path == HF_PATH:
+            return hf_answer(self.samples_dir, params)
+        if path == ARXIV_PATH:
+            return arxiv_answer(self.samples_dir, params)
+        return Answer(404, f"not found: {path}\n".encode(), TEXT_TYPE)
+
+
+@contextmanager
+def serve_replay(samples_dir: str | Path, faults: Mapping[str, Sequence[Fault | None]] | None = None) -> Iterator[str]:
+    """Run a replay server for the duration of the block; yields its base URL."""
+    with ReplayServer(samples_dir, faults) as server:
+        yield server.base_url
+
+
+def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "paperlake-replay"
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            request = RecordedRequest(url.path, dict(parse_qsl(url.query)), headers)
+            fault = server._next_fault(request)
+            try:
+                self._respond(request, fault)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout we caused on purpose)
+            except Exception as err:  # a bug or a bad sample file: say so instead of hanging up
+                log.exception("replay failed to answer %s", self.path)
+                self._send(Answer(500, f"replay error: {type(err).__name__}: {err}\n".encode(), TEXT_TYPE))
+
+        def _respond(self, request: RecordedRequest, fault: Fault | None) -> None:
+            fault = fault or Fault()
+            if fault.stall_seconds and server._stopping.wait(fault.stall_seconds):
+                return  # the server is stopping: nobody is waiting for this answer any more
+            self._send(with_fault(server.answer(request.path, request.params), fault), fault)
+
+        def _send(self, answer: Answer, fault: Fault = Fault()) -> None:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            if fault.send_length:
+                self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            body = answer.body if fault.cut_after_bytes is None else answer.body[: fault.cut_after_bytes]
+            self.wfile.write(body)
+            self.wfile.flush()
+
+        def log_message(self, format: str, *args) -> None:
+            log.info("replay %s - %s", self.address_string(), format % args)
+
+    return Handler
+
+
+def with_fault(answer: Answer, fault: Fault) -> Answer:
+    body = fault.rewrite(answer.body) if fault.rewrite else answer.body
+    return Answer(
+        status=fault.status or answer.status,
+        body=fault.body if fault.body is not None else body,
+        content_type=fault.content_type or answer.content_type,
+        headers=answer.headers + fault.headers,
+    )
+
+
+# ---- the daily papers API ----
+
+
+def hf_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
+    day = _iso_day(params.get("date", ""))
+    if day is None:
+        return _json_error(400, f"Invalid date {params.get('date', '')!r}: expected YYYY-MM-DD")
+    try:
+        page_index, limit = int(params.get("p", "0")), int(params.get("limit", "50"))
+    except ValueError:
+        return _json_error(400, "p and limit must be integers")
+    if page_index < 0 or not 1 <= limit <= HF_MAX_LIMIT:
+        return _json_error(400, f"p must be >= 0 and limit between 1 and {HF_MAX_LIMIT}")
+    items = hf_day_items(samples_dir, day)
+    page = items[page_index * limit : (page_index + 1) * limit]
+    # Compact like the real API, and so pages join into exactly the one-page document.
+    return Answer(200, json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), JSON_TYPE)
+
+
+def hf_day_items(samples_dir: Path, day: date) -> list:
+    """A day's listing; a day with no sample file is an empty listing, as on a weekend."""
+    path = samples_dir / "hf_daily" / f"{day.isoformat()}.json"
+    return json.loads(path.read_text("utf-8")) if path.exists() else []
+
+
+def _json_error(status: int, message: str) -> Answer:
+    return Answer(status, json.dumps({"error": message}).encode("utf-8"), JSON_TYPE)
+
+
+# ---- the arXiv API ----
+
+
+def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
+    query = params.get("search_query", "")
+    try:
+        start, max_results = int(params.get("start", "0")), int(params.get("max_results", "10"))
+    except ValueError:
+        return arxiv_error_answer("start and max_results must be integers")
+    if start < 0 or not 0 <= max_results <= ARXIV_MAX_RESULTS:
+        return arxiv_error_answer(f"start must be non-negative and max_results at most {ARXIV_MAX_RESULTS}")
+    days = _submitted_days(query)
+    if days is None:
+        return arxiv_error_answer("the replay server only answers submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM] queries")
+    categories = set(CATEGORY.findall(query))
+    entries = [e for day in days for e in arxiv_day_entries(samples_dir, day) if _in_categories(e, categories)]
+    if params.get("sortBy") == "submittedDate":
+        newest_first = params.get("sortOrder") != "ascending"
+        entries.sort(key=lambda e: e.findtext(f"{ATOM}published") or "", reverse=newest_first)
+    page = entries[start : start + max_results]
+    body = arxiv.atom_feed(
+        page,
+        title=f"ArXiv Query: search_query={query}&id_list=&start={start}&max_results={max_results}",
+        total_count=len(entries),
+        start_index=start,
+        items_per_page=len(page),
+        feed_id="http://arxiv.org/api/replay",
+        # The real API stamps each answer with the request day; the day after the query's last is as close as a replay gets.
+        updated=f"{(days[-1] + timedelta(days=1)).isoformat()}T00:00:00-05:00",
+    )
+    return Answer(200, body, ATOM_TYPE)
+
+
+def arxiv_day_entries(samples_dir: Path, day: date) -> list:
+    path = samples_dir / "arxiv" / f"{day.isoformat()}.xml"
+    if not path.exists():
+        return []
+    return SafeET.fromstring(path.read_bytes(), forbid_dtd=True).findall(arxiv.ENTRY_TAG)
+
+
+def arxiv_error_answer(message: str) -> Answer:
+    """arXiv's way of saying "bad query": HTTP 200 and a feed with one entry titled Error."""
+    return Answer(200, arxiv_error_feed(message), ATOM_TYPE)
+
+
+def arxiv_error_feed(message: str) -> bytes:
+    error_id = "http://arxiv.org/api/errors#" + re.sub(r"\W+", "_", message.lower()).strip("_")
+    entry = ET.Element(f"{ATOM}entry")
+    for tag, text in (("id", error_id), ("title", "Error"), ("summary", message), ("updated", "2024-01-01T00:00:00-05:00")):
+        ET.SubElement(entry, f"{ATOM}{tag}").text = text
+    return arxiv.atom_feed([entry], title="ArXiv Query: error", total_count=1, items_per_page=1, feed_id=error_id)
+
+
+def _submitted_days(query: str) -> list[date] | None:
+    match = SUBMITTED_RANGE.search(query)
+    if not match:
+        return None
+    first, last = _compact_day(match["start"]), _compact_day(match["end"])
+    if first is None or last is None or last < first:
+        return None
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _in_categories(entry, categories: set[str]) -> bool:
+    if not categories:
+        return True
+    terms = {c.get("term") for c in entry.findall(f"{ATOM}category")}
+    return bool(terms & categories)
+
+
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        return None
+
+
+def _compact_day(text: str) -> date | None:
+    return _iso_day(f"{text[:4]}-{text[4:6]}-{text[6:]}")
+
+
+# ---- command line ----
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m paperlake.replay", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", default="samples", help="folder with hf_daily/ and arxiv/ sample payloads")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    samples = Path(args.samples)
+    if not any((samples / feed).is_dir() for feed in ("hf_daily", "arxiv")):
+        parser.error(f"{samples} has neither hf_daily/ nor arxiv/ sample folders")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    server = ReplayServer(samples, host=args.host, port=args.port)
+    print(f"replaying {samples.resolve()} at {server.base_url}", flush=True)
+    print(f"  PAPERLAKE_HF_URL={server.base_url} PAPERLAKE_ARXIV_URL={server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
