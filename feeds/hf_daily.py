@@ -148,7 +148,7 @@ def read_list(content: bytes, source: str) -> tuple[list, ParseIssue | None]:
 
 
 def read_item(item: Any, rank: int, source: str) -> tuple[dict | None, list[ParseIssue]]:
-    """One listing item as a sighting record; None (with issues) if it has no usable id or title."""
+    """One listing item as a sighting record; None (with issues) if it has no id or no title."""
     where = f"item {rank}"
     if not isinstance(item, dict):
         return None, [ParseIssue(source, "not_json_object", f"{where} is a JSON {_kind(item)}, not an object")]
@@ -157,10 +157,11 @@ def read_item(item: Any, rank: int, source: str) -> tuple[dict | None, list[Pars
         return None, [ParseIssue(source, "missing_field", f"{where} has no `paper` object")]
     fields = _Fields(source, where)
     raw_id = paper.get("id")
+    # A present but malformed id (say with a vN suffix) is kept as given: the validation gate
+    # quarantines that row under its rule. Only a row with no id or no title at all is skipped.
     arxiv_id = _read_id(raw_id, fields) if raw_id is not None else None
     title = fields.text(paper, "title") or fields.text(item, "title")
     if arxiv_id is None or title is None:
-        # An id that is present but invalid was reported by _read_id; here only what is absent.
         missing = [name for name, absent in (("paper.id", raw_id is None), ("title", title is None)) if absent]
         if missing:
             fields.note("missing_field", f"has no {' and no '.join(missing)}; item skipped")
@@ -183,14 +184,15 @@ def read_item(item: Any, rank: int, source: str) -> tuple[dict | None, list[Pars
 
 def _read_id(value: Any, fields: _Fields) -> str | None:
     if isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool)):
-        # A number's digits as written (Decimal keeps 2503.02130); usable only if still a valid id.
+        # A number's digits as written (Decimal keeps 2503.02130); usable only if still a valid id,
+        # since a float may have eaten a trailing zero (2503.0213 is another paper's id).
         digits = str(value)
         if is_arxiv_id(digits):
             fields.note("id_not_string", f"paper.id is the JSON number {digits}; kept as the string {digits!r}")
             return digits
         fields.note("invalid_id", f"paper.id is the JSON number {digits}, not a valid arXiv id; item skipped")
         return None
-    if not isinstance(value, str) or not is_arxiv_id(value.strip()):
+    if not isinstance(value, str) or not value.strip():
         fields.note("invalid_id", f"paper.id {value!r} is not an arXiv id; item skipped")
         return None
     return value.strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -171,6 +172,23 @@ def _relink_title_only_papers(lake: Lake, sightings: pl.DataFrame, index: pl.Dat
     return moved
 
 
+@task(cache_policy=NO_CACHE)
+def publish_validation(lake: Lake, validated: Validated) -> str | None:
+    """Data Docs beside the lake, and a link and a summary on the Prefect run."""
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact
+
+    from expectations.docs import build_data_docs, summary_markdown
+    from paperlake.config import validation_docs_dir
+
+    if not validated.results:
+        return None
+    index = build_data_docs(validated.results, Path(validation_docs_dir(lake.uri)))
+    create_markdown_artifact(summary_markdown(validated.results, index), key="validation-summary", description="Rows in, passed, quarantined and rejected per feed-day")
+    create_link_artifact(index.as_uri(), link_text="Great Expectations Data Docs", key="validation-docs")
+    get_run_logger().info("validation Data Docs: %s", index)
+    return str(index)
+
+
 def load_payloads(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None) -> LoadReport:
     """The whole path from raw payloads to papers, for any feed."""
     pending = store_raw(lake, payloads, commit)
@@ -194,6 +212,7 @@ def load_parsed(
     sightings = normalize(lake, parsed)
     validated = validate(lake, sightings, parsed, commit.run_id, now)
     report = write(lake, validated, parsed, commit, now, reparse)
+    report.docs_index = publish_validation(lake, validated)
     report.snapshots = with_skipped(payloads, report.snapshots)
     report.validation = [r.summary for r in validated.results]
     report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES}

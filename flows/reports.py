@@ -35,6 +35,7 @@ class LoadReport:
     rejections: list[str] = field(default_factory=list)
     validation: list[dict] = field(default_factory=list)
     table_versions: dict[str, int] = field(default_factory=dict)
+    docs_index: str | None = None
 
     @property
     def skipped(self) -> list[SnapshotOutcome]:

@@ -58,9 +58,8 @@ def ingest(
     _run_flows_quietly()
     from flows.ingest import ingest_files
 
-    report = ingest_files([str(p) for p in paths], resolve_lake_uri(lake), day)
-    _print_load_report(report)
-    if any(s.status in ("partial", "failed") for s in report.snapshots):
+    report = _load_report_of(ingest_files, [str(p) for p in paths], resolve_lake_uri(lake), day)
+    if any(s.status in ("partial", "failed", "rejected") for s in report.snapshots):
         raise typer.Exit(1)
 
 
@@ -75,14 +74,121 @@ def reparse(
     _run_flows_quietly()
     from flows.reparse import reparse_archive
 
-    report = reparse_archive(resolve_lake_uri(lake), feed, since_date)
-    _print_load_report(report)
+    report = _load_report_of(reparse_archive, resolve_lake_uri(lake), feed, since_date)
+    if report.rejections:
+        raise typer.Exit(1)
+
+
+FeedsOption = Annotated[
+    Optional[str], typer.Option("--feeds", help="Comma-separated live feeds. Default: hf_daily,arxiv.")
+]
+
+
+def _feed_names(value: str | None) -> list[str]:
+    from feeds.registry import parse_feed_names
+
+    try:
+        return parse_feed_names(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--feeds") from None
+
+
+@app.command()
+def run(
+    day: Annotated[Optional[str], typer.Option("--date", help="The day to fetch (YYYY-MM-DD). Default: today, UTC.")] = None,
+    feeds: FeedsOption = None,
+    lake: LakeOption = None,
+) -> None:
+    """Fetch one day of every live feed into the lake (the daily flow)."""
+    from datetime import timezone
+
+    the_day = _parse_date(day, "--date") or datetime.now(timezone.utc).date()
+    names = _feed_names(feeds)
+    _run_flows_quietly()
+    from prefect import tags
+
+    from flows.daily import daily
+
+    with tags(*names):
+        state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
+    if not state.is_completed():
+        _fail(state.message or "the daily run failed", code=1)
+    for name, report in state.result().items():
+        out.print(f"[bold]{name}[/] {the_day}:")
+        _print_load_report(report)
+
+
+@app.command()
+def quarantine(
+    feed: Annotated[Optional[str], typer.Option("--feed", help="Only rows of this feed.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only rows of snapshots dated on or after this day.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    lake: LakeOption = None,
+) -> None:
+    """List the rows the validation gate held back, with the rule each broke and why."""
+    import polars as pl
+
+    from lake.store import Lake
+    from lake.writes import snapshot_filter
+
+    where, _ = snapshot_filter(feed, _parse_date(since, "--since"))
+    held = (
+        Lake(resolve_lake_uri(lake)).scan("quarantine").filter(where)
+        .select("snapshot_date", "feed", "table", "rule", "reason", "snapshot_id", "quarantine_id", "row_json")
+        .sort("snapshot_date", "feed", "rule")
+        .collect()
+    )
+    if format == "table":
+        held = held.select("snapshot_date", "feed", "table", "rule", pl.col("reason").str.slice(0, 160))
+    _print_frame(held, format)
+
+
+@app.command()
+def validate(lake: LakeOption = None) -> None:
+    """Re-check every table already in the lake against its expectation suite and print a summary."""
+    from datetime import timezone
+
+    from expectations.gate import validate_table
+    from lake.store import Lake
+
+    the_lake = Lake(resolve_lake_uri(lake))
+    now = datetime.now(timezone.utc)
+    table = Table("table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)", title="validation")
+    failed = False
+    for name in ("snapshots", "sightings", "papers"):
+        result = validate_table(name, the_lake.read(name), today=now.date(), checked_at=now)
+        summary = result.summary
+        failed = failed or bool(summary["failed_rules"] or summary["rejected_by"])
+        rules = ", ".join(f"{rule} ({n})" for rule, n in summary["failed_rules"].items()) or "-"
+        table.add_row(name, str(summary["rows_in"]), str(summary["rows_clean"]), str(summary["rows_quarantined"]),
+                      ", ".join(summary["rejected_by"]) or "-", escape(rules))
+    out.print(table)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _run_flows_quietly() -> None:
     from paperlake.config import quiet_prefect_defaults
 
     quiet_prefect_defaults()
+
+
+def _load_report_of(flow_function, *args):
+    """Run a loading flow; print its report, also when some feed-days were rejected (the rest landed)."""
+    from flows.reports import BatchesRejected
+
+    state = flow_function(*args, return_state=True)
+    if state.is_completed():
+        report = state.result()
+    else:
+        error = state.result(raise_on_failure=False)
+        if not isinstance(error, BatchesRejected):
+            _fail(f"{state.name}: {error}", code=1)
+        report = error.report
+    _print_load_report(report)
+    for message in report.rejections:
+        err.print(f"[bold red]rejected:[/] {escape(message)}", highlight=False)
+    return report
 
 
 def _print_load_report(report) -> None:
@@ -97,27 +203,31 @@ def _print_load_report(report) -> None:
     if report.skipped:
         out.print(escape(f"skipped {len(report.skipped)} snapshot(s) already ingested: " + ", ".join(s.source for s in report.skipped)))
     out.print(
-        f"{report.sighting_count} sightings written; papers: {report.new_paper_count} new, {report.updated_paper_count} updated"
+        f"{report.sighting_count} sightings written, {report.quarantined_count} quarantined; "
+        f"papers: {report.new_paper_count} new, {report.updated_paper_count} updated"
     )
+    if report.docs_index:
+        out.print(f"validation report: {escape(report.docs_index)}")
 
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="One read-only SQL statement over snapshots, sightings and papers.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the lake's tables (DuckDB dialect).")],
+    as_of: AsOfOption = None,
+    format: FormatOption = "table",
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """Run read-only SQL over the lake's tables and print the result."""
-    if format not in ("table", "csv", "json"):
-        raise typer.BadParameter(f"{format!r} is not one of table, csv, json", param_hint="--format")
+    """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
+    _check_format(format, out_file)
     from lake.sql import QueryError, run_query
     from lake.store import Lake
 
     try:
-        result = run_query(Lake(resolve_lake_uri(lake)), sql)
+        result = run_query(Lake(resolve_lake_uri(lake)), sql, as_of)
     except QueryError as error:
         _fail(str(error))
-    _print_frame(result, format)
+    _emit(result, format, out_file)
 
 
 def _print_frame(frame, format: str) -> None:
@@ -131,6 +241,175 @@ def _print_frame(frame, format: str) -> None:
             table.add_row(*("" if v is None else escape(str(v)) for v in row))
         out.print(table)
         out.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
+
+# --- exploring the lake: read-only, so nothing below imports Prefect or Great Expectations ---
+
+AsOfOption = Annotated[
+    Optional[str],
+    typer.Option("--as-of", help="Read every table at this Delta version, or at this time (ISO 8601; no zone means UTC)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or parquet (parquet needs --out).")]
+OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the result to this file instead of printing it.")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day of the window (YYYY-MM-DD), included.")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day of the window (YYYY-MM-DD), included.")]
+FeedOption = Annotated[Optional[str], typer.Option("--feed", help="Only sightings of this feed (archive, hf_daily, arxiv).")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
+
+PAPER_COLUMNS = ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds"]
+
+
+def _check_format(format: str, out_file: Path | None) -> None:
+    from paperlake.explore import OUTPUT_FORMATS
+
+    if format not in OUTPUT_FORMATS:
+        raise typer.BadParameter(f"{format!r} is not one of {', '.join(OUTPUT_FORMATS)}", param_hint="--format")
+    if format == "parquet" and out_file is None:
+        raise typer.BadParameter("parquet is binary: give --out FILE", param_hint="--format")
+
+
+def _emit(frame, format: str, out_file: Path | None = None, title: str | None = None) -> None:
+    from paperlake.explore import emit
+
+    emit(frame, format, out, out_file, title)
+
+
+def _sightings(lake: str | None):
+    from lake.store import Lake
+
+    return Lake(resolve_lake_uri(lake)).scan("sightings")
+
+
+def _window(since: str | None, until: str | None, feed: str | None):
+    from lake.queries import Window
+
+    since_date, until_date = _parse_date(since, "--since"), _parse_date(until, "--until")
+    if since_date and until_date and since_date > until_date:
+        raise typer.BadParameter(f"--since {since_date} is after --until {until_date}", param_hint="--since")
+    return Window(since_date, until_date, feed)
+
+
+@app.command()
+def papers(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    feed: FeedOption = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words to find in titles and abstracts (any case); best matches first.")] = None,
+    limit: LimitOption = 50,
+    format: FormatOption = "table",
+    lake: LakeOption = None,
+) -> None:
+    """Papers seen in a window, newest first: first seen (ever), last seen and days seen (in the window)."""
+    _check_format(format, None)
+    from lake import queries
+
+    window = _window(since, until, feed)
+    if search is None:
+        found = queries.papers_in_window(_sightings(lake), window, limit).select(PAPER_COLUMNS)
+    else:
+        try:
+            found = queries.search(_sightings(lake), search, window, limit).select(*PAPER_COLUMNS, "score")
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--search") from None
+    _emit(found, format)
+
+
+@app.command()
+def show(
+    paper_id: Annotated[str, typer.Argument(help="A paper id: an arXiv id (a vN suffix or arXiv: prefix is fine) or title:<hash>.")],
+    lake: LakeOption = None,
+) -> None:
+    """Everything the lake knows about one paper: sightings day by day, versions, when each value first appeared."""
+    from lake.queries import show_paper
+    from lake.store import Lake
+    from paperlake.explore import print_paper
+
+    the_lake = Lake(resolve_lake_uri(lake))
+    detail = show_paper(the_lake.scan("sightings"), the_lake.scan("papers"), paper_id)
+    if detail is None:
+        _fail(f"no paper {paper_id!r} in the lake; find ids with: paperlake papers --search WORDS", code=1)
+    print_paper(detail, out)
+
+
+@app.command()
+def new(
+    since: Annotated[str, typer.Option("--since", help="Papers first seen on or after this day (YYYY-MM-DD).")],
+    until: UntilOption = None,
+    feed: FeedOption = None,
+    limit: LimitOption = 50,
+    format: FormatOption = "table",
+    lake: LakeOption = None,
+) -> None:
+    """Papers first seen since a date (never listed before it), newest first."""
+    _check_format(format, None)
+    from lake.queries import new_since
+
+    fresh = new_since(_sightings(lake), _window(since, until, feed), limit)
+    _emit(fresh.select(PAPER_COLUMNS), format)
+
+
+@app.command()
+def trending(
+    days: Annotated[int, typer.Option("--days", "-d", min=1, help="Length of the window in days, ending with --until.")] = 7,
+    until: Annotated[Optional[str], typer.Option("--until", help="Last day of the window (YYYY-MM-DD). Default: today.")] = None,
+    feed: FeedOption = None,
+    limit: LimitOption = 20,
+    format: FormatOption = "table",
+    lake: LakeOption = None,
+) -> None:
+    """Papers ranked by days on the list, then upvotes, then best rank, over the last --days days."""
+    _check_format(format, None)
+    from lake import queries
+
+    today = _parse_date(until, "--until") or date.today()
+    sightings = _sightings(lake)
+    ranked = queries.trending(sightings, today, days, feed, limit)
+    columns = ["paper_id", "title", "days_seen", "upvotes", "best_rank", "first_seen_date", "last_seen_date"]
+    _emit(ranked.select(columns), format)
+    latest = queries.latest_snapshot_date(sightings, feed)
+    if ranked.is_empty() and format == "table" and latest is not None and latest < today:
+        err.print(f"nothing listed in the {days} days up to {today}; the latest snapshot is of {latest}: try --until {latest}")
+
+
+@app.command()
+def history(
+    table: Annotated[str, typer.Argument(help="A table: snapshots, sightings, papers or quarantine.")],
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Only the latest N versions.")] = None,
+    format: FormatOption = "table",
+    lake: LakeOption = None,
+) -> None:
+    """A table's versions: commit time (UTC), operation, rows added/updated/deleted, and the run that wrote each."""
+    _check_format(format, None)
+    from lake.queries import table_history
+    from lake.store import Lake, UnknownTableError
+
+    the_lake = Lake(resolve_lake_uri(lake))
+    try:
+        entries = the_lake.history(table, limit)
+    except (UnknownTableError, FileNotFoundError) as error:
+        _fail(str(error).strip("'\""))
+    versions = table_history(entries)
+    if format == "table":  # a terminal shows the essentials; csv/json carry every column
+        versions = versions.select("version", "committed_at", "operation", "rows_added", "rows_updated", "rows_deleted", "run_id", "feed")
+    _emit(versions, format, title=f"{table} history")
+
+
+@app.command()
+def report(
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML page.")] = Path("report.html"),
+    since: SinceOption = None,
+    until: UntilOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many papers the top-papers charts show.")] = 10,
+    lake: LakeOption = None,
+) -> None:
+    """Write one self-contained HTML page of charts that opens offline: papers per day, new versus returning, days on the list, top recurring papers, their upvotes, quarantine counts."""
+    from datetime import timezone
+
+    from lake.store import Lake
+    from paperlake.report import write_report
+
+    window = _window(since, until, None)
+    summary = write_report(Lake(resolve_lake_uri(lake)), out_file, window, top, datetime.now(timezone.utc))
+    out.print(f"wrote {escape(str(out_file))}: {summary}")
 
 
 @app.command()

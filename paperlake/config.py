@@ -24,3 +24,18 @@ def quiet_prefect_defaults() -> None:
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+DOCS_ENV = "PAPERLAKE_DOCS"
+
+
+def validation_docs_dir(lake_uri: str) -> str:
+    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else `validation/` beside a local lake.
+
+    A lake on object storage keeps its docs locally in ./data/validation unless told otherwise.
+    """
+    if os.environ.get(DOCS_ENV):
+        return os.environ[DOCS_ENV]
+    if "://" in lake_uri and not lake_uri.startswith("file://"):
+        return os.path.abspath("data/validation")
+    local = lake_uri.removeprefix("file://").rstrip("/")
+    return os.path.join(os.path.dirname(os.path.abspath(local)), "validation")

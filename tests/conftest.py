@@ -72,3 +72,19 @@ def assert_keys_unique(the_lake) -> None:
         frame = the_lake.read(spec.name)
         distinct = frame.select(list(spec.key)).unique().height
         assert frame.height == distinct, f"{spec.name}: {frame.height} rows but {distinct} distinct keys"
+
+
+def abstract_for(title: str) -> str:
+    """A plausible abstract line: long enough and ending in a period, as the text-page parser expects."""
+    return f"We present {title.lower()}, describe how it was built and evaluated, and report results on three public benchmarks."
+
+
+def write_page(path: Path, titles: list[str], date_line: str | None = None) -> Path:
+    """A text page copy with these titles, in the layout of the real saved pages."""
+    lines = ["new", "Get trending papers in your email inbox!", "Subscribe", "byAK and the research community"]
+    lines += [date_line] if date_line else []
+    for title in titles:
+        lines += [title, abstract_for(title)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n\n".join(lines), encoding="utf-8")
+    return path

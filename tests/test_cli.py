@@ -23,7 +23,7 @@ def test_ingest_prints_each_snapshot_and_then_what_it_skipped(ingested, pages):
     result = runner.invoke(app, ["ingest", str(pages), "--lake", ingested.uri])
     assert result.exit_code == 0, result.output
     assert "skipped 3 snapshot(s) already ingested" in result.output
-    assert "0 sightings written; papers: 0 new, 0 updated" in result.output
+    assert "0 sightings written, 0 quarantined; papers: 0 new, 0 updated" in result.output
 
 
 def test_lake_comes_from_the_environment_when_no_flag(pages, tmp_path, monkeypatch, prefect_harness):
