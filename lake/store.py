@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 
 import polars as pl
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from lake.schemas import TABLES, TableSpec
+
+AsOf = int | str | datetime | None
+
+
+class TimeTravelError(ValueError):
+    """A version or time a table cannot be read at."""
+
+
+class NotCreatedYetError(TimeTravelError):
+    """The table was created after the time asked for: it had no rows then."""
+
+
+def parse_as_of(text: str | int | datetime | None) -> int | datetime | None:
+    """`--as-of`: a version number, or an ISO 8601 date or date-time (without a zone it means UTC).
+
+    Delta commit times are UTC, and `paperlake history` prints them so; a bare date means 00:00 UTC.
+    """
+    if text is None or isinstance(text, int):
+        return _checked_version(text)
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=timezone.utc)
+    cleaned = text.strip()
+    if cleaned.lstrip("-").isdigit():
+        return _checked_version(int(cleaned))
+    try:
+        moment = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
+    except ValueError:
+        raise TimeTravelError(
+            f"--as-of {text!r} is neither a version number nor a date/time such as 2024-03-12 or 2024-03-12T08:30:00Z"
+        ) from None
+    return parse_as_of(moment)
+
+
+def _checked_version(version: int | None) -> int | None:
+    if version is not None and version < 0:
+        raise TimeTravelError(f"a table version is 0 or more, not {version}")
+    return version
 
 
 class UnknownTableError(KeyError):
@@ -41,32 +78,62 @@ class Lake:
     def has_table(self, name: str) -> bool:
         return DeltaTable.is_deltatable(self.table_uri(name), storage_options=self.storage_options)
 
-    def delta(self, name: str, as_of: int | str | datetime | None = None) -> DeltaTable:
+    def delta(self, name: str, as_of: AsOf = None) -> DeltaTable:
         """The Delta table, optionally at a version number or a timestamp (time travel)."""
         try:
             table = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
         except TableNotFoundError:
             raise FileNotFoundError(f"table {name!r} does not exist yet in {self.uri} (ingest something first)") from None
-        if as_of is not None:
-            table.load_as_version(as_of)
+        as_of = parse_as_of(as_of)
+        if isinstance(as_of, int):
+            _load_version(table, name, as_of)
+        elif as_of is not None:
+            _load_time(table, name, as_of)
         return table
 
-    def scan(self, name: str, as_of: int | str | datetime | None = None) -> pl.LazyFrame:
-        """The table as a LazyFrame; an empty frame of the declared schema if it does not exist yet."""
+    def scan(self, name: str, as_of: AsOf = None) -> pl.LazyFrame:
+        """The table as a LazyFrame; an empty frame of the declared schema if it does not exist
+        yet, or did not exist yet at the time `as_of` (it had no rows then)."""
         if not self.has_table(name):
-            if as_of is not None:
-                self.delta(name)  # raises the clear "does not exist" error
+            if isinstance(parse_as_of(as_of), int):
+                self.delta(name)  # raises the clear "does not exist" error: there is no such version
             return spec_of(name).empty_frame().lazy()
-        return pl.scan_delta(self.delta(name, as_of))
+        try:
+            return pl.scan_delta(self.delta(name, as_of))
+        except NotCreatedYetError:
+            return spec_of(name).empty_frame().lazy()
 
-    def read(self, name: str, as_of: int | str | datetime | None = None) -> pl.DataFrame:
+    def read(self, name: str, as_of: AsOf = None) -> pl.DataFrame:
         return self.scan(name, as_of).collect()
 
-    def tables(self) -> dict[str, pl.LazyFrame]:
-        return {name: self.scan(name) for name in TABLES}
+    def tables(self, as_of: AsOf = None) -> dict[str, pl.LazyFrame]:
+        """Every declared table as a LazyFrame, all at the same `as_of` if given."""
+        return {name: self.scan(name, as_of) for name in TABLES}
 
     def history(self, name: str, limit: int | None = None) -> list[dict]:
         return self.delta(name).history(limit)
+
+
+def _load_version(table: DeltaTable, name: str, version: int) -> None:
+    latest = table.version()
+    if version > latest:
+        raise TimeTravelError(f"table {name!r} has versions 0..{latest}: there is no version {version}")
+    table.load_as_version(version)
+
+
+def _load_time(table: DeltaTable, name: str, moment: datetime) -> None:
+    if not _created_by(table, moment):
+        raise NotCreatedYetError(f"table {name!r} did not exist yet at {moment.isoformat()}")
+    table.load_as_version(moment)
+
+
+def _created_by(table: DeltaTable, moment: datetime) -> bool:
+    """delta-rs loads version 0 for any time before the table's creation; tell the two apart.
+
+    Only the oldest commit's time matters, and the history lists it last.
+    """
+    created_ms = table.history()[-1]["timestamp"]
+    return moment.timestamp() * 1000 >= created_ms
 
 
 def open_lake(uri: str | None = None, storage_options: dict[str, str] | None = None) -> Lake:

@@ -99,7 +99,7 @@ def run(
     feeds: FeedsOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """Fetch one day of every live feed into the lake (the daily flow)."""
+    """Fetch one day of every live feed into the lake (the daily flow); one failing feed does not stop the others."""
     from datetime import timezone
 
     the_day = _parse_date(day, "--date") or datetime.now(timezone.utc).date()
@@ -107,15 +107,124 @@ def run(
     _run_flows_quietly()
     from prefect import tags
 
-    from flows.daily import daily
+    from flows.daily import FeedsFailed, daily
 
     with tags(*names):
         state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
-    if not state.is_completed():
-        _fail(state.message or "the daily run failed", code=1)
-    for name, report in state.result().items():
-        out.print(f"[bold]{name}[/] {the_day}:")
-        _print_load_report(report)
+    error = None if state.is_completed() else state.result(raise_on_failure=False)
+    if error is not None and not isinstance(error, FeedsFailed):
+        _fail(f"daily {the_day}: {error}", code=1)
+    results = state.result() if error is None else error.results
+    for result in results.values():
+        _print_feed_day(result)
+    if error is not None:
+        for message in error.failures.values():
+            err.print(f"[bold red]failed:[/] {escape(message)}", highlight=False)
+        err.print(f"{len(error.failures)} of {len(names)} feed(s) failed and committed nothing; run the same command again to fetch them.")
+        raise typer.Exit(1)
+
+
+def _print_feed_day(result) -> None:
+    out.print(
+        f"[bold]{result.feed}[/] {result.day}: fetched {result.byte_count:,} bytes in {result.fetch_seconds:.2f} s, "
+        f"loaded in {result.load_seconds:.2f} s"
+    )
+    _print_load_report(result.report)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First day to fetch (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", help="Last day to fetch (YYYY-MM-DD), included.")],
+    feeds: FeedsOption = None,
+    batch_days: Annotated[int, typer.Option("--batch-days", min=1, help="Days loaded (and committed) together.")] = 30,
+    lake: LakeOption = None,
+) -> None:
+    """Fetch a range of days as one flow run, committing in batches; rerun it to resume: landed days are skipped."""
+    start_date, end_date = _parse_date(start, "--start"), _parse_date(end, "--end")
+    if end_date < start_date:
+        raise typer.BadParameter(f"--end {end_date} is before --start {start_date}", param_hint="--end")
+    names = _feed_names(feeds)
+    _run_flows_quietly()
+    from prefect import tags
+
+    from flows.backfill import BackfillFailed, progress_listener
+    from flows.backfill import backfill as backfill_flow
+
+    with _progress_bar(f"backfill {start_date}..{end_date}") as listener, progress_listener(listener), tags(*names):
+        state = backfill_flow(start_date, end_date, names, resolve_lake_uri(lake), batch_days, return_state=True)
+    error = None if state.is_completed() else state.result(raise_on_failure=False)
+    if error is not None and not isinstance(error, BackfillFailed):
+        _fail(f"backfill {start_date}..{end_date}: {error}", code=1)
+    report = state.result() if error is None else error.report
+    _print_backfill_report(report)
+    if report.failed:
+        for outcome in report.failed:
+            err.print(f"[bold red]failed:[/] {escape(outcome.message)}", highlight=False)
+        err.print(f"{len(report.failed)} feed-day(s) did not land; run the same command again to fetch only those.")
+        raise typer.Exit(1)
+
+
+def _progress_bar(title: str):
+    """A terminal progress bar fed by the backfill's progress listener; Prefect's own log lines print above it."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def bar():
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[step]}"))
+        with Progress(*columns, console=err, transient=False) as progress, _prefect_logs_through(progress.console):
+            task_id = progress.add_task(title, total=100.0, step="starting Prefect")
+
+            def listen(state) -> None:
+                step = f"{state.finished_count}/{state.total_count} feed-days · {state.last_step}"
+                progress.update(task_id, completed=state.percent, step=escape(step))
+
+            yield listen
+
+    return bar()
+
+
+def _prefect_logs_through(console):
+    """While the bar is drawn, Prefect's console logging prints warnings and errors only, through the bar's console."""
+    import logging
+    from contextlib import contextmanager
+
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    @contextmanager
+    def redirected():
+        ensure_logging_setup()
+        loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
+        handlers = {id(h): h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}.values()
+        saved = [(h, h.console, h.level) for h in handlers]
+        for handler in handlers:
+            handler.console = console
+            handler.setLevel(max(handler.level, logging.WARNING))
+        try:
+            yield
+        finally:
+            for handler, old_console, level in saved:
+                handler.console = old_console
+                handler.setLevel(level)
+
+    return redirected()
+
+
+def _print_backfill_report(report) -> None:
+    table = Table("feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day", title=escape(report.describe()))
+    for feed in report.feeds:
+        mine = [o for o in report.outcomes if o.feed == feed]
+        fetched = [o for o in mine if o.status in ("landed", "unchanged")]
+        loads = [load for load in report.loads if load.feed == feed]
+        load_days = sum(len(load.days) for load in loads)
+        counts = [str(sum(o.status == status for o in mine)) for status in ("landed", "unchanged", "already", "failed")]
+        fetch_per_day = f"{sum(o.fetch_seconds for o in fetched) / len(fetched):.2f}" if fetched else "-"
+        load_per_day = f"{sum(load.load_seconds for load in loads) / load_days:.2f}" if load_days else "-"
+        table.add_row(feed, *counts, fetch_per_day, load_per_day)
+    out.print(table)
 
 
 @app.command()
@@ -427,6 +536,59 @@ def tables(lake: LakeOption = None) -> None:
         else:
             table.add_row(name, "-", "-", spec.description)
     out.print(table)
+
+
+# --- operating the lake: maintenance, and serving the scheduled deployments ---
+
+
+@app.command()
+def maintain(
+    retention_days: Annotated[
+        int,
+        typer.Option("--retention-days", min=0, envvar="PAPERLAKE_RETENTION_DAYS", help="Keep time travel for this many days: vacuum deletes only files older versions no longer need after that."),
+    ] = 7,
+    lake: LakeOption = None,
+) -> None:
+    """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
+    _run_flows_quietly()
+    from flows.artifacts import maintenance_markdown
+    from flows.maintain import maintain as maintain_flow
+
+    results = maintain_flow(retention_days, resolve_lake_uri(lake))
+    if not results:
+        out.print("no tables yet: nothing to maintain")
+        return
+    # The same table the run's artifact shows, so terminal and UI agree.
+    out.print(maintenance_markdown(results, retention_days), markup=False, highlight=False)
+
+
+@app.command()
+def serve(
+    daily_cron: Annotated[
+        str, typer.Option("--daily-cron", envvar="PAPERLAKE_DAILY_CRON", help="When `daily` runs (cron, UTC).")
+    ] = "0 6 * * *",
+    maintain_cron: Annotated[
+        str, typer.Option("--maintain-cron", envvar="PAPERLAKE_MAINTAIN_CRON", help="When `maintain` runs (cron, UTC).")
+    ] = "0 5 * * 0",
+    lake: LakeOption = None,
+) -> None:
+    """Serve the daily, maintain and backfill deployments from this one process, no work pool needed.
+
+    Needs a running Prefect server (`prefect server start`, PREFECT_API_URL pointing at it): the
+    embedded one has no scheduler. Runs execute here until Ctrl-C.
+    """
+    _run_flows_quietly()
+    from flows import deployments
+
+    for flag, value in (("--daily-cron", daily_cron), ("--maintain-cron", maintain_cron)):
+        try:
+            deployments.check_cron(value)
+        except ValueError as error:
+            raise typer.BadParameter(f"{value!r} is not a cron schedule: {error}", param_hint=flag) from None
+    problem = deployments.server_problem()
+    if problem:
+        _fail(problem)
+    deployments.serve(daily_cron, maintain_cron, resolve_lake_uri(lake) if lake else None)
 
 
 if __name__ == "__main__":

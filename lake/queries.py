@@ -1,0 +1,352 @@
+"""Read-side questions about the lake, as pure functions over LazyFrames.
+
+No clock inside: anything relative to "today" takes it as a parameter, so the same call gives the
+same rows in a test, a backfill or a report. Every function collects once and returns a DataFrame.
+Row order never relies on the engine (Polars 2 streams and does not keep order): aggregates that
+mean "latest" use sort_by, and results are sorted on a full key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import polars as pl
+
+# The fields whose history `show` tells: each distinct value and when it first appeared.
+TRACKED_FIELDS = (
+    "title", "abstract", "arxiv_version", "upvotes", "comment_count", "authors",
+    "published_date", "github_repo", "ai_keywords", "withdrawn_at",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which sightings a question looks at: a date range (both ends included) and a feed."""
+
+    since_date: date | None = None
+    until_date: date | None = None
+    feed: str | None = None
+
+    def feed_filter(self) -> pl.Expr:
+        return pl.lit(True) if self.feed is None else pl.col("feed") == self.feed
+
+    def up_to_until(self) -> pl.Expr:
+        return self.feed_filter() & (pl.lit(True) if self.until_date is None else pl.col("snapshot_date") <= self.until_date)
+
+    def inside(self) -> pl.Expr:
+        return self.up_to_until() & (pl.lit(True) if self.since_date is None else pl.col("snapshot_date") >= self.since_date)
+
+
+def _latest(column: str) -> pl.Expr:
+    """The value of the latest sighting (by date, then snapshot, then rank) that has one."""
+    return pl.col(column).sort_by("snapshot_date", "snapshot_id", "rank").drop_nulls().last()
+
+
+def window_summary(sightings: pl.LazyFrame, window: Window) -> pl.LazyFrame:
+    """One row per paper seen in the window.
+
+    first_seen_date is the first day the lake ever saw the paper (in the window's feed, up to its
+    end), so a paper that came back is not mistaken for a new one; the other columns describe the
+    window only.
+    """
+    first_seen = (
+        sightings.filter(window.up_to_until())
+        .group_by("paper_id")
+        .agg(pl.col("snapshot_date").min().alias("first_seen_date"))
+    )
+    seen = (
+        sightings.filter(window.inside())
+        .group_by("paper_id")
+        .agg(
+            _latest("title").alias("title"),
+            _latest("abstract").alias("abstract"),
+            _latest("title_key").alias("title_key"),
+            pl.col("snapshot_date").max().alias("last_seen_date"),
+            pl.col("snapshot_date").n_unique().cast(pl.Int32).alias("days_seen"),
+            pl.len().cast(pl.Int32).alias("sighting_count"),
+            pl.col("rank").min().alias("best_rank"),
+            pl.col("upvotes").max().alias("upvotes"),
+            pl.col("feed").unique().sort().alias("feeds"),
+        )
+    )
+    return seen.join(first_seen, on="paper_id", how="left").select(
+        "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
+        "best_rank", "upvotes", "feeds", "abstract", "title_key",
+    )
+
+
+NEWEST_FIRST = (["last_seen_date", "first_seen_date", "days_seen", "paper_id"], [True, True, True, False])
+
+
+def papers_in_window(sightings: pl.LazyFrame, window: Window, limit: int | None = None) -> pl.DataFrame:
+    """Papers seen in the window, newest first: most recently seen, then most recently first seen."""
+    by, descending = NEWEST_FIRST
+    ranked = window_summary(sightings, window).sort(by, descending=descending, nulls_last=True)
+    return _limited(ranked, limit).collect()
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def _normalized(text: pl.Expr) -> pl.Expr:
+    """The title_key normalization (NFKC, lower case, non-alphanumeric runs to one space), padded
+    with spaces so ' term' finds a term at the start of any word."""
+    cleaned = text.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ")
+    return pl.lit(" ") + cleaned.str.strip_chars() + pl.lit(" ")
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, normalized like titles."""
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).lower()).split()
+
+
+def search(sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None) -> pl.DataFrame:
+    """Papers of the window whose title or abstract holds every word of `text` (case, accents of
+    width and punctuation ignored; a word matches the start of a word, so 'transform' finds
+    'transformers'). Best matches first: the whole phrase in the title, then words in the title,
+    then the phrase and words in the abstract; ties newest first."""
+    terms = search_terms(text)
+    if not terms:
+        raise ValueError("--search needs at least one letter or digit")
+    phrase = " " + " ".join(terms)
+    title, abstract = _normalized(pl.col("title")), _normalized(pl.col("abstract"))
+
+    def hits(field: pl.Expr) -> pl.Expr:
+        return pl.sum_horizontal(field.str.contains(" " + t, literal=True).cast(pl.Int32) for t in terms)
+
+    every_term = pl.all_horizontal((title + abstract).str.contains(" " + t, literal=True) for t in terms)
+    score = (
+        10 * title.str.contains(phrase, literal=True).cast(pl.Int32)
+        + 3 * hits(title)
+        + 2 * abstract.str.contains(phrase, literal=True).cast(pl.Int32)
+        + hits(abstract)
+    )
+    by, descending = NEWEST_FIRST
+    ranked = (
+        window_summary(sightings, window)
+        .filter(every_term)
+        .with_columns(score.cast(pl.Int32).alias("score"))
+        .sort(["score", *by], descending=[True, *descending], nulls_last=True)
+    )
+    return _limited(ranked, limit).collect()
+
+
+# --- new and trending ---------------------------------------------------------------------
+
+def new_since(sightings: pl.LazyFrame, window: Window, limit: int | None = None) -> pl.DataFrame:
+    """Papers first seen on or after window.since_date (never seen before it), newest first."""
+    if window.since_date is None:
+        raise ValueError("new_since needs a since_date")
+    by, descending = ["first_seen_date", "days_seen", "paper_id"], [True, True, False]
+    fresh = window_summary(sightings, window).filter(pl.col("first_seen_date") >= window.since_date)
+    return _limited(fresh.sort(by, descending=descending), limit).collect()
+
+
+def trending_window(today: date, days: int, feed: str | None = None) -> Window:
+    """The `days` days ending with `today` (included)."""
+    if days < 1:
+        raise ValueError("--days must be 1 or more")
+    return Window(since_date=today - timedelta(days=days - 1), until_date=today, feed=feed)
+
+
+def trending(sightings: pl.LazyFrame, today: date, days: int = 7, feed: str | None = None, limit: int | None = 20) -> pl.DataFrame:
+    """Papers of the last `days` days ranked by days on the list, then upvotes, then best rank."""
+    return top_recurring(sightings, trending_window(today, days, feed), limit)
+
+
+def top_recurring(sightings: pl.LazyFrame, window: Window, limit: int | None = 20) -> pl.DataFrame:
+    """Papers of any window ranked by days on the list, then upvotes, then best rank."""
+    ranked = window_summary(sightings, window).sort(
+        ["days_seen", "upvotes", "best_rank", "paper_id"], descending=[True, True, False, False], nulls_last=True
+    )
+    return _limited(ranked, limit).collect()
+
+
+def latest_snapshot_date(sightings: pl.LazyFrame, feed: str | None = None) -> date | None:
+    return sightings.filter(Window(feed=feed).feed_filter()).select(pl.col("snapshot_date").max()).collect().item()
+
+
+# --- one paper ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaperDetail:
+    paper_id: str
+    summary: dict | None  # the paper's row in `papers`, if it has one
+    sightings: pl.DataFrame  # day by day
+    versions: pl.DataFrame  # arXiv versions, when each was first and last listed
+    values: pl.DataFrame  # every value of every tracked field, when it first appeared
+
+
+def paper_id_of(text: str) -> str:
+    """Accept what people paste: 'arXiv:2403.01234v2' is paper 2403.01234."""
+    cleaned = text.strip()
+    cleaned = re.sub(r"^arxiv:", "", cleaned, flags=re.IGNORECASE)
+    match = re.fullmatch(r"(\d{4}\.\d{4,5})(v\d+)?", cleaned)
+    return match.group(1) if match else cleaned
+
+
+def show_paper(sightings: pl.LazyFrame, papers: pl.LazyFrame, paper_id: str) -> PaperDetail | None:
+    """Everything the lake knows about one paper; None if it has never been seen."""
+    paper_id = paper_id_of(paper_id)
+    rows = sightings.filter(pl.col("paper_id") == paper_id).collect()
+    summary = papers.filter(pl.col("paper_id") == paper_id).collect()
+    if rows.is_empty() and summary.is_empty():
+        return None
+    ordered = rows.sort("snapshot_date", "feed", "snapshot_id")
+    day_by_day = ordered.select("snapshot_date", "feed", "rank", "upvotes", "comment_count", "arxiv_version", "title")
+    return PaperDetail(
+        paper_id=paper_id,
+        summary=summary.row(0, named=True) if summary.height else None,
+        sightings=day_by_day,
+        versions=_versions(ordered),
+        values=_value_history(ordered),
+    )
+
+
+def _versions(sightings: pl.DataFrame) -> pl.DataFrame:
+    return (
+        sightings.filter(pl.col("arxiv_version").is_not_null())
+        .group_by("arxiv_version")
+        .agg(
+            pl.col("snapshot_date").min().alias("first_seen_date"),
+            pl.col("snapshot_date").max().alias("last_seen_date"),
+            pl.col("feed").unique().sort().alias("feeds"),
+        )
+        .sort("arxiv_version")
+    )
+
+
+def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.List):
+        return pl.col(column).list.join(", ")
+    return pl.col(column).cast(pl.String)
+
+
+def _value_history(sightings: pl.DataFrame) -> pl.DataFrame:
+    """One row per (field, distinct value): first and last day seen, and the feed that first had it."""
+    frames = []
+    for field in TRACKED_FIELDS:
+        values = (
+            sightings.select("snapshot_date", "feed", _as_text(field, sightings.schema[field]).alias("value"))
+            .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+            .group_by("value")
+            .agg(
+                pl.col("snapshot_date").min().alias("first_seen_date"),
+                pl.col("snapshot_date").max().alias("last_seen_date"),
+                pl.col("feed").sort_by("snapshot_date", "feed").first().alias("first_feed"),
+            )
+            .with_columns(pl.lit(field).alias("field"))
+        )
+        frames.append(values)
+    order = {field: i for i, field in enumerate(TRACKED_FIELDS)}
+    history = pl.concat(frames) if frames else pl.DataFrame()
+    return (
+        history.with_columns(pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_order"))
+        .sort("_order", "first_seen_date", "value")
+        .select("field", "value", "first_seen_date", "last_seen_date", "first_feed")
+    )
+
+
+# --- table history ------------------------------------------------------------------------
+
+def table_history(entries: list[dict]) -> pl.DataFrame:
+    """Delta history entries (newest first, as delta-rs gives them) as rows: version, when,
+    the operation, rows added/updated/deleted, and the paperlake run and feed that wrote it."""
+    rows = [_history_row(entry) for entry in entries]
+    schema = {
+        "version": pl.Int64, "committed_at": pl.Datetime("ms", "UTC"), "operation": pl.String,
+        "rows_added": pl.Int64, "rows_updated": pl.Int64, "rows_deleted": pl.Int64,
+        "paperlake_operation": pl.String, "run_id": pl.String, "feed": pl.String, "snapshot_dates": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("version", descending=True)
+
+
+def _history_row(entry: dict) -> tuple:
+    metrics = entry.get("operationMetrics") or {}
+    operation = entry.get("operation", "")
+    mode = (entry.get("operationParameters") or {}).get("mode")
+    if operation == "WRITE" and mode:
+        operation = f"WRITE ({mode.lower()})"
+    added = metrics.get("num_added_rows", metrics.get("num_target_rows_inserted"))
+    updated = metrics.get("num_target_rows_updated", metrics.get("num_updated_rows"))
+    deleted = metrics.get("num_target_rows_deleted", metrics.get("num_deleted_rows"))
+    if entry.get("operation") == "CREATE TABLE":
+        added = 0
+    return (
+        entry.get("version"),
+        datetime.fromtimestamp(entry["timestamp"] / 1000, tz=timezone.utc) if "timestamp" in entry else None,
+        operation,
+        added,
+        updated,
+        deleted,
+        entry.get("paperlake.operation") or None,
+        entry.get("paperlake.run_id") or None,
+        entry.get("paperlake.feed") or None,
+        entry.get("paperlake.snapshot_dates") or None,
+    )
+
+
+# --- report frames ------------------------------------------------------------------------
+
+def papers_per_day(sightings: pl.LazyFrame, window: Window) -> pl.DataFrame:
+    """Distinct papers listed each day, by feed."""
+    return (
+        sightings.filter(window.inside())
+        .group_by("snapshot_date", "feed")
+        .agg(pl.col("paper_id").n_unique().cast(pl.Int32).alias("paper_count"))
+        .sort("snapshot_date", "feed")
+        .collect()
+    )
+
+
+def new_vs_returning(sightings: pl.LazyFrame, window: Window) -> pl.DataFrame:
+    """Each day's papers (any feed) split into new (first seen that day) and returning."""
+    first_seen = sightings.filter(window.up_to_until()).group_by("paper_id").agg(pl.col("snapshot_date").min().alias("first_seen_date"))
+    daily = sightings.filter(window.inside()).select("snapshot_date", "paper_id").unique()
+    return (
+        daily.join(first_seen, on="paper_id")
+        .with_columns(pl.when(pl.col("first_seen_date") == pl.col("snapshot_date")).then(pl.lit("new")).otherwise(pl.lit("returning")).alias("kind"))
+        .group_by("snapshot_date", "kind")
+        .agg(pl.len().cast(pl.Int32).alias("paper_count"))
+        .sort("snapshot_date", "kind")
+        .collect()
+    )
+
+
+def stay_lengths(sightings: pl.LazyFrame, window: Window) -> pl.DataFrame:
+    """How many papers stayed on the list for 1, 2, 3... days of the window."""
+    return (
+        window_summary(sightings, window)
+        .group_by("days_seen")
+        .agg(pl.len().cast(pl.Int32).alias("paper_count"))
+        .sort("days_seen")
+        .collect()
+    )
+
+
+def upvote_trajectories(sightings: pl.LazyFrame, window: Window, paper_ids: list[str]) -> pl.DataFrame:
+    """Upvotes of the given papers day by day (the highest a feed showed that day)."""
+    return (
+        sightings.filter(window.inside() & pl.col("paper_id").is_in(paper_ids) & pl.col("upvotes").is_not_null())
+        .group_by("paper_id", "snapshot_date")
+        .agg(pl.col("upvotes").max())
+        .sort("paper_id", "snapshot_date")
+        .collect()
+    )
+
+
+def quarantine_counts(quarantine: pl.LazyFrame, window: Window) -> pl.DataFrame:
+    """Quarantined rows per rule (and table) in the window."""
+    return (
+        quarantine.filter(window.inside())
+        .group_by("rule", "table")
+        .agg(pl.len().cast(pl.Int32).alias("row_count"))
+        .sort(["row_count", "rule", "table"], descending=[True, False, False])
+        .collect()
+    )
+
+
+def _limited(frame: pl.LazyFrame, limit: int | None) -> pl.LazyFrame:
+    return frame if limit is None else frame.head(limit)

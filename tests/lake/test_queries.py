@@ -1,0 +1,153 @@
+"""lake.queries: pure functions over LazyFrames, checked row by row on the scenario of
+tests/explore_scenario.py (no lake on disk needed)."""
+
+from datetime import date, datetime, timezone
+
+import polars as pl
+import pytest
+
+from lake import queries
+from lake.queries import Window
+from tests.explore_scenario import A, B, C, D, T, day, quarantine_rows, scenario_sightings
+
+
+@pytest.fixture
+def sightings() -> pl.LazyFrame:
+    return scenario_sightings().lazy()
+
+
+def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
+    return frame.select(columns).rows()
+
+
+def test_papers_in_window_newest_first_with_first_seen_ever_and_days_in_window(sightings):
+    found = queries.papers_in_window(sightings, Window(day(3), day(6)))
+    assert rows(found, "paper_id", "first_seen_date", "last_seen_date", "days_seen") == [
+        (T, day(2), day(6), 1),  # seen on the 6th; first seen before the window, on the 2nd
+        (A, day(1), day(6), 4),
+        (B, day(3), day(5), 3),
+    ]
+    assert found.row(1, named=True)["feeds"] == ["arxiv", "hf_daily"]
+
+
+def test_papers_of_one_feed_and_a_limit(sightings):
+    arxiv = queries.papers_in_window(sightings, Window(feed="arxiv"))
+    assert rows(arxiv, "paper_id", "first_seen_date", "last_seen_date", "days_seen") == [(A, day(1), day(5), 2), (D, day(2), day(2), 1)]
+    # both last seen on the 7th: the one first seen more recently comes first
+    assert queries.papers_in_window(sightings, Window(), limit=2)["paper_id"].to_list() == [C, A]
+
+
+def test_the_window_end_bounds_what_counts_as_seen(sightings):
+    on_the_fifth = queries.papers_in_window(sightings, Window(day(5), day(5)))
+    assert rows(on_the_fifth, "paper_id", "first_seen_date", "days_seen", "upvotes") == [(B, day(3), 1, 41), (A, day(1), 1, 22)]
+
+
+def test_search_finds_every_word_in_title_or_abstract_best_matches_first(sightings):
+    found = queries.search(sightings, "SPARSE routing", Window())
+    # the phrase in a title, both words in a title, the phrase in an abstract only
+    assert rows(found, "paper_id", "score") == [(T, 16), (A, 6), (B, 4)]
+
+
+def test_search_ignores_case_width_and_punctuation_and_matches_word_starts(sightings):
+    assert queries.search(sightings, "ｓｐａｒｓｅ-ROUTING!", Window())["paper_id"].to_list() == [T, A, B]
+    assert queries.search(sightings, "transform", Window())["paper_id"].to_list() == [T]
+    assert queries.search(sightings, "grid free", Window())["paper_id"].to_list() == [D]
+    assert queries.search(sightings, "outing", Window()).is_empty()  # inside a word is no match
+    assert queries.search(sightings, "sparse cats", Window())["paper_id"].to_list() == [B]  # title + abstract
+
+
+def test_search_stays_in_the_window_and_needs_a_word(sightings):
+    assert queries.search(sightings, "sparse", Window(since_date=day(7)))["paper_id"].to_list() == [A]
+    with pytest.raises(ValueError, match="at least one letter"):
+        queries.search(sightings, " -- ", Window())
+
+
+def test_new_since_lists_papers_never_seen_before_the_date(sightings):
+    assert rows(queries.new_since(sightings, Window(since_date=day(5))), "paper_id", "first_seen_date") == [(C, day(7))]
+    fresh = queries.new_since(sightings, Window(since_date=day(2)))
+    assert rows(fresh, "paper_id", "first_seen_date", "days_seen") == [(C, day(7), 1), (B, day(3), 3), (T, day(2), 2), (D, day(2), 1)]
+    # per feed: A was on arxiv on the 1st, so only D is new to arxiv since the 2nd
+    assert queries.new_since(sightings, Window(since_date=day(2), feed="arxiv"))["paper_id"].to_list() == [D]
+
+
+def test_trending_ranks_by_days_on_the_list_then_upvotes(sightings):
+    week = queries.trending(sightings, today=day(7), days=7)
+    assert rows(week, "paper_id", "days_seen", "upvotes") == [(A, 7, 23), (B, 3, 41), (T, 2, None), (C, 1, 2), (D, 1, None)]
+    last_three = queries.trending(sightings, today=day(7), days=3)
+    assert rows(last_three, "paper_id", "days_seen", "upvotes") == [(A, 3, 23), (B, 1, 41), (C, 1, 2), (T, 1, None)]
+    assert queries.trending(sightings, today=date(2024, 4, 1), days=7).is_empty()
+    with pytest.raises(ValueError):
+        queries.trending(sightings, today=day(7), days=0)
+
+
+def test_show_paper_tells_sightings_versions_and_when_each_value_appeared(sightings):
+    renamed = scenario_sightings().with_columns(
+        pl.when((pl.col("paper_id") == A) & (pl.col("snapshot_date") >= day(6)))
+        .then(pl.lit("Sparse Mixture Routing at Scale, Revised"))
+        .otherwise(pl.col("title"))
+        .alias("title")
+    )
+    papers = pl.DataFrame({"paper_id": [A], "title": ["Sparse Mixture Routing at Scale, Revised"], "days_seen": [7]}).lazy()
+    detail = queries.show_paper(renamed.lazy(), papers, "arXiv:2403.00001v2")
+    assert detail.paper_id == A and detail.summary["days_seen"] == 7
+    assert detail.sightings.height == 9
+    assert rows(detail.sightings.head(3), "snapshot_date", "feed", "rank", "upvotes", "arxiv_version") == [
+        (day(1), "arxiv", 1, None, 1), (day(1), "hf_daily", 1, 5, None), (day(2), "hf_daily", 1, 9, None),
+    ]
+    assert rows(detail.versions, "arxiv_version", "first_seen_date", "last_seen_date") == [(1, day(1), day(1)), (2, day(5), day(5))]
+    values = detail.values
+    assert rows(values.filter(pl.col("field") == "title"), "value", "first_seen_date", "last_seen_date") == [
+        ("Sparse Mixture Routing at Scale", day(1), day(5)),
+        ("Sparse Mixture Routing at Scale, Revised", day(6), day(7)),
+    ]
+    assert rows(values.filter(pl.col("field") == "upvotes"), "value", "first_seen_date", "first_feed") == [
+        ("5", day(1), "hf_daily"), ("9", day(2), "hf_daily"), ("14", day(3), "hf_daily"),
+        ("20", day(4), "hf_daily"), ("22", day(5), "hf_daily"), ("23", day(6), "hf_daily"),
+    ]
+
+
+def test_show_paper_of_a_title_only_paper_and_of_an_unknown_one(sightings):
+    empty_papers = pl.DataFrame(schema={"paper_id": pl.String}).lazy()
+    detail = queries.show_paper(sightings, empty_papers, T)
+    assert detail.summary is None and detail.versions.is_empty()
+    assert detail.sightings["snapshot_date"].to_list() == [day(2), day(6)]
+    assert queries.show_paper(sightings, empty_papers, "9999.99999") is None
+
+
+def test_paper_ids_are_taken_as_people_paste_them():
+    assert queries.paper_id_of(" arXiv:2403.01234v12 ") == "2403.01234"
+    assert queries.paper_id_of("2403.0123") == "2403.0123"  # an old-style 4-digit id stays a string
+    assert queries.paper_id_of(T) == T
+
+
+def test_table_history_reads_delta_history_entries():
+    entries = [
+        {"version": 2, "timestamp": 1_700_000_002_000, "operation": "MERGE",
+         "operationMetrics": {"num_target_rows_inserted": 3, "num_target_rows_updated": 2, "num_target_rows_deleted": 1},
+         "paperlake.operation": "ingest", "paperlake.run_id": "run-b", "paperlake.feed": "", "paperlake.snapshot_dates": "2024-03-02"},
+        {"version": 1, "timestamp": 1_700_000_001_000, "operation": "WRITE", "operationParameters": {"mode": "Append"},
+         "operationMetrics": {"num_added_rows": 5}, "paperlake.run_id": "run-a", "paperlake.feed": "hf_daily"},
+        {"version": 0, "timestamp": 1_700_000_000_000, "operation": "CREATE TABLE", "operationParameters": {"mode": "ErrorIfExists"}},
+    ]
+    history = queries.table_history(entries)
+    assert rows(history, "version", "operation", "rows_added", "rows_updated", "rows_deleted", "run_id", "feed") == [
+        (2, "MERGE", 3, 2, 1, "run-b", None),
+        (1, "WRITE (append)", 5, None, None, "run-a", "hf_daily"),
+        (0, "CREATE TABLE", 0, None, None, None, None),
+    ]
+    assert history["committed_at"][2] == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+
+
+def test_report_frames(sightings):
+    window = Window()
+    per_day = queries.papers_per_day(sightings, window)
+    assert per_day.height == 12
+    assert rows(per_day.filter(pl.col("snapshot_date") == day(5)), "feed", "paper_count") == [("arxiv", 1), ("hf_daily", 2)]
+    kinds = queries.new_vs_returning(sightings, window)
+    assert rows(kinds.filter(pl.col("kind") == "new"), "snapshot_date", "paper_count") == [(day(1), 1), (day(2), 2), (day(3), 1), (day(7), 1)]
+    assert kinds["paper_count"].sum() == 14  # distinct (paper, day) pairs: 7 + 3 + 1 + 1 + 2
+    assert rows(queries.stay_lengths(sightings, window), "days_seen", "paper_count") == [(1, 2), (2, 1), (3, 1), (7, 1)]
+    votes = queries.upvote_trajectories(sightings, window, [B, D])
+    assert rows(votes, "paper_id", "snapshot_date", "upvotes") == [(B, day(3), 40), (B, day(4), 41), (B, day(5), 41)]
+    counts = queries.quarantine_counts(quarantine_rows().lazy(), Window(until_date=day(4)))
+    assert rows(counts, "rule", "table", "row_count") == [("title_not_null", "sightings", 2)]
