@@ -1,0 +1,67 @@
+"""`paperlake serve` and `paperlake maintain` as a user runs them; serving itself is in test_e2e_server.py."""
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from paperlake.cli import app
+
+
+def serve_without_server(tmp_path, api_url: str | None) -> subprocess.CompletedProcess:
+    """`paperlake serve` in a fresh Prefect home (no profile to fall back on), in its own process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return subprocess.run([sys.executable, "-m", "paperlake.cli", "serve"], capture_output=True, text=True, timeout=60, env=env)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the probe is closed
+
+
+def test_serve_without_an_api_url_says_to_start_a_server(tmp_path):
+    result = serve_without_server(tmp_path, None)
+    assert result.returncode == 2
+    assert "PREFECT_API_URL is not set" in result.stderr
+    assert "prefect server start" in result.stderr and "export PREFECT_API_URL=http://127.0.0.1:4200/api" in result.stderr
+
+
+def test_serve_with_no_server_answering_names_the_url(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/api"
+    result = serve_without_server(tmp_path, url)
+    assert result.returncode == 2
+    assert f"no Prefect server answers at PREFECT_API_URL={url}" in result.stderr
+    assert "prefect server start" in result.stderr
+
+
+def test_serve_refuses_a_bad_cron_before_anything_else():
+    result = CliRunner().invoke(app, ["serve", "--daily-cron", "61 * * * *"])
+    assert result.exit_code == 2
+    assert "is not a cron schedule" in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_maintain_prints_files_before_and_after(lake):
+    import polars as pl
+
+    from lake import writes
+    from lake.schemas import PAPERS
+    from tests.lake.test_maintenance import paper
+
+    writes.ensure_tables(lake)
+    for n in range(3):
+        writes.append(lake, PAPERS, pl.DataFrame([paper(n)]), writes.CommitInfo("test"))
+
+    result = CliRunner().invoke(app, ["maintain", "--lake", lake.uri, "--retention-days", "0"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0, result.output
+    assert "time travel kept for 0 day(s)" in result.output
+    [papers_line] = [line for line in result.output.splitlines() if line.startswith("│ papers")]
+    assert "3 → 1" in papers_line
