@@ -15,10 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
+# The daily flow over the sample days, fetched over HTTP from a local replay of samples/ (no internet).
 run: setup
-	$(BIN)/paperlake ingest samples/pages
-	$(BIN)/paperlake tables
-	$(BIN)/paperlake query "select title, first_seen_date, last_seen_date, days_seen from papers order by days_seen desc, title limit 10"
+	$(BIN)/python -m paperlake.demo
 
 test: setup
 	$(BIN)/pytest

@@ -122,6 +122,87 @@ def gate_batch(
     """Validate one feed-day's batch of `table` (already conformed to lake/schemas.py) before it is committed."""
     suite = suite_for(table)
 
+    def run_gx() -> Any:
+        from expectations import gx_runtime  # GX only when a batch is really checked
+
+        return gx_runtime.check(suite, batch, today)
+
+    day = FeedDayBatch(feed, snapshot_date, expected_nonempty, recent_row_counts)
+    schema = batch_checks.schema_problem(suite.spec, batch)
+    return _gate(suite, batch, day, schema, run_gx, run_id=run_id, today=today, quarantined_at=quarantined_at)
+
+
+@dataclass(frozen=True)
+class FeedDayBatch:
+    """One feed-day of a multi-day batch, with what its batch rules compare it with."""
+
+    feed: str
+    snapshot_date: date
+    expected_nonempty: bool = False
+    recent_row_counts: list[int] | None = None
+
+
+def gate_feed_days(
+    table: str,
+    batch: pl.DataFrame,
+    feed_days: list[FeedDayBatch],
+    *,
+    run_id: str | None,
+    today: date,
+    quarantined_at: datetime,
+) -> list[GateResult]:
+    """gate_batch for each feed-day of `batch` (rows told apart by `feed` and `snapshot_date`), with one
+    Great Expectations pass over all of them.
+
+    A GX pass costs about 0.2 s whatever its size (1 s for 73,000 rows), so a year's backfill checked
+    feed-day by feed-day spent over a minute in it. Every rule reads one row, or a key that holds a
+    snapshot_id (so its rows share a feed-day): the failing rows of the whole batch, split by feed-day,
+    are what each feed-day's own pass finds. The GX result (for Data Docs) goes with the first
+    feed-day's result that has rows, so a load is one Data Docs page.
+    """
+    suite = suite_for(table)
+    checked = None
+    schema = batch_checks.schema_problem(suite.spec, batch)  # the parts share the batch's columns
+    if batch.height and not schema:
+        from expectations import gx_runtime
+
+        checked = gx_runtime.check(suite, batch, today)
+    parts = _parts_by_feed_day(batch)
+    results = []
+    for day in feed_days:
+        part, rows_at = parts.get((day.feed, day.snapshot_date), (batch.clear(), []))
+        part_checked = (lambda rows_at=rows_at: _restricted(checked, rows_at)) if checked else None
+        results.append(_gate(suite, part, day, schema, part_checked, run_id=run_id, today=today, quarantined_at=quarantined_at))
+    carriers = [r for r in results if r.validation is not None]
+    for later in carriers[1:]:
+        later.validation = None
+    return results
+
+
+def _parts_by_feed_day(batch: pl.DataFrame) -> dict[tuple[str, date], tuple[pl.DataFrame, list[int]]]:
+    """Each feed-day's rows, in batch order, with their positions in the batch (one pass over it)."""
+    if batch.is_empty():
+        return {}
+    parts = batch.with_row_index("_position").partition_by("feed", "snapshot_date", as_dict=True, maintain_order=True)
+    return {key: (part.drop("_position"), part["_position"].to_list()) for key, part in parts.items()}
+
+
+def _restricted(checked: Any, rows_at: list[int]) -> Any:
+    """`checked` (over the whole batch) as seen by the rows at `rows_at`, renumbered from 0."""
+    from expectations.gx_runtime import Checked
+
+    local = {position: i for i, position in enumerate(rows_at)}
+    failing = {rule: [local[p] for p in rows if p in local] for rule, rows in checked.failing_rows.items()}
+    return Checked(checked.result, {rule: rows for rule, rows in failing.items() if rows}, dict(checked.errors))
+
+
+def _gate(
+    suite: Suite, batch: pl.DataFrame, day: FeedDayBatch, schema: str | None, run_gx: Any, *, run_id: str | None, today: date, quarantined_at: datetime
+) -> GateResult:
+    """The gate's decision for one feed-day's `batch`; `schema` is its schema problem (or None), `run_gx()`
+    gives what Great Expectations found in it."""
+    table, feed, snapshot_date = suite.table, day.feed, day.snapshot_date
+
     def failure(rule: str, detail: str) -> BatchFailure:
         return BatchFailure(table, feed, snapshot_date, rule, detail)
 
@@ -129,19 +210,17 @@ def gate_batch(
         table, feed, snapshot_date, run_id, batch.height, batch.clear(), QUARANTINE.empty_frame(), validated_at=quarantined_at
     )
     for rule, problem in (
-        ("empty_batch", batch_checks.empty_problem(batch.height, expected_nonempty)),
-        ("volume_drop", batch_checks.volume_problem(batch.height, recent_row_counts)),
-        ("schema", batch_checks.schema_problem(suite.spec, batch)),
+        ("empty_batch", batch_checks.empty_problem(batch.height, day.expected_nonempty)),
+        ("volume_drop", batch_checks.volume_problem(batch.height, day.recent_row_counts)),
+        ("schema", schema),
     ):
         if problem:
             result.batch_failures.append(failure(rule, problem))
-    if any(f.rule == "schema" for f in result.batch_failures) or batch.height == 0:
+    if any(f.rule == "schema" for f in result.batch_failures) or batch.height == 0 or run_gx is None:
         # Rules cannot read a batch of the wrong shape, and an empty one has nothing to read.
         return result
 
-    from expectations import gx_runtime  # GX only when a batch is really checked
-
-    checked = gx_runtime.check(suite, batch, today)
+    checked = run_gx()
     result.validation = checked.result
     result.rule_counts = {rule.name: len(checked.failing_rows.get(rule.name, ())) for rule in suite.rules}
     for rule, problem in checked.errors.items():

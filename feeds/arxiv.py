@@ -243,6 +243,8 @@ def read_feed(content: bytes, source: str) -> tuple[ET.Element | None, ParseIssu
     except ET.ParseError as err:
         line = err.position[0] if err.position else None
         return None, ParseIssue(source, "invalid_xml", f"invalid XML: {err}", line)
+    except LookupError as err:  # the XML declaration names an encoding there is no codec for
+        return None, ParseIssue(source, "invalid_xml", f"invalid XML: {err}", 1)
     if root.tag != FEED_TAG:
         return None, ParseIssue(source, "not_atom_feed", f"root element is {root.tag!r}, not an Atom <feed>")
     return root, None
@@ -286,6 +288,8 @@ def read_entry(entry: ET.Element, rank: int, source: str) -> tuple[dict | None, 
         "arxiv_version": split[1],
         "authors": [name for a in entry.findall(f"{{{ATOM_NS}}}author") if (name := _text(a, "name"))],
         "published_date": published_at.date() if published_at else None,
+        # <updated> dates the version listed here: the papers row shows the newest version's text.
+        "version_date": updated_at.date() if updated_at else None,
         "withdrawn_at": updated_at if _is_withdrawn(abstract, _text(entry, "comment", ARXIV_NS)) else None,
     }
     return record, issues

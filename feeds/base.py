@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Callable, Protocol
 
@@ -38,8 +39,9 @@ class Payload:
     snapshot_date: date
     fetched_at: datetime
 
-    @property
+    @cached_property
     def snapshot_id(self) -> str:
+        # Cached: a load asks for it a dozen times, and hashing a year of pages each time cost 0.5 s.
         return content_hash(self.content)
 
 

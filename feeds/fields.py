@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 NEW_STYLE_ID = re.compile(r"^(?P<yymm>\d{4})\.(?P<number>\d{4,5})$")
 # Old-style ids: archive[.SUBJECT]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
 OLD_STYLE_ID = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7}$")
-VERSIONED_ID = re.compile(r"^(?P<id>\S+?)(?:v(?P<version>\d+))?$")
+# A version has at most 9 digits (real ones have 1-2): longer is no arXiv id, and would not fit Int32.
+VERSIONED_ID = re.compile(r"^(?P<id>\S+?)(?:v(?P<version>\d{1,9}))?$")
 ABS_URL_PREFIX = re.compile(r"^https?://(?:export\.)?arxiv\.org/abs/")
 
 FIVE_DIGIT_FROM_YYMM = 1501

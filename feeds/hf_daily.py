@@ -26,6 +26,7 @@ FEED = "hf_daily"
 FORMAT = "hf_json"
 BASE_URL_ENV = "PAPERLAKE_HF_URL"
 TOKEN_ENV = "PAPERLAKE_HF_TOKEN"
+TOKEN_BLOCK_ENV = "PAPERLAKE_HF_TOKEN_SECRET"  # or the name of a Prefect Secret block holding it
 DEFAULT_BASE_URL = "https://huggingface.co"
 LISTING_PATH = "/api/daily_papers"
 # The API serves up to 100 items a page; 50 matches its own default and keeps pages small.
@@ -34,6 +35,7 @@ DEFAULT_PAGE_SIZE = 50
 DEFAULT_MAX_PAGES = 20
 
 UTF8_BOM = b"\xef\xbb\xbf"
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 class HfDailyFeed:
@@ -85,11 +87,21 @@ class HfDailyFeed:
 
 
 def from_env(environ: Mapping[str, str] = os.environ, **options: Any) -> HfDailyFeed:
-    """The feed as configured by $PAPERLAKE_HF_URL, $PAPERLAKE_HF_TOKEN and $PAPERLAKE_HTTP_*; `options` go to HfDailyFeed."""
+    """The feed as configured by $PAPERLAKE_HF_URL, $PAPERLAKE_HF_TOKEN (or $PAPERLAKE_HF_TOKEN_SECRET, a
+    Prefect Secret block's name) and $PAPERLAKE_HTTP_*; `options` go to HfDailyFeed."""
     settings = settings_from_env(environ, options.pop("settings", HttpSettings()))
-    if token := environ.get(TOKEN_ENV, "").strip():
+    if token := environ.get(TOKEN_ENV, "").strip() or _token_from_block(environ.get(TOKEN_BLOCK_ENV, "").strip()):
         settings = replace(settings, token=token)
     return HfDailyFeed(environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, settings=settings, **options)
+
+
+def _token_from_block(block_name: str) -> str | None:
+    """The token kept in a Prefect Secret block, so it need not sit in a deployment's environment."""
+    if not block_name:
+        return None
+    from prefect.blocks.system import Secret
+
+    return str(Secret.load(block_name).get()).strip() or None
 
 
 def join_json_lists(bodies: list[bytes]) -> bytes:
@@ -142,6 +154,8 @@ def read_list(content: bytes, source: str) -> tuple[list, ParseIssue | None]:
         value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except ValueError as err:
         return [], _json_issue(err, source)
+    except RecursionError:  # `[[[[...` nested deeper than Python's stack: no listing is
+        return [], ParseIssue(source, "invalid_json", "JSON nested too deeply to be a listing")
     if not isinstance(value, list):
         return [], ParseIssue(source, "not_json_list", f"expected a JSON list, got a JSON {_kind(value)}: {_excerpt(stripped)!r}")
     return value, None
@@ -226,7 +240,11 @@ class _Fields:
         return collapse_whitespace(value) or None
 
     def count(self, obj: dict, key: str) -> int | None:
-        return self._typed(obj, key, (int,), "an integer")
+        value = self._typed(obj, key, (int,), "an integer")
+        if value is not None and not INT32_MIN <= value <= INT32_MAX:  # the lake keeps counts as Int32
+            self.note("out_of_range", f"`{key}` {value} is out of range for a count; read as null")
+            return None
+        return value
 
     def strings(self, obj: dict, key: str) -> list[str] | None:
         value = self._typed(obj, key, (list,), "a list of strings")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from feeds.base import ParseIssue, ParseResult, parsed_frame
+from transforms.identity import normalize_title
 
 FORMAT = "text_page"
 
@@ -126,6 +127,10 @@ def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], 
         if i + 1 >= len(lines) or not _is_abstract(lines[i + 1][1]):
             issues.append(ParseIssue(source, "title_without_abstract", f"title with no abstract after it: {line[:80]!r}", number))
             i += 1
+            continue
+        if not normalize_title(line):  # "!!! ???": no letter or digit, so no paper id could come of it
+            issues.append(ParseIssue(source, "title_without_letters", f"title line has no letter or digit: {line[:80]!r}", number))
+            i += 2
             continue
         records.append({"rank": len(records) + 1, "title": line, "abstract": lines[i + 1][1]})
         i += 2

@@ -100,6 +100,9 @@ SIGHTINGS = TableSpec(
         Column("github_repo", pl.String, False),
         Column("ai_keywords", pl.List(pl.String), False),
         Column("withdrawn_at", UTC_TIMESTAMP, False),
+        # Added with issue 9 (one paper, one row); nullable, appended last so older lakes evolve in place.
+        Column("version_date", pl.Date, False, "the listed arXiv version's date (arXiv <updated>); null when the feed has no versions"),
+        Column("merged_from_id", pl.String, False, "the paper id the feed listed, when a confirmed duplicate (paper_links) moved the sighting"),
     ),
 )
 
@@ -110,14 +113,18 @@ PAPERS = TableSpec(
     columns=(
         Column("paper_id", pl.String, True),
         Column("arxiv_id", pl.String, False),
-        Column("title", pl.String, True, "from the latest sighting"),
-        Column("abstract", pl.String, False, "from the latest sighting"),
+        Column("title", pl.String, True, "from the newest version seen (else the latest sighting)"),
+        Column("abstract", pl.String, False, "from the newest version seen (else the latest sighting)"),
         Column("title_key", pl.String, True),
         Column("first_seen_date", pl.Date, True),
         Column("last_seen_date", pl.Date, True),
         Column("days_seen", pl.Int32, True, "distinct snapshot dates it was listed on"),
         Column("sighting_count", pl.Int32, True),
         Column("feeds", pl.List(pl.String), True, "feeds that listed it, sorted"),
+        # Added with issue 9; nullable, appended last so older lakes evolve in place.
+        Column("latest_version", pl.Int32, False, "the highest arXiv version any feed listed"),
+        Column("version_count", pl.Int32, False, "distinct arXiv versions listed"),
+        Column("withdrawn_at", UTC_TIMESTAMP, False, "when the paper was withdrawn (marked, never deleted); null if it is not"),
     ),
 )
 
@@ -144,3 +151,26 @@ QUARANTINE = TableSpec(
 )
 
 TABLES[QUARANTINE.name] = QUARANTINE
+
+PAPER_LINKS = TableSpec(
+    name="paper_links",
+    description="Pairs of papers that look like the same work: suggested by `paperlake dupes`, confirmed or dismissed by a person.",
+    key=("link_id",),
+    columns=(
+        # One row per unordered pair, so a decision replaces the suggestion whichever way round it was given.
+        Column("link_id", pl.String, True, "the two paper ids, sorted, joined by a space"),
+        Column("paper_id", pl.String, True, "the paper kept: a confirmed merge moves other_paper_id's sightings to it"),
+        Column("other_paper_id", pl.String, True),
+        Column("status", pl.String, True, "suggested, confirmed (merged) or dismissed (not the same work)"),
+        Column("score", pl.Float64, True, "0-100: how alike the two look"),
+        Column("reason", pl.String, True, "what is alike: titles (typo, subtitle, same) and abstracts"),
+        Column("title_score", pl.Float64, False, "rapidfuzz ratio of the normalized titles"),
+        Column("abstract_score", pl.Float64, False, "rapidfuzz ratio of the abstracts' words; null when one has none"),
+        Column("title", pl.String, False, "paper_id's title when the pair was found or decided"),
+        Column("other_title", pl.String, False),
+        Column("found_at", UTC_TIMESTAMP, True, "when the pair was first suggested (or decided, if never suggested)"),
+        Column("decided_at", UTC_TIMESTAMP, False, "when a person confirmed or dismissed it"),
+    ),
+)
+
+TABLES[PAPER_LINKS.name] = PAPER_LINKS

@@ -9,6 +9,7 @@ import polars as pl
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from lake import storage
 from lake.schemas import TABLES, TableSpec
 
 AsOf = int | str | datetime | None
@@ -66,7 +67,8 @@ class Lake:
 
     def __init__(self, uri: str, storage_options: dict[str, str] | None = None):
         self.uri = uri if "://" in uri else os.path.abspath(uri)
-        self.storage_options = storage_options or None
+        # None: what lake/storage.py resolves (AWS variables, a Secret block, --storage-option).
+        self.storage_options = storage_options or storage.options_for(self.uri)
 
     def __repr__(self) -> str:
         return f"Lake({self.uri!r})"

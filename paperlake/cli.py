@@ -42,6 +42,26 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+@app.callback()
+def _storage(
+    storage_option: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--storage-option", metavar="KEY=VALUE",
+            help="An object-store option for an s3:// lake (repeatable), e.g. AWS_ENDPOINT_URL=http://127.0.0.1:9000. "
+            "Default: the standard AWS variables.",
+        ),
+    ] = None,
+) -> None:
+    """paperlake: research-paper feeds kept as a Delta Lake."""
+    from lake.storage import StorageOptionError, parse_pairs, set_command_options
+
+    try:
+        set_command_options(parse_pairs(storage_option or []))
+    except StorageOptionError as error:
+        raise typer.BadParameter(str(error), param_hint="--storage-option") from None
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Snapshot files, or folders of them.")],
@@ -150,8 +170,9 @@ def backfill(
 
     from flows.backfill import BackfillFailed, progress_listener
     from flows.backfill import backfill as backfill_flow
+    from paperlake.progress_bar import backfill_progress_bar
 
-    with _progress_bar(f"backfill {start_date}..{end_date}") as listener, progress_listener(listener), tags(*names):
+    with backfill_progress_bar(f"backfill {start_date}..{end_date}", err) as listener, progress_listener(listener), tags(*names):
         state = backfill_flow(start_date, end_date, names, resolve_lake_uri(lake), batch_days, return_state=True)
     error = None if state.is_completed() else state.result(raise_on_failure=False)
     if error is not None and not isinstance(error, BackfillFailed):
@@ -165,56 +186,8 @@ def backfill(
         raise typer.Exit(1)
 
 
-def _progress_bar(title: str):
-    """A terminal progress bar fed by the backfill's progress listener; Prefect's own log lines print above it."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    @contextmanager
-    def bar():
-        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[step]}"))
-        with Progress(*columns, console=err, transient=False) as progress, _prefect_logs_through(progress.console):
-            task_id = progress.add_task(title, total=100.0, step="starting Prefect")
-
-            def listen(state) -> None:
-                step = f"{state.finished_count}/{state.total_count} feed-days · {state.last_step}"
-                progress.update(task_id, completed=state.percent, step=escape(step))
-
-            yield listen
-
-    return bar()
-
-
-def _prefect_logs_through(console):
-    """While the bar is drawn, Prefect's console logging prints warnings and errors only, through the bar's console."""
-    import logging
-    from contextlib import contextmanager
-
-    from prefect.logging.configuration import ensure_logging_setup
-    from prefect.logging.handlers import PrefectConsoleHandler
-
-    @contextmanager
-    def redirected():
-        ensure_logging_setup()
-        loggers = [logging.getLogger(), *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
-        handlers = {id(h): h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}.values()
-        saved = [(h, h.console, h.level) for h in handlers]
-        for handler in handlers:
-            handler.console = console
-            handler.setLevel(max(handler.level, logging.WARNING))
-        try:
-            yield
-        finally:
-            for handler, old_console, level in saved:
-                handler.console = old_console
-                handler.setLevel(level)
-
-    return redirected()
-
-
 def _print_backfill_report(report) -> None:
-    table = Table("feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day", title=escape(report.describe()))
+    table = Table("feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day", title="feed-days")
     for feed in report.feeds:
         mine = [o for o in report.outcomes if o.feed == feed]
         fetched = [o for o in mine if o.status in ("landed", "unchanged")]
@@ -225,6 +198,7 @@ def _print_backfill_report(report) -> None:
         load_per_day = f"{sum(load.load_seconds for load in loads) / load_days:.2f}" if load_days else "-"
         table.add_row(feed, *counts, fetch_per_day, load_per_day)
     out.print(table)
+    out.print(escape(report.describe()), soft_wrap=True)
 
 
 @app.command()
@@ -538,6 +512,52 @@ def tables(lake: LakeOption = None) -> None:
     out.print(table)
 
 
+@app.command()
+def dupes(
+    min_score: Annotated[
+        Optional[float], typer.Option("--min-score", min=0, max=100, help="List pairs scoring at least this (0-100). Default: 85.")
+    ] = None,
+    merge: Annotated[
+        Optional[tuple[str, str]], typer.Option("--merge", metavar="A B", help="Confirm B is the same work as A: B's sightings count for A, from now on and after any reparse.")
+    ] = None,
+    dismiss: Annotated[
+        Optional[tuple[str, str]], typer.Option("--dismiss", metavar="A B", help="Record that A and B are different works (a merged pair is taken apart again).")
+    ] = None,
+    ambiguous: Annotated[bool, typer.Option("--ambiguous", help="List title-only papers whose title is that of several arXiv papers (linked to none).")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list the pairs already confirmed or dismissed.")] = False,
+    limit: LimitOption = 50,
+    format: FormatOption = "table",
+    lake: LakeOption = None,
+) -> None:
+    """Pairs of papers that look like the same work (near-identical titles, or the same abstract under another title), with a score and the reason; kept in the paper_links table, never merged without --merge."""
+    _check_format(format, None)
+    from datetime import timezone
+
+    from lake.queries import paper_id_of
+    from lake.store import Lake
+    from paperlake import dupes as finder
+
+    the_lake = Lake(resolve_lake_uri(lake))
+    now = datetime.now(timezone.utc)
+    if merge and dismiss:
+        raise typer.BadParameter("give --merge or --dismiss, not both", param_hint="--merge")
+    try:
+        if merge or dismiss:
+            first, second = (paper_id_of(p) for p in (merge or dismiss))
+            decide = finder.merge if merge else finder.dismiss
+            row = decide(the_lake, first, second, now).row(0, named=True)
+            verb = f"merged {row['other_paper_id']} into {row['paper_id']}" if merge else f"dismissed {row['paper_id']} / {row['other_paper_id']}"
+            out.print(escape(f"{verb} (score {row['score']}: {row['reason']}); recorded in paper_links"), highlight=False)
+            return
+        if ambiguous:
+            _emit(finder.ambiguous(the_lake).head(limit), format, title="titles matching several arXiv papers")
+            return
+        threshold = 85.0 if min_score is None else min_score
+        _emit(finder.find_and_store(the_lake, threshold, now, show_all).head(limit), format, title=f"possible duplicates (score >= {threshold:g})")
+    except finder.DupesError as error:
+        _fail(str(error), code=1)
+
+
 # --- operating the lake: maintenance, and serving the scheduled deployments ---
 
 
@@ -551,15 +571,19 @@ def maintain(
 ) -> None:
     """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
     _run_flows_quietly()
-    from flows.artifacts import maintenance_markdown
+    from flows.artifacts import maintenance_rows
     from flows.maintain import maintain as maintain_flow
 
-    results = maintain_flow(retention_days, resolve_lake_uri(lake))
-    if not results:
+    rows = maintenance_rows(maintain_flow(retention_days, resolve_lake_uri(lake)))
+    if not rows:
         out.print("no tables yet: nothing to maintain")
         return
-    # The same table the run's artifact shows, so terminal and UI agree.
-    out.print(maintenance_markdown(results, retention_days), markup=False, highlight=False)
+    # The cells of the run's artifact, so the terminal and the UI agree.
+    table = Table(*rows[0], title=f"maintain (time travel kept for {retention_days} day(s))")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row.values()))
+    out.print(table)
+    out.print("live: the files of the current version; stored: every data file on disk, older versions' too")
 
 
 @app.command()

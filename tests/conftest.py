@@ -21,10 +21,13 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One Prefect test server for the whole session (it takes 7-13 s to start)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    # Without heartbeats a flow run ends at once instead of waiting up to a second for the thread.
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with prefect_test_harness(server_startup_timeout=120):
+            yield
 
 
 @pytest.fixture

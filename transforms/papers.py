@@ -1,29 +1,65 @@
-"""Sightings -> papers: one row per paper with when and how often it was seen."""
+"""Sightings -> papers: one row per paper with when and how often it was seen, and its newest text."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from lake.schemas import PAPERS
+from lake.schemas import PAPERS, SIGHTINGS
+
+# A withdrawn arXiv version's abstract is the withdrawal notice, not the paper: its text is used
+# only when the paper has no other. (hf_daily marks withdrawals on rows that keep the real text.)
+_IS_NOTICE = pl.col("withdrawn_at").is_not_null() & pl.col("arxiv_version").is_not_null()
+
+# Which sighting's title and abstract the paper shows: the newest evidence last. A sighting that
+# names its arXiv version beats one that does not (a saved page's copy, a typo in it, is not the
+# paper's text); among versions the newest version date (arXiv <updated>) wins, whenever and however
+# often it was listed; then the higher version, the later snapshot, its id and the best rank, so
+# every run and every load order picks the same row. Without versions: the latest sighting.
+TEXT_ORDER = ["_is_text", "_is_versioned", "version_date", "arxiv_version", "snapshot_date", "snapshot_id", "_rank_desc"]
 
 
 def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
     """Aggregate every sighting of each paper given.
 
     Pass all sightings of the papers to summarize (not just new ones): days_seen counts distinct
-    dates, so it cannot be added up from partial batches. Title and abstract come from the latest
-    sighting; ties on date break by snapshot_id so the choice is the same on every run.
+    dates and the newest version may be in an old batch, so neither can be added up from parts.
+    Works the same for feeds without versions: their rows fall back to the latest sighting.
     """
-    ordered = sightings.sort("snapshot_date", "snapshot_id", "rank")
-    papers = ordered.group_by("paper_id").agg(
-        pl.col("arxiv_id").drop_nulls().last(),
-        pl.col("title").last(),
-        pl.col("abstract").drop_nulls().last(),
-        pl.col("title_key").last(),
+    ranked = _with_version_columns(sightings).with_columns(
+        (~_IS_NOTICE).alias("_is_text"),
+        pl.col("arxiv_version").is_not_null().alias("_is_versioned"),
+        (-pl.col("rank")).alias("_rank_desc"),
+    )
+    papers = ranked.group_by("paper_id").agg(
+        pl.col("arxiv_id").sort_by(TEXT_ORDER).drop_nulls().last(),
+        _newest("title"),
+        pl.col("abstract").sort_by(TEXT_ORDER).drop_nulls().last(),
+        _newest("title_key"),
         pl.col("snapshot_date").min().alias("first_seen_date"),
         pl.col("snapshot_date").max().alias("last_seen_date"),
         pl.col("snapshot_date").n_unique().cast(pl.Int32).alias("days_seen"),
         pl.len().cast(pl.Int32).alias("sighting_count"),
         pl.col("feed").unique().sort().alias("feeds"),
+        pl.col("arxiv_version").max().alias("latest_version"),
+        pl.col("arxiv_version").drop_nulls().n_unique().cast(pl.Int32).alias("version_count"),
+        _withdrawn_at(),
     )
     return PAPERS.conform(papers.sort("paper_id"))
+
+
+def _with_version_columns(sightings: pl.DataFrame) -> pl.DataFrame:
+    """Frames read from a lake written before versions were recorded lack these columns: null, then."""
+    missing = [c for c in ("arxiv_version", "version_date", "withdrawn_at") if c not in sightings.columns]
+    return sightings.with_columns(pl.lit(None, dtype=SIGHTINGS.polars_schema[c]).alias(c) for c in missing)
+
+
+def _newest(column: str) -> pl.Expr:
+    return pl.col(column).sort_by(TEXT_ORDER).last()
+
+
+def _withdrawn_at() -> pl.Expr:
+    """The latest withdrawal, unless an arXiv version dated after it replaced the withdrawn one."""
+    withdrawn = pl.col("withdrawn_at").max()
+    later_version = pl.col("version_date").filter(pl.col("arxiv_version").is_not_null() & pl.col("withdrawn_at").is_null()).max()
+    reinstated = later_version.is_not_null() & (later_version > withdrawn.dt.date())
+    return pl.when(reinstated).then(None).otherwise(withdrawn).alias("withdrawn_at")

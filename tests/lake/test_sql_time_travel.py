@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import polars as pl
 import pytest
 
+from lake.schemas import TABLES
 from lake import open_lake
 from lake.sql import QueryError, encode, run_query
 from tests.explore_scenario import A, D, T, write_scenario
@@ -62,7 +63,7 @@ def test_a_bad_as_of_is_explained(written, as_of, message):
 
 def test_python_api_gives_every_table_at_one_point_in_time(written):
     tables = open_lake(written.lake.uri).tables(as_of=written.moments[2])
-    assert set(tables) == {"snapshots", "sightings", "papers", "quarantine"}
+    assert set(tables) == set(TABLES)
     assert tables["sightings"].select(pl.len()).collect().item() == 5
     assert tables["papers"].collect()["paper_id"].n_unique() == 3
     assert tables["quarantine"].collect().height == 0  # quarantined after day 7

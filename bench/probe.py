@@ -1,0 +1,85 @@
+"""Where a load's time goes, without touching the code measured: timers wrapped around functions.
+
+`lake.*` is every public function of lake/writes.py and lake/links.py (the lake's reads and commits),
+counted at the outermost call only, so `upsert_papers` includes the `committing` it calls. Their sum
+is "the lake work" of a load. The other labels time the Great Expectations gate, Data Docs and the
+pure transforms the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import time
+from collections import defaultdict
+from typing import Any
+
+# (module, attribute, label): functions the pipeline looks up on these modules at call time.
+NAMED_TARGETS = (
+    ("expectations.gate", "gate_feed_days", "validate.gx_gate"),
+    ("expectations.docs", "build_data_docs", "validate.data_docs"),
+    ("flows.pipeline", "parse_payload", "transform.parse"),
+    ("flows.pipeline", "to_sightings", "transform.to_sightings"),
+    ("flows.pipeline", "summarize_papers", "transform.summarize_papers"),
+    ("flows.pipeline", "link_title_only", "transform.link_title_only"),
+)
+LAKE_MODULES = ("lake.writes", "lake.links")
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.call_counts: dict[str, int] = defaultdict(int)
+        self._depth: dict[str, int] = defaultdict(int)  # per label group: only outermost calls count
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def install(self) -> Probe:
+        for module_name in LAKE_MODULES:
+            module = importlib.import_module(module_name)
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if function.__module__ == module_name and not name.startswith("_"):
+                    self._wrap(module, name, f"lake.{name}")
+        for module_name, attribute, label in NAMED_TARGETS:
+            self._wrap(importlib.import_module(module_name), attribute, label)
+        return self
+
+    def uninstall(self) -> None:
+        for module, attribute, original in reversed(self._undo):
+            setattr(module, attribute, original)
+        self._undo.clear()
+
+    def lake_seconds(self) -> float:
+        return sum(s for label, s in self.seconds.items() if label.startswith("lake."))
+
+    def snapshot(self) -> dict[str, float]:
+        return dict(self.seconds)
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.call_counts.clear()
+
+    def _wrap(self, module: Any, attribute: str, label: str) -> None:
+        original = getattr(module, attribute)
+        group = label.split(".", 1)[0]
+
+        @functools.wraps(original)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._depth[group] += 1
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._depth[group] -= 1
+                if self._depth[group] == 0:
+                    self.seconds[label] += time.perf_counter() - started
+                    self.call_counts[label] += 1
+
+        setattr(module, attribute, timed)
+        self._undo.append((module, attribute, original))
+
+
+def top(seconds: dict[str, float], count: int = 8) -> dict[str, float]:
+    """The `count` largest entries, rounded, largest first."""
+    return {label: round(s, 3) for label, s in sorted(seconds.items(), key=lambda item: -item[1])[:count]}
+

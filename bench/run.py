@@ -1,0 +1,170 @@
+"""`make bench`: paperlake's performance benchmark (issue 7), one command from a fresh clone.
+
+    .venv/bin/python -m bench.run [--smoke] [--days 365] [--long-days 3650] [--per-day 200] [--repeat 3]
+                                  [--out bench/results/latest.json] [--scratch DIR] [--keep]
+
+1. writes deterministic synthetic feeds (bench/synth.py): N days x K papers a day of page copies,
+   and the hf_daily JSON and arXiv Atom of the days the daily runs load;
+2. measures the floor (bench/floor.py) at the start and again at the end;
+3. runs the workloads (bench/workloads.py): one-year and ten-year backfills through `paperlake
+   ingest`'s flow, a new day into each of those lakes, queries on the ten-year lake, `maintain`
+   after a year of daily commits;
+4. writes every run of every figure as JSON and prints a markdown table, with each time as a ratio to
+   the floor and each target of the issue met or not.
+
+`--smoke` is the few-days version CI runs (tests/test_bench_smoke.py): every workload, tiny sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # `python bench/run.py` works too
+
+from bench import targets, workloads  # noqa: E402
+from bench.dataset import SMOKE, Sizes, prepare  # noqa: E402
+from bench.measure import run_process  # noqa: E402
+
+DEFAULT_OUT = REPO / "bench" / "results" / "latest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    sizes = _sizes(options)
+    scratch = Path(options.scratch or tempfile.mkdtemp(prefix="paperlake-bench-"))
+    started = time.perf_counter()
+    try:
+        results = run(scratch, sizes, _log)
+    finally:
+        if not options.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    results["meta"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    out = Path(options.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(results["markdown"])
+    print(f"\nresults: {out} ({results['meta']['total_seconds']} s in all)")
+    return 0
+
+
+def run(scratch: Path, sizes: Sizes, log=print) -> dict:
+    """Every workload at `sizes`, in `scratch`; the results as a JSON-ready dict."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    log(f"writing synthetic feeds to {scratch} ...")
+    data = prepare(scratch, sizes)
+    ctx = workloads.Context(scratch, sizes, data, _child_env(scratch))
+    _prime_prefect(ctx)
+    done: dict[str, workloads.Workload] = {}
+    log("floor ...")
+    done["floor"] = workloads.floor(ctx)
+    log("pipeline workloads (bench/worker.py) ...")
+    worker = workloads.run_workers(ctx, workloads.worker_jobs_for(ctx))
+    log("one-year backfill commands ...")
+    done["backfill_1y"] = workloads.backfill_year(ctx, worker)
+    done["backfill_10y"] = workloads.backfill_decade(ctx, worker)
+    done["daily_1y"] = workloads.daily("daily_1y", worker["daily-year"], f"{sizes.day_count} days")
+    done["daily_10y"] = workloads.daily("daily_10y", worker["daily-decade"], f"{sizes.long_day_count} days")
+    log("queries ...")
+    done["queries_10y"] = workloads.queries(ctx)
+    log("maintenance ...")
+    done["maintain_365_daily_commits"] = workloads.maintenance(ctx, worker)
+    log("floor again ...")
+    workloads.floor(ctx, done["floor"])
+    return {
+        "meta": _meta(sizes, data),
+        "workloads": {name: w.as_json() for name, w in done.items()},
+        "targets": targets.checked(done),
+        "markdown": targets.markdown(done),
+    }
+
+
+def _child_env(scratch: Path) -> dict[str, str]:
+    """The children's environment: the repo importable, and a Prefect home of their own, so a
+    benchmark's thousands of task runs stay out of the user's Prefect database."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("PREFECT_HOME", str(scratch / "prefect-home"))
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env.pop("PAPERLAKE_DOCS", None)  # validation Data Docs beside each lake
+    env.pop("PAPERLAKE_LAKE", None)
+    return env
+
+
+def _prime_prefect(ctx: workloads.Context) -> None:
+    """Create the Prefect database once (its migrations are a first-run cost, not a command's)."""
+    page = ctx.data.page_files(ctx.data.short_dir)[0]
+    lake = ctx.fresh_lake("prime")
+    run_process([*workloads.PAPERLAKE, "ingest", str(page), "--lake", lake], env=ctx.env).check("priming ingest")
+    shutil.rmtree(Path(lake).parent, ignore_errors=True)
+
+
+def _meta(sizes: Sizes, data) -> dict:
+    import deltalake
+    import polars
+
+    return {
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sizes": asdict(sizes),
+        "synthetic": {"start_date": str(data.feeds.start_date), "day_count": data.feeds.day_count,
+                      "sighting_count": data.feeds.sighting_count, "paper_count": data.feeds.paper_count},
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "versions": {"polars": polars.__version__, "deltalake": deltalake.__version__, "prefect": _version("prefect"),
+                     "great_expectations": _version("great_expectations")},
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain")),
+    }
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _sizes(options: argparse.Namespace) -> Sizes:
+    base = SMOKE if options.smoke else Sizes()
+    given = {
+        "day_count": options.days, "long_day_count": options.long_days, "per_day": options.per_day,
+        "repeat_count": options.repeat, "daily_day_count": options.daily_days, "maintain_day_count": options.maintain_days,
+    }
+    return replace(base, **{k: v for k, v in given.items() if v is not None})
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="paperlake's performance benchmark (issue 7).")
+    parser.add_argument("--smoke", action="store_true", help="A few days of everything: what CI runs.")
+    parser.add_argument("--days", type=int, help="Days of the short backfill (default 365).")
+    parser.add_argument("--long-days", type=int, help="Days of the long backfill (default 3650).")
+    parser.add_argument("--per-day", type=int, help="Papers on a day's page (default 200).")
+    parser.add_argument("--repeat", type=int, help="Runs of each timed figure (default 3).")
+    parser.add_argument("--daily-days", type=int, help="New days loaded into each lake, one run each (default 3).")
+    parser.add_argument("--maintain-days", type=int, help="Daily commits before maintain (default 365).")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="Where the JSON goes (default bench/results/latest.json).")
+    parser.add_argument("--scratch", help="Folder for feeds and lakes (default: a temporary folder).")
+    parser.add_argument("--keep", action="store_true", help="Keep the scratch folder (its lakes) afterwards.")
+    return parser
+
+
+def _log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Issue 7's targets as data, checked against a run's figures, and the run as markdown tables."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from bench.workloads import Workload
+
+Workloads = dict[str, Workload]
+
+
+def median_of(workloads: Workloads, workload: str, key: str) -> float:
+    found = workloads.get(workload)
+    return found.figures[key].median if found and key in found.figures else math.nan
+
+
+def floor_seconds(workloads: Workloads) -> float:
+    return median_of(workloads, "floor", "seconds")
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    measure: Callable[[Workloads], float]
+    limit: float
+    unit: str  # "s", "MB", "x" (a ratio), "files"
+    at_most: bool = True  # the measure must be <= limit (else >= limit)
+
+    def value(self, workloads: Workloads) -> float:
+        return self.measure(workloads)
+
+    def met(self, workloads: Workloads) -> bool | None:
+        value = self.value(workloads)
+        if math.isnan(value):
+            return None
+        return value <= self.limit if self.at_most else value >= self.limit
+
+
+def _ratio(workloads: Workloads, top: tuple[str, str], bottom: tuple[str, str]) -> float:
+    return median_of(workloads, *top) / median_of(workloads, *bottom)
+
+
+def _most_files_after(workloads: Workloads) -> float:
+    found = workloads.get("maintain_365_daily_commits")
+    return float(max(found.details["live_files_after"].values())) if found else math.nan
+
+
+TARGETS = (
+    Target("1. one-year backfill: pipeline's own work / floor", lambda w: _ratio(w, ("backfill_1y", "work_seconds"), ("floor", "seconds")), 3.0, "x"),
+    Target("1. one-year backfill: whole command from process start", lambda w: median_of(w, "backfill_1y", "command_seconds"), 30.0, "s"),
+    Target("1. one-year backfill: peak memory", lambda w: median_of(w, "backfill_1y", "peak_rss_mb"), 1536.0, "MB"),
+    Target("2. ten-year backfill: peak memory", lambda w: median_of(w, "backfill_10y", "peak_rss_mb"), 4096.0, "MB"),
+    Target("3. daily, one-year lake: the day's lake work", lambda w: median_of(w, "daily_1y", "lake_seconds"), 1.0, "s"),
+    Target("3. daily, ten-year lake: the day's lake work", lambda w: median_of(w, "daily_10y", "lake_seconds"), 1.0, "s"),
+    Target("3. daily: ten-year / one-year lake work", lambda w: _ratio(w, ("daily_10y", "lake_seconds"), ("daily_1y", "lake_seconds")), 1.5, "x"),
+    Target("4. `trending --days 30`, own work", lambda w: median_of(w, "queries_10y", "trending_own_seconds"), 1.0, "s"),
+    Target("4. top 20 of a month (`query`), own work", lambda w: median_of(w, "queries_10y", "top_month_sql_own_seconds"), 1.0, "s"),
+    Target("4. `query \"select count(*) from papers\"`, whole command", lambda w: median_of(w, "queries_10y", "count_papers_command_seconds"), 1.5, "s"),
+    Target("5. maintain: live files per table after (at most)", _most_files_after, 5.0, "files"),
+    Target(
+        "5. maintain: full read of sightings, after / before",
+        lambda w: _ratio(w, ("maintain_365_daily_commits", "read_sightings_after_seconds"), ("maintain_365_daily_commits", "read_sightings_before_seconds")),
+        1.0, "x",
+    ),
+)
+
+
+def checked(workloads: Workloads) -> list[dict]:
+    return [
+        {"target": t.label, "value": t.value(workloads), "limit": t.limit, "unit": t.unit, "met": t.met(workloads)}
+        for t in TARGETS
+    ]
+
+
+def markdown(workloads: Workloads) -> str:
+    return figures_table(workloads) + "\n\n" + targets_table(workloads)
+
+
+def figures_table(workloads: Workloads) -> str:
+    floor = floor_seconds(workloads)
+    lines = ["| figure | median | spread | runs | × floor | what |", "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for workload in workloads.values():
+        for figure in workload.figures.values():
+            ratio = f"{figure.median / floor:.2f}" if figure.unit == "s" and floor > 0 else ""
+            lines.append(
+                f"| `{figure.name}` | {_number(figure.median, figure.unit)} | {_number(figure.spread, figure.unit)} "
+                f"| {len(figure.values)} | {ratio} | {figure.note} |"
+            )
+    return "\n".join(lines)
+
+
+def targets_table(workloads: Workloads) -> str:
+    lines = ["| target | measured | limit | met |", "| --- | ---: | ---: | :---: |"]
+    for row in checked(workloads):
+        met = {True: "yes", False: "**no**", None: "n/a"}[row["met"]]
+        lines.append(f"| {row['target']} | {_number(row['value'], row['unit'])} | {_number(row['limit'], row['unit'])} | {met} |")
+    return "\n".join(lines)
+
+
+def _number(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "n/a"
+    if unit == "s":
+        return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    if unit == "x":
+        return f"{value:.2f}×"
+    return f"{value:g} {unit}"

@@ -1,0 +1,146 @@
+"""A child process that runs pipeline workloads through the real flows and reports where time went.
+
+    python -m bench.worker JOBS.json RESULTS.json
+
+JOBS.json holds {"warm_up_file": PAGE, "jobs": [{"kind": "ingest" | "daily", ...}, ...]}; the jobs
+run one after the other and RESULTS.json gets one result per job. Before timing anything the worker
+warms up what every process pays once (the Prefect server, Great Expectations' import and first
+validation) with a throwaway load, so the figures are the pipeline's own work; the whole command,
+start-up included, is measured separately on the real `paperlake` command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.probe import Probe, top  # noqa: E402
+
+FEED_FORMATS = {"archive": None, "hf_daily": "hf_json", "arxiv": "arxiv_atom"}
+
+
+def main(job_path: str, result_path: str) -> None:
+    from paperlake.config import quiet_prefect_defaults
+
+    quiet_prefect_defaults()
+    spec = json.loads(Path(job_path).read_text())
+    warm_up(Path(spec["warm_up_file"]))
+    probe = Probe().install()
+    results = []
+    for job in spec["jobs"]:
+        probe.reset()
+        result = {"ingest": run_ingest, "daily": run_daily}[job["kind"]](job, probe)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results.append(result)
+    Path(result_path).write_text(json.dumps(results, indent=1, default=str))
+
+
+def warm_up(page: Path) -> None:
+    """One small ingest into a scratch lake: starts Prefect's server, imports GX, runs its first check."""
+    from flows.ingest import ingest_files
+
+    scratch = tempfile.mkdtemp(prefix="paperlake-warm-")
+    try:
+        ingest_files([str(page)], os.path.join(scratch, "lake"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_ingest(job: dict, probe: Probe) -> dict:
+    """`paperlake ingest` of the job's paths, as the command runs it (the ingest flow), timed per chunk."""
+    import flows.ingest as ingest
+
+    chunk_seconds, chunk_lake_seconds, chunk_rss_mb = [], [], []
+    load = ingest.load_payloads
+
+    def timed_load(*args, **kwargs):
+        lake_before, started = probe.lake_seconds(), time.perf_counter()
+        try:
+            return load(*args, **kwargs)
+        finally:
+            chunk_seconds.append(round(time.perf_counter() - started, 3))
+            chunk_lake_seconds.append(round(probe.lake_seconds() - lake_before, 3))
+            chunk_rss_mb.append(round(current_rss_mb()))
+
+    chunk_file_count, ingest.load_payloads = ingest.CHUNK_FILE_COUNT, timed_load
+    try:
+        ingest.CHUNK_FILE_COUNT = job.get("chunk_file_count") or chunk_file_count
+        started = time.perf_counter()
+        report = ingest.ingest_files(job["paths"], job["lake"])
+        work_seconds = time.perf_counter() - started
+    finally:
+        ingest.CHUNK_FILE_COUNT, ingest.load_payloads = chunk_file_count, load
+    return {
+        "work_seconds": work_seconds,
+        "lake_seconds": probe.lake_seconds(),
+        "chunk_seconds": chunk_seconds,
+        "chunk_lake_seconds": chunk_lake_seconds,
+        "chunk_end_rss_mb": chunk_rss_mb,
+        "breakdown": top(probe.snapshot(), 14),
+        "sighting_count": report.sighting_count,
+        "new_paper_count": report.new_paper_count,
+    }
+
+
+def current_rss_mb() -> float:
+    """Resident memory now (not the high-water mark): flat from chunk to chunk when memory does not grow."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_daily(job: dict, probe: Probe) -> dict:
+    """Each day of the job: one load per feed, as the daily flow's feed-day runs and `ingest` of a page
+    do, inside one flow run (a flow run's own start and end are orchestration, not the day's work)."""
+    from prefect import flow
+
+    @flow(name="bench-daily")
+    def daily_loads() -> list[dict]:
+        return [_load_day(job["lake"], day, probe) for day in job["days"]]
+
+    return {"days": daily_loads()}
+
+
+def _load_day(lake_uri: str, day: dict, probe: Probe) -> dict:
+    loads = {}
+    for feed, path in day["files"].items():
+        probe.reset()
+        seconds = _load_one(lake_uri, feed, Path(path), date.fromisoformat(day["date"]))
+        loads[feed] = {"seconds": round(seconds, 4), "lake_seconds": round(probe.lake_seconds(), 4), "breakdown": top(probe.snapshot(), 10)}
+    return {
+        "date": day["date"],
+        "loads": loads,
+        "seconds": sum(load["seconds"] for load in loads.values()),
+        "lake_seconds": sum(load["lake_seconds"] for load in loads.values()),
+    }
+
+
+def _load_one(lake_uri: str, feed: str, path: Path, day: date) -> float:
+    from feeds import archive
+    from feeds.base import Payload
+    from flows.pipeline import load_payloads
+    from lake import writes
+    from lake.store import Lake
+
+    now = datetime.now(timezone.utc)
+    if FEED_FORMATS[feed] is None:
+        payload = archive.read_payload(path, snapshot_date=None, fetched_at=now)
+    else:
+        payload = Payload(feed, f"bench://{feed}/{day}", FEED_FORMATS[feed], path.read_bytes(), day, now)
+    started = time.perf_counter()
+    load_payloads(Lake(lake_uri), [payload], writes.CommitInfo("daily", None, feed, (day,)), now)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,351 @@
+"""`paperlake backfill`: a range of days of some feeds as one flow run, committed in batches, resumable.
+
+    for each batch of days, oldest first:
+        for each feed:
+            fetch each of its days not landed yet ─► (a failing day is recorded; the others go on)
+            load the fetched days together: store raw ─► parse ─► normalize ─► validate ─► write
+            check in the lake which of them landed ─► move the progress
+    fail at the end naming every feed-day that did not land
+
+A batch costs the same few commits per table whatever its length, where one load per day would
+cost them per day (and a papers MERGE rewrites the files it touches: see DESIGN.md). What has
+landed is read from the lake when the run starts, so a rerun fetches only the feed-days that are
+missing: after a failure, run the same command again.
+
+The terminal's progress bar listens in-process (`progress_listener`); the flow's parameters stay
+plain JSON values so a deployment can run it too.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from time import perf_counter
+from typing import Callable, Iterator
+from uuid import UUID
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+
+from feeds.base import Payload
+from feeds.registry import LIVE_FEEDS
+from flows.daily import failure_message, fetch, run_id
+from flows.pipeline import load_payloads
+from flows.reports import BatchesRejected, LoadReport
+from lake import progress as lake_progress
+from lake import writes
+from lake.store import Lake
+from paperlake.config import resolve_lake_uri
+
+# About a month per load: few commits for a year (13 per table and feed) and bounded memory.
+DEFAULT_BATCH_DAY_COUNT = 30
+
+FeedDay = tuple[str, date]
+
+
+@dataclass
+class FeedDayOutcome:
+    feed: str
+    day: date
+    # "already": landed before this run, not fetched; "landed"; "unchanged": fetched, but the same content
+    # was in the lake (an empty listing is the same bytes every day); "failed"
+    status: str
+    message: str = ""
+    fetch_seconds: float = 0.0
+    byte_count: int = 0
+
+
+@dataclass
+class BatchLoad:
+    """One load of one feed's fetched days: what it wrote and how long it took."""
+
+    feed: str
+    days: list[date]
+    report: LoadReport | None
+    load_seconds: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.feed} {self.days[0]}..{self.days[-1]}" if len(self.days) > 1 else f"{self.feed} {self.days[0]}"
+
+
+@dataclass
+class BackfillReport:
+    start_date: date
+    end_date: date
+    feeds: list[str]
+    outcomes: list[FeedDayOutcome] = field(default_factory=list)
+    loads: list[BatchLoad] = field(default_factory=list)
+    commit_counts: dict[str, int] = field(default_factory=dict)  # Delta commits this run made, per table
+
+    def with_status(self, status: str) -> list[FeedDayOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def failed(self) -> list[FeedDayOutcome]:
+        return self.with_status("failed")
+
+    @property
+    def sighting_count(self) -> int:
+        return sum(load.report.sighting_count for load in self.loads if load.report)
+
+    @property
+    def new_paper_count(self) -> int:
+        return sum(load.report.new_paper_count for load in self.loads if load.report)
+
+    def describe(self) -> str:
+        counts = {status: len(self.with_status(status)) for status in ("landed", "unchanged", "already", "failed")}
+        return (
+            f"backfill {self.start_date}..{self.end_date} ({', '.join(self.feeds)}): {counts['landed']} feed-day(s) landed, "
+            f"{counts['unchanged']} unchanged, {counts['already']} already in the lake, {counts['failed']} failed; "
+            f"{self.sighting_count} sightings, "
+            f"{self.new_paper_count} new papers, {sum(self.commit_counts.values())} Delta commits"
+        )
+
+
+class BackfillFailed(RuntimeError):
+    """Some feed-days did not land; the others did, and `report` says which. Rerunning retries only those."""
+
+    def __init__(self, report: BackfillReport):
+        self.report = report
+        failed = report.failed
+        total_count = len(report.outcomes)
+        super().__init__(
+            f"backfill {report.start_date}..{report.end_date}: {len(failed)} of {total_count} feed-day(s) did not land "
+            "(run it again to fetch only those): " + "; ".join(o.message for o in failed)
+        )
+
+    def __reduce__(self):
+        return BackfillFailed, (self.report,)
+
+
+# ---- progress: a Prefect artifact, and in-process listeners (the terminal's bar) ----
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """Where a backfill stands, in feed-days. A feed-day is half done once fetched, done once landed or failed."""
+
+    total_count: int
+    already_count: int = 0
+    fetched_count: int = 0  # fetched, waiting for their batch's load
+    landed_count: int = 0
+    failed_count: int = 0
+    last_step: str = ""
+
+    @property
+    def finished_count(self) -> int:
+        return self.already_count + self.landed_count + self.failed_count
+
+    @property
+    def percent(self) -> float:
+        if self.total_count == 0:
+            return 100.0
+        return round(100.0 * (2 * self.finished_count + self.fetched_count) / (2 * self.total_count), 1)
+
+    def describe(self) -> str:
+        return (
+            f"{self.finished_count} of {self.total_count} feed-days done: {self.landed_count} landed, "
+            f"{self.already_count} already in the lake, {self.failed_count} failed; {self.fetched_count} fetched, loading in a batch"
+        )
+
+
+ProgressListener = Callable[[BackfillProgress], None]
+_listeners: list[ProgressListener] = []
+
+
+@contextmanager
+def progress_listener(listener: ProgressListener) -> Iterator[None]:
+    """Call `listener` with every progress step of backfills run in this process, inside the block."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
+
+
+class ProgressTracker:
+    """Moves the run's progress artifact and tells the listeners; a failing listener never fails the run."""
+
+    def __init__(self, total_count: int, already_count: int):
+        from flows.artifacts import ArtifactKeys
+
+        self.progress = BackfillProgress(total_count, already_count, last_step="planned")
+        self.artifact_id: UUID = create_progress_artifact(
+            self.progress.percent, key=ArtifactKeys.of("backfill").progress, description=self.progress.describe()
+        )
+        self._announce()
+
+    def fetched(self, feed: str, day: date) -> None:
+        self._step(f"fetched {feed} {day}", fetched_count=self.progress.fetched_count + 1)
+
+    def fetch_failed(self, feed: str, day: date) -> None:
+        self._step(f"{feed} {day} failed", failed_count=self.progress.failed_count + 1)
+
+    def loaded(self, load: BatchLoad, landed_count: int, failed_count: int) -> None:
+        self._step(
+            f"loaded {load.label}",
+            fetched_count=self.progress.fetched_count - landed_count - failed_count,
+            landed_count=self.progress.landed_count + landed_count,
+            failed_count=self.progress.failed_count + failed_count,
+        )
+
+    def _step(self, last_step: str, **counts: int) -> None:
+        self.progress = replace(self.progress, last_step=last_step, **counts)
+        update_progress_artifact(self.artifact_id, self.progress.percent, description=self.progress.describe())
+        self._announce()
+
+    def _announce(self) -> None:
+        for listener in list(_listeners):
+            try:
+                listener(self.progress)
+            except Exception:
+                get_run_logger().warning("a backfill progress listener failed", exc_info=True)
+
+
+# ---- the flow ----
+
+
+@task(cache_policy=NO_CACHE)
+def plan(lake: Lake, feeds: list[str], start_date: date, end_date: date) -> set[FeedDay]:
+    """The feed-days of the range that have landed already: this run skips them."""
+    landed = lake_progress.landed_feed_days(lake, feeds, start_date, end_date)
+    total_count = len(feeds) * len(day_range(start_date, end_date))
+    get_run_logger().info("%d of %d feed-day(s) already in the lake", len(landed), total_count)
+    return landed
+
+
+@flow(name="backfill", flow_run_name="backfill-{start_date}..{end_date}")
+def backfill(
+    start_date: date,
+    end_date: date,
+    feeds: list[str] | None = None,
+    lake_uri: str | None = None,
+    batch_day_count: int = DEFAULT_BATCH_DAY_COUNT,
+) -> BackfillReport:
+    from flows.artifacts import publish_load_artifacts
+
+    feeds = check_feeds(feeds)
+    days = day_range(start_date, end_date)
+    if batch_day_count < 1:
+        raise ValueError(f"batch_day_count must be at least 1, not {batch_day_count}")
+    lake = Lake(resolve_lake_uri(lake_uri))
+    versions_before = lake_progress.table_versions(lake)
+    landed_before = plan(lake, feeds, start_date, end_date)
+    report = BackfillReport(start_date, end_date, feeds)
+    report.outcomes += [FeedDayOutcome(feed, day, "already") for feed in feeds for day in days if (feed, day) in landed_before]
+    tracker = ProgressTracker(len(feeds) * len(days), len(report.outcomes))
+    for batch_days in batches(days, batch_day_count):
+        for feed_name in feeds:
+            todo_days = [day for day in batch_days if (feed_name, day) not in landed_before]
+            fetched = fetch_days(feed_name, todo_days, tracker, report)
+            if fetched:
+                load_batch(lake, feed_name, fetched, tracker, report)
+    report.commit_counts = commit_counts(versions_before, lake_progress.table_versions(lake))
+    failures = {f"{o.feed} {o.day}": o.message for o in report.failed}
+    publish_load_artifacts("backfill", f"backfill {start_date}..{end_date}", load_reports(report), lake, failures)
+    get_run_logger().info("%s", report.describe())
+    if report.failed:
+        raise BackfillFailed(report)
+    return report
+
+
+def fetch_days(feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport) -> dict[date, list[Payload]]:
+    """Each day in turn; a day that cannot be fetched is recorded as failed and the others go on."""
+    fetched: dict[date, list[Payload]] = {}
+    for day in days:
+        started = perf_counter()
+        try:
+            payloads = fetch(feed_name, day)
+        except Exception as error:  # FetchError after the HTTP retries, or a feed that cannot be set up
+            report.outcomes.append(FeedDayOutcome(feed_name, day, "failed", failure_message(feed_name, day, error)))
+            tracker.fetch_failed(feed_name, day)
+            continue
+        fetched[day] = payloads
+        byte_count = sum(len(p.content) for p in payloads)
+        report.outcomes.append(FeedDayOutcome(feed_name, day, "fetched", fetch_seconds=perf_counter() - started, byte_count=byte_count))
+        tracker.fetched(feed_name, day)
+    return fetched
+
+
+def load_batch(
+    lake: Lake, feed_name: str, fetched: dict[date, list[Payload]], tracker: ProgressTracker, report: BackfillReport
+) -> None:
+    """One load for the batch's fetched days of one feed, then, from the lake, which of them landed."""
+    days = sorted(fetched)
+    payloads = [p for day in days for p in fetched[day]]
+    snapshot_ids = [p.snapshot_id for p in payloads]
+    stored_before = _landed_ids(lake_progress.snapshot_outcomes(lake, snapshot_ids))
+    commit = writes.CommitInfo("backfill", run_id(), feed_name, tuple(days))
+    started, error = perf_counter(), ""
+    try:
+        load_report = load_payloads(lake, payloads, commit, datetime.now(timezone.utc))
+    except BatchesRejected as rejected:  # those feed-days committed nothing but their raw snapshots; the rest landed
+        load_report = rejected.report
+    except Exception as failure:  # nothing says which days got through: the lake does, below
+        load_report, error = None, f"load failed: {type(failure).__name__}: {failure}"
+        get_run_logger().error("%s %s..%s: %s", feed_name, days[0], days[-1], error)
+    load = BatchLoad(feed_name, days, load_report, perf_counter() - started)
+    report.loads.append(load)
+    outcomes = lake_progress.snapshot_outcomes(lake, snapshot_ids)
+    landed_count = failed_count = 0
+    for day in days:
+        outcome = _fetched_outcome(report, feed_name, day)
+        problem = landing_problem(fetched[day], outcomes, error)
+        unchanged = {p.snapshot_id for p in fetched[day]} <= stored_before
+        outcome.status = "failed" if problem else "unchanged" if unchanged else "landed"
+        outcome.message = f"{feed_name} {day}: {problem}" if problem else ""
+        landed_count, failed_count = landed_count + (not problem), failed_count + bool(problem)
+    tracker.loaded(load, landed_count, failed_count)
+
+
+def landing_problem(payloads: list[Payload], outcomes: dict[str, tuple[str, list[str]]], load_error: str) -> str:
+    """Why a fetched feed-day has not landed, or "" if every payload of it has a final outcome in the lake.
+
+    A payload whose content was stored before (under another day: an empty listing is the same
+    bytes every day) has landed with it.
+    """
+    for payload in payloads:
+        status, errors = outcomes.get(payload.snapshot_id, ("not stored", []))
+        if status in lake_progress.LANDED_STATUSES:
+            continue
+        if status == "rejected":
+            return "rejected by validation: " + "; ".join(errors)
+        return load_error or f"snapshot {payload.snapshot_id[:12]} is {status}"
+    return ""
+
+
+def _landed_ids(outcomes: dict[str, tuple[str, list[str]]]) -> set[str]:
+    return {snapshot_id for snapshot_id, (status, _) in outcomes.items() if status in lake_progress.LANDED_STATUSES}
+
+
+def _fetched_outcome(report: BackfillReport, feed_name: str, day: date) -> FeedDayOutcome:
+    return next(o for o in reversed(report.outcomes) if (o.feed, o.day, o.status) == (feed_name, day, "fetched"))
+
+
+def load_reports(report: BackfillReport) -> dict[str, LoadReport]:
+    return {load.label: load.report for load in report.loads if load.report}
+
+
+def commit_counts(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in after}
+
+
+def check_feeds(feeds: list[str] | None) -> list[str]:
+    names = list(feeds or LIVE_FEEDS)
+    unknown = [name for name in names if name not in LIVE_FEEDS]
+    if unknown:
+        raise ValueError(f"unknown feed(s) {', '.join(unknown)}; the live feeds are: {', '.join(LIVE_FEEDS)}")
+    return names
+
+
+def day_range(start_date: date, end_date: date) -> list[date]:
+    if end_date < start_date:
+        raise ValueError(f"the range ends ({end_date}) before it starts ({start_date})")
+    return [start_date + timedelta(days=n) for n in range((end_date - start_date).days + 1)]
+
+
+def batches(days: list[date], size: int) -> list[list[date]]:
+    return [days[i : i + size] for i in range(0, len(days), size)]

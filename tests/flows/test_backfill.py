@@ -1,0 +1,135 @@
+"""The backfill flow: a range of days as one run, committed in batches, safe to rerun, resumable after a failure."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from flows.backfill import BackfillFailed, BackfillProgress, backfill, progress_listener
+from lake.progress import table_versions
+from lake.schemas import TABLES
+from paperlake.cli import app
+from paperlake.replay import ARXIV_PATH, HF_PATH, Fault, ReplayServer
+from tests.conftest import assert_keys_unique
+from tests.flows.artifact_lookup import artifacts_of_run, run_id_of
+from tests.flows.live_fixtures import no_heartbeats, point_feeds_at, requested_days, sample_days  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("prefect_harness", "no_heartbeats")
+
+FIRST_DATE = date(2024, 3, 11)
+DAY_COUNT = 10
+LAST_DATE = FIRST_DATE + timedelta(days=DAY_COUNT - 1)
+ALL_DAYS = [str(FIRST_DATE + timedelta(days=n)) for n in range(DAY_COUNT)]
+
+
+@pytest.fixture
+def ten_days(tmp_path, monkeypatch):
+    """A replay server with ten consecutive days of both feeds, each day a different payload."""
+    with ReplayServer(sample_days(tmp_path / "samples", FIRST_DATE, DAY_COUNT)) as server:
+        point_feeds_at(monkeypatch, server.base_url)
+        yield server
+
+
+def snapshot_days(lake, feed: str) -> list[str]:
+    frame = lake.read("snapshots").filter(pl.col("feed") == feed)
+    return sorted(str(d) for d in frame["snapshot_date"])
+
+
+def test_ten_days_land_in_a_few_commits_with_a_progress_artifact_and_a_rerun_changes_nothing(ten_days, lake):
+    steps: list[BackfillProgress] = []
+    with progress_listener(steps.append):
+        state = backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri, return_state=True)
+    report = state.result()
+
+    assert {o.status for o in report.outcomes} == {"landed"} and len(report.outcomes) == 2 * DAY_COUNT
+    assert snapshot_days(lake, "hf_daily") == snapshot_days(lake, "arxiv") == ALL_DAYS
+    per_feed = dict(lake.read("sightings").group_by("feed").len().iter_rows())
+    assert per_feed == {"hf_daily": 10 + 10 + 9 + 10 + 10 + 9 + 10 + 10 + 9 + 10, "arxiv": 6 + 5 + 4 + 6 + 5 + 4 + 6 + 5 + 4 + 6}
+    assert lake.read("papers").height == 30
+    # One load per feed: a handful of commits per table, where a load per day would make ten or more each.
+    assert report.commit_counts == {name: table_versions(lake)[name] + 1 for name in TABLES}  # every version, creation included
+    assert sum(report.commit_counts.values()) <= DAY_COUNT * len(TABLES) / 3
+    assert max(report.commit_counts.values()) <= 5
+    assert_keys_unique(lake)
+
+    percents = [step.percent for step in steps]
+    assert percents == sorted(percents) and percents[0] == 0.0 and percents[-1] == 100.0
+    assert len(set(percents)) > DAY_COUNT  # it moves as each day is fetched, not only when a batch lands
+    progress = artifacts_of_run(run_id_of(state))["backfill-progress"]
+    assert (progress.type, progress.data) == ("progress", 100.0)
+    assert progress.description.startswith("20 of 20 feed-days done: 20 landed, 0 already in the lake, 0 failed")
+
+    since, versions = len(ten_days.requests), table_versions(lake)
+    again = backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri)
+
+    assert {o.status for o in again.outcomes} == {"already"}
+    assert ten_days.requests[since:] == []  # nothing fetched again
+    assert table_versions(lake) == versions and sum(again.commit_counts.values()) == 0
+    assert_keys_unique(lake)
+
+
+def test_a_backfill_resumed_after_a_failure_fetches_only_the_days_that_did_not_land(ten_days, lake):
+    ten_days.script(HF_PATH, None, None, None, Fault.http_status(404, b"no such listing"))  # the 4th hf_daily day
+
+    with pytest.raises(BackfillFailed) as caught:
+        backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri, batch_day_count=4)
+
+    message = str(caught.value)
+    assert message.startswith("backfill 2024-03-11..2024-03-20: 1 of 20 feed-day(s) did not land (run it again to fetch only those): ")
+    assert "hf_daily 2024-03-14: Not Found: no such listing (HTTP 404) GET " in message
+    assert [(o.feed, str(o.day)) for o in caught.value.report.failed] == [("hf_daily", "2024-03-14")]
+    assert "2024-03-14" not in snapshot_days(lake, "hf_daily") and len(snapshot_days(lake, "hf_daily")) == 9
+    assert snapshot_days(lake, "arxiv") == ALL_DAYS  # the other feed went on, and so did the later days
+    assert_keys_unique(lake)
+
+    since = len(ten_days.requests)
+    report = backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri, batch_day_count=4)
+
+    assert requested_days(ten_days, HF_PATH, since) == ["2024-03-14"]
+    assert requested_days(ten_days, ARXIV_PATH, since) == []
+    assert [(o.feed, str(o.day)) for o in report.with_status("landed")] == [("hf_daily", "2024-03-14")]
+    assert len(report.with_status("already")) == 19
+    assert snapshot_days(lake, "hf_daily") == ALL_DAYS
+    assert_keys_unique(lake)
+
+
+def test_a_day_with_the_same_bytes_as_another_counts_as_landed(tmp_path, monkeypatch, lake):
+    # Days without papers: the listing is `[]` every time, so both days share one snapshot row.
+    samples = tmp_path / "samples"
+    (samples / "hf_daily").mkdir(parents=True)
+    with ReplayServer(samples) as server:
+        point_feeds_at(monkeypatch, server.base_url)
+        report = backfill(date(2024, 3, 16), date(2024, 3, 17), ["hf_daily"], lake.uri, batch_day_count=1)
+        again = backfill(date(2024, 3, 16), date(2024, 3, 17), ["hf_daily"], lake.uri, batch_day_count=1)
+
+    assert [(str(o.day), o.status) for o in report.outcomes] == [("2024-03-16", "landed"), ("2024-03-17", "unchanged")]
+    assert lake.read("snapshots").select("snapshot_date", "content").rows() == [(date(2024, 3, 16), b"[]")]
+    # The 17th has no row of its own, so a rerun fetches it again; it finds the same bytes and writes nothing.
+    assert [(str(o.day), o.status) for o in again.outcomes] == [("2024-03-16", "already"), ("2024-03-17", "unchanged")]
+    assert sum(again.commit_counts.values()) == 0 and lake.read("snapshots").height == 1
+    assert_keys_unique(lake)
+
+
+def test_backfill_command_draws_progress_and_exits_1_naming_the_failed_feed_days(ten_days, lake):
+    ten_days.script(ARXIV_PATH, Fault.http_status(503, b"down"), Fault.http_status(503, b"down"))
+    args = ["backfill", "--start", "2024-03-11", "--end", "2024-03-13", "--lake", lake.uri]
+
+    result = CliRunner().invoke(app, args)
+
+    assert result.exit_code == 1, result.output
+    assert "5 feed-day(s) landed, 0 unchanged, 0 already in the lake, 1 failed" in result.output
+    assert "failed: arxiv 2024-03-11: gave up after 2 attempts: Service Unavailable: down (HTTP 503)" in result.output
+    assert "run the same command again to fetch only those" in result.output
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "1 feed-day(s) landed, 0 unchanged, 5 already in the lake, 0 failed" in result.output
+
+
+def test_backfill_command_refuses_a_range_that_ends_before_it_starts(lake):
+    result = CliRunner().invoke(app, ["backfill", "--start", "2024-03-13", "--end", "2024-03-11", "--lake", lake.uri])
+    assert result.exit_code == 2 and "is before --start" in result.output
+    assert not lake.has_table("snapshots")
