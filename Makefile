@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: setup run test clean
+.PHONY: setup run test clean bench bench-smoke
 
 setup: $(STAMP)
 
@@ -21,6 +21,15 @@ run: setup
 
 test: setup
 	$(BIN)/pytest
+
+# The performance benchmark (README "Performance"): synthetic feeds, every workload, the floor;
+# prints a markdown table and writes bench/results/latest.json. About 15 minutes on 2 cores.
+bench: setup
+	$(BIN)/python -m bench.run
+
+# The same at a few days (what tests/test_bench_smoke.py runs in CI): seconds, no timing meant.
+bench-smoke: setup
+	$(BIN)/python -m bench.run --smoke --out bench/results/smoke.json
 
 clean:
 	rm -rf data .pytest_cache

@@ -199,7 +199,7 @@ def queries(ctx: Context) -> Workload:
         "count_papers_command_seconds": ["query", "select count(*) from papers"],
     }
     for key, args in commands.items():
-        runs = [run_process([*PAPERLAKE, *args, "--lake", lake_uri, "-f", "csv"], env=ctx.env).check(args[0]) for _ in range(repeat)]
+        runs = [run_process([*PAPERLAKE, *args, "--lake", lake_uri, "-f", "csv"], env=ctx.env).check(args[0]) for _ in range(ctx.sizes.repeat_count)]
         workload.add(key, "s", [r.wall_seconds for r in runs], "from process start to exit")
     workload.details = {"top_month_sql": month_sql, "sighting_count": lake.scan("sightings").select("paper_id").collect().height}
     return workload

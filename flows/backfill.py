@@ -28,6 +28,7 @@ from uuid import UUID
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from feeds.base import Payload
 from feeds.registry import LIVE_FEEDS
@@ -217,7 +218,11 @@ def plan(lake: Lake, feeds: list[str], start_date: date, end_date: date) -> set[
     return landed
 
 
-@flow(name="backfill", flow_run_name="backfill-{start_date}..{end_date}")
+# Fetches are submitted to the flow's task runner. One thread by default: one request at a time,
+# as arXiv asks. `backfill.with_options(task_runner=DaskTaskRunner(...))` spreads them over a Dask
+# cluster's processes or machines (README, "Running in production"); loads stay in the flow, one
+# at a time, because Delta commits to one table do not run concurrently.
+@flow(name="backfill", flow_run_name="backfill-{start_date}..{end_date}", task_runner=ThreadPoolTaskRunner(max_workers=1))
 def backfill(
     start_date: date,
     end_date: date,
@@ -253,19 +258,26 @@ def backfill(
 
 
 def fetch_days(feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport) -> dict[date, list[Payload]]:
-    """Each day in turn; a day that cannot be fetched is recorded as failed and the others go on."""
+    """Every day submitted at once to the task runner, then each taken in order (so progress moves day by day);
+    a day that cannot be fetched is recorded as failed and the others go on."""
     fetched: dict[date, list[Payload]] = {}
-    for day in days:
-        started = perf_counter()
+    previous = perf_counter()
+    futures = [(day, fetch.submit(feed_name, day)) for day in days]
+    for day, future in futures:
         try:
-            payloads = fetch(feed_name, day)
+            payloads = future.result()
         except Exception as error:  # FetchError after the HTTP retries, or a feed that cannot be set up
             report.outcomes.append(FeedDayOutcome(feed_name, day, "failed", failure_message(feed_name, day, error)))
             tracker.fetch_failed(feed_name, day)
+            previous = perf_counter()
             continue
         fetched[day] = payloads
         byte_count = sum(len(p.content) for p in payloads)
-        report.outcomes.append(FeedDayOutcome(feed_name, day, "fetched", fetch_seconds=perf_counter() - started, byte_count=byte_count))
+        # Days fetched in parallel overlap: a day's time is the wait since the previous one was in hand, so
+        # the days' times add up to the feed's fetching time (serially, each day's own fetch).
+        now = perf_counter()
+        report.outcomes.append(FeedDayOutcome(feed_name, day, "fetched", fetch_seconds=now - previous, byte_count=byte_count))
+        previous = now
         tracker.fetched(feed_name, day)
     return fetched
 

@@ -1,0 +1,42 @@
+"""CI's run of the benchmark (`make bench-smoke`): every workload at a few days, so bench/ never rots.
+
+No timing is asserted (a shared CI machine says little about speed); the run must finish and write
+its JSON with every workload, figure and target, and print the markdown tables.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORKLOADS = {
+    "floor", "backfill_1y", "backfill_10y", "daily_1y", "daily_10y", "queries_10y", "maintain_365_daily_commits",
+}
+
+
+def test_the_small_benchmark_writes_every_workload(tmp_path, prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+
+    # The children use the session's Prefect server instead of starting one each (seconds apiece).
+    env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out), "--scratch", str(tmp_path / "scratch")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads(out.read_text())
+    assert set(results["workloads"]) == WORKLOADS
+    for name, workload in results["workloads"].items():
+        assert workload["figures"], name
+        for key, figure in workload["figures"].items():
+            assert figure["values"] and all(math.isfinite(v) and v >= 0 for v in figure["values"]), (name, key)
+    assert len(results["targets"]) == 12 and all(math.isfinite(t["value"]) for t in results["targets"])
+    assert results["workloads"]["backfill_10y"]["details"]["chunk_seconds"], "the long backfill ran in chunks"
+    assert "| target |" in done.stdout and "| figure |" in done.stdout
