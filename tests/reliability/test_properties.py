@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import date
 from xml.sax.saxutils import escape
 
 import polars as pl

@@ -9,7 +9,6 @@ without it.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -22,7 +21,7 @@ from typer.testing import CliRunner
 from lake.schemas import TABLES
 from lake.store import Lake
 from paperlake.cli import app
-from tests.reliability.conftest import SAMPLES, assert_keys_distinct, assert_same_content, content_of
+from tests.reliability.conftest import RUN_COLUMNS, SAMPLES, assert_keys_distinct, assert_same_content, content_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -203,6 +202,4 @@ def test_full_disk_names_the_table_keeps_committed_versions_and_recovers(tmp_pat
 
 
 def content_of_frame(name: str, frame):
-    from tests.reliability.conftest import RUN_COLUMNS
-
     return frame.drop([c for c in frame.columns if c in RUN_COLUMNS]).sort(list(TABLES[name].key))
