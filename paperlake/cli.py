@@ -303,6 +303,7 @@ def query(
 ) -> None:
     """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
     _check_format(format, out_file)
+    _check_out_of_lake(out_file, resolve_lake_uri(lake))
     from lake.sql import QueryError, run_query
     from lake.store import Lake
 
@@ -339,6 +340,15 @@ FeedOption = Annotated[Optional[str], typer.Option("--feed", help="Only sighting
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
 
 PAPER_COLUMNS = ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds"]
+
+
+def _check_out_of_lake(out_file: Path | None, lake_uri: str) -> None:
+    """An output file inside the lake's folder could overwrite table data: refuse it."""
+    if out_file is None or "://" in lake_uri:
+        return
+    root = Path(lake_uri).resolve()
+    if out_file.resolve().is_relative_to(root):
+        raise typer.BadParameter(f"{out_file} is inside the lake ({root}); write results elsewhere", param_hint="--out")
 
 
 def _check_format(format: str, out_file: Path | None) -> None:

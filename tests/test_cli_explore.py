@@ -229,3 +229,10 @@ def test_read_commands_import_neither_prefect_nor_great_expectations(scenario, t
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_query_out_refuses_a_file_inside_the_lake(scenario):
+    target = f"{scenario.lake.uri}/papers/_delta_log/00000000000000000000.json"
+    result = cli("query", "select 1 as x", "--format", "csv", "--out", target, lake=scenario.lake)
+    assert result.exit_code == 2
+    assert "is inside the lake" in result.output
