@@ -14,10 +14,11 @@ Then it times the pair finding in-process, and the whole command in a fresh proc
 lake holding that table (first run, which stores the suggestions, then a second run), and prints
 precision and recall on the planted pairs at the default minimum score.
 
-    .venv/bin/python -m bench.bench_dupes [--papers 300000] [--planted 1000] [--lake PATH] [--keep]
+    .venv/bin/python -m bench.bench_dupes [--papers 300000] [--planted 1000] [--catalog] [--lake PATH] [--keep]
 
-With --lake pointing at an existing lake (say, the ten-year benchmark lake), it times the command
-on that lake's papers instead of building one.
+With --catalog it uses instead the papers of the ten-year benchmark's own generator
+(bench/synth.py: 3,650 days of 200 a day, about 293,000 papers, no planted pairs), and with --lake
+pointing at an existing lake (say, one bench/run.py built) it times the command on that lake.
 """
 
 from __future__ import annotations
@@ -176,10 +177,25 @@ def _half_and_half(old: str, new: str) -> str:
     return " ".join(old_words[: len(old_words) // 2] + new_words[len(new_words) // 2 :])
 
 
+def catalog_papers(day_count: int = 3650, per_day: int = 200) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The papers the ten-year benchmark lake is made of (bench/synth.py), each once; no labelled pairs."""
+    from bench.dataset import START_DATE
+    from bench.synth import Catalog
+
+    rows = {}
+    for day in Catalog(per_day).days(START_DATE, day_count):
+        for paper in day.new:
+            rows[paper.arxiv_id] = (paper.arxiv_id, paper.title, paper.abstract, paper.first_date)
+    papers = pl.DataFrame(list(rows.values()), schema=["paper_id", "title", "abstract", "first_seen_date"], orient="row")
+    papers = papers.with_columns(pl.col("title").map_elements(normalize_title, return_dtype=pl.String).alias("title_key"), pl.col("paper_id").alias("arxiv_id"))
+    labels = pl.DataFrame(schema={"paper_id": pl.String, "other_paper_id": pl.String, "kind": pl.String, "duplicate": pl.Boolean})
+    return papers, labels
+
+
 def precision_recall(found: pl.DataFrame, labels: pl.DataFrame, min_score: float) -> dict:
     listed = found.filter(pl.col("score") >= min_score)
     link = lambda a, b: pl.concat_str(pl.min_horizontal(a, b), pl.lit(" "), pl.max_horizontal(a, b))  # noqa: E731
-    truth = labels.with_columns(link("paper_id", "other_paper_id").alias("link_id"))
+    truth = labels.with_columns(link("paper_id", "other_paper_id").alias("link_id").cast(pl.String))
     true_links = set(truth.filter("duplicate")["link_id"].to_list())
     listed_links = set(listed["link_id"].to_list())
     hits = len(listed_links & true_links)
@@ -226,6 +242,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=300_000)
     parser.add_argument("--planted", type=int, default=1_000, help="pairs planted of each of the six kinds")
+    parser.add_argument("--catalog", action="store_true", help="the ten-year benchmark's papers (bench/synth.py) instead of planted ones")
     parser.add_argument("--lake", help="time the command on this existing lake instead of building one")
     parser.add_argument("--keep", action="store_true", help="keep the lake built (its path is printed)")
     args = parser.parse_args()
@@ -234,7 +251,7 @@ def main() -> None:
         print(f"paperlake dupes on {args.lake}: {_seconds(*time_command(args.lake))} (first run), {_seconds(*time_command(args.lake))} (second run)")
         return
     started = time.perf_counter()
-    papers, labels = synthetic_papers(args.papers, args.planted)
+    papers, labels = catalog_papers() if args.catalog else synthetic_papers(args.papers, args.planted)
     print(f"built {papers.height:,} papers ({labels.height:,} planted pairs) in {time.perf_counter() - started:.1f} s")
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -261,8 +278,12 @@ def main() -> None:
     print(f"| pair finding, in-process (block + score) | {_seconds(*finding)} |")
     print(f"| `paperlake dupes`, fresh process, first run (stores suggestions) | {_seconds(*first)} |")
     print(f"| `paperlake dupes`, second run (nothing to store) | {_seconds(*second)} |")
-    print(f"| planted pairs listed at >= {DEFAULT_MIN_SCORE:g}, by kind | {quality['listed_by_kind']} |")
-    print(f"| precision / recall at >= {DEFAULT_MIN_SCORE:g} | {quality['precision']:.3f} / {quality['recall']:.3f} ({quality['true_listed']} of {quality['listed']} listed are planted duplicates) |")
+    if not labels.is_empty():
+        print(f"| planted pairs listed at >= {DEFAULT_MIN_SCORE:g}, by kind | {quality['listed_by_kind']} |")
+    if labels.is_empty():
+        print(f"| pairs listed at >= {DEFAULT_MIN_SCORE:g} (none planted) | {quality['listed']} |")
+    else:
+        print(f"| precision / recall at >= {DEFAULT_MIN_SCORE:g} | {quality['precision']:.3f} / {quality['recall']:.3f} ({quality['true_listed']} of {quality['listed']} listed are planted duplicates) |")
     if args.keep:
         print(f"lake kept at {root / 'lake'}")
 

@@ -20,6 +20,7 @@ from transforms.papers import summarize_papers
 
 PAPER_COLUMNS = ["paper_id", "arxiv_id", "title", "title_key", "abstract", "first_seen_date"]
 LISTED_COLUMNS = ["score", "status", "paper_id", "other_paper_id", "reason", "title", "other_title"]
+PAIR_COLUMNS = ["link_id", "paper_id", "other_paper_id", "score", "reason", "title_score", "abstract_score", "title", "other_title"]
 
 
 class DupesError(ValueError):
@@ -104,9 +105,6 @@ def dismiss(lake: Lake, paper_id: str, other_paper_id: str, now: datetime) -> pl
         kept, other = decision["paper_id"][0], decision["other_paper_id"][0]
         apply_decisions(lake, sorted({targets.get(kept, kept), kept, other}), commit)
     return decision
-
-
-PAIR_COLUMNS = ["link_id", "paper_id", "other_paper_id", "score", "reason", "title_score", "abstract_score", "title", "other_title"]
 
 
 def _require(papers: pl.DataFrame, paper_ids: list[str]) -> None:

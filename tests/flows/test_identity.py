@@ -227,3 +227,21 @@ def test_the_two_piip_papers_of_the_seeds_are_related_at_most_never_merged(seeds
     assert piip["score"].item() < DEFAULT_MIN_SCORE
     assert lake.read("papers").height == 482
     assert lake.read("paper_links").filter(pl.col("status") != "suggested").is_empty()
+
+
+def test_a_lake_written_before_versions_gains_the_new_columns_in_place(lake):
+    from deltalake import DeltaTable
+
+    from lake.schemas import PAPERS, SIGHTINGS
+
+    new_columns = {"sightings": ["version_date", "merged_from_id"], "papers": ["latest_version", "version_count", "withdrawn_at"]}
+    for spec in (SIGHTINGS, PAPERS):  # the tables as the previous paperlake created them
+        DeltaTable.create(lake.table_uri(spec.name), schema=spec.empty_frame().drop(new_columns[spec.name]).to_arrow().schema)
+
+    load(lake, "arxiv_2024-03-11.xml")
+
+    for name, columns in new_columns.items():
+        assert set(columns) <= {field.name for field in lake.delta(name).schema().fields}, name
+        assert any(h["operation"] == "ADD COLUMN" for h in lake.history(name)), name
+    assert paper(lake, ROUTING)["latest_version"] == 1
+    assert_keys_unique(lake)
