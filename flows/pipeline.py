@@ -168,7 +168,7 @@ def write(
     # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
     bounded = reparse is None
     moved = _relink_title_only_papers(lake, sightings, index, commit, bounded)
-    _write_papers(lake, set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids, moved, commit, report, bounded)
+    _write_papers(lake, set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids, moved, commit, report, now, bounded)
     outcomes = outcome_frame(parsed, sightings, validated.rejected, now)
     writes.mark_snapshots_loaded(lake, outcomes, commit)
     report.snapshots = snapshot_outcomes(parsed, outcomes)
@@ -186,16 +186,24 @@ PAPERS_ROUNDS = 20
 
 
 def _write_papers(
-    lake: Lake, paper_ids: set[str], moved: pl.DataFrame, commit: writes.CommitInfo, report: LoadReport, bounded: bool = True
+    lake: Lake,
+    paper_ids: set[str],
+    moved: pl.DataFrame,
+    commit: writes.CommitInfo,
+    report: LoadReport,
+    now: datetime,
+    bounded: bool = True,
 ) -> None:
     if not paper_ids:
         return
-    known, inserted_count = None, 0
+    known, inserted_count, gated = None, 0, None
     for _ in range(PAPERS_ROUNDS):
         sightings_version = writes.table_version(lake, SIGHTINGS.name)
         # Read only the sightings files that can hold these papers' rows, not the whole table.
         since = writes.sightings_floor(lake, sorted(paper_ids | set(moved["old_paper_id"].to_list()))) if bounded else None
         papers = summarize_papers(writes.sightings_of(lake, sorted(paper_ids), since=since))
+        gated = _gate_papers(papers, commit, now)
+        papers = gated.clean
         gone = set(moved["old_paper_id"].to_list()) | (paper_ids - set(papers["paper_id"].to_list()) - set(moved["arxiv_id"].to_list()))
         known = known if known is not None else set(writes.known_paper_ids(lake, papers["paper_id"].to_list()))
         metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
@@ -204,11 +212,29 @@ def _write_papers(
             break
     else:  # the batch stays pending, so the next run redoes it
         raise writes.LakeWriteError(f"table 'papers' in {lake.uri}: sightings kept changing under {PAPERS_ROUNDS} summaries")
+    report.quarantined_count += writes.store_quarantine(lake, gated.quarantined, commit)
+    report.papers_validation = gated.summary
     report.new_paper_ids = sorted(set(papers["paper_id"].to_list()) - known)
     report.new_paper_count = inserted_count
     # Rows inserted by an earlier round were updated by the last one: they are new, not updated.
     report.updated_paper_count = metrics.get("num_target_rows_updated", 0) - (inserted_count - metrics.get("num_target_rows_inserted", 0))
     report.relinked_paper_count = moved.height
+
+
+def _gate_papers(papers: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
+    """The papers suite on the rows about to be merged: a bad row is held, not written.
+
+    A batch rule broken here (schema, duplicate paper_id) is a bug in the summary, not bad input,
+    so it stops the load and leaves its snapshots pending.
+    """
+    from expectations.gate import gate_batch
+
+    day = max(commit.snapshot_dates) if commit.snapshot_dates else now.date()
+    gated = gate_batch(
+        "papers", papers, feed=commit.feed or "all", snapshot_date=day, run_id=commit.run_id, today=now.date(), quarantined_at=now
+    )
+    gated.raise_if_rejected()
+    return gated
 
 
 def _relink_title_only_papers(
@@ -267,7 +293,7 @@ def load_parsed(
     report = write(lake, quote(validated), quote(parsed), commit, now, reparse)
     report.docs_index = publish_validation(lake, quote(validated))
     report.snapshots = with_skipped(payloads, report.snapshots)
-    report.validation = [r.summary for r in validated.results]
+    report.validation = [r.summary for r in validated.results] + ([report.papers_validation] if report.papers_validation else [])
     report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES}
     if report.rejections:
         raise BatchesRejected(report)

@@ -36,6 +36,7 @@ class LoadReport:
     validation: list[dict] = field(default_factory=list)
     table_versions: dict[str, int] = field(default_factory=dict)
     docs_index: str | None = None
+    papers_validation: dict | None = None
 
     @property
     def skipped(self) -> list[SnapshotOutcome]:

@@ -29,8 +29,9 @@ def test_bad_rows_are_quarantined_with_rule_and_reason_and_the_rest_committed(la
         "2403.01004": "title_boilerplate",
         "2403.01005": "upvotes_non_negative",
     }
-    [summary] = report.validation
+    summary, papers_summary = report.validation
     assert summary["rows_in"] == summary["rows_clean"] + summary["rows_quarantined"] == 5
+    assert (papers_summary["table"], papers_summary["rows_in"], papers_summary["rows_clean"]) == ("papers", 2, 2)
     held = lake.read("quarantine").sort("rule")
     first = held.row(0, named=True)
     assert (first["feed"], first["snapshot_date"], first["table"]) == ("archive", date(2024, 3, 11), "sightings")
