@@ -23,10 +23,11 @@ class Sizes:
     daily_day_count: int = 3  # new days loaded into each lake (one timed run each)
     maintain_day_count: int = 365  # daily commits before `maintain`
     chunk_file_count: int | None = None  # ingest's chunk size (None: the command's own)
-    one_worker: bool = False  # all pipeline jobs in one worker process (pays its warm-up once)
+    one_worker: bool = False  # all pipeline jobs in one worker process (pays its start-up once)
+    warm_up: bool = True  # a throwaway load before the timed ones (off in the smoke run: its times mean nothing)
 
 
-SMOKE = Sizes(day_count=3, long_day_count=6, per_day=12, repeat_count=1, daily_day_count=1, maintain_day_count=3, chunk_file_count=2, one_worker=True)
+SMOKE = Sizes(day_count=3, long_day_count=6, per_day=12, repeat_count=1, daily_day_count=1, maintain_day_count=3, chunk_file_count=2, one_worker=True, warm_up=False)
 
 
 @dataclass(frozen=True)

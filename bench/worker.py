@@ -3,8 +3,8 @@
     python -m bench.worker JOBS.json RESULTS.json
 
 JOBS.json holds {"warm_up_file": PAGE, "jobs": [{"kind": "ingest" | "daily", ...}, ...]}; the jobs
-run one after the other and RESULTS.json gets one result per job. Before timing anything the worker
-warms up what every process pays once (the Prefect server, Great Expectations' import and first
+run one after the other and RESULTS.json gets one result per job. Given a warm-up file, the worker
+first pays what every process pays once (the Prefect server, Great Expectations' import and first
 validation) with a throwaway load, so the figures are the pipeline's own work; the whole command,
 start-up included, is measured separately on the real `paperlake` command.
 """
@@ -33,7 +33,8 @@ def main(job_path: str, result_path: str) -> None:
 
     quiet_prefect_defaults()
     spec = json.loads(Path(job_path).read_text())
-    warm_up(Path(spec["warm_up_file"]))
+    if spec.get("warm_up_file"):
+        warm_up(Path(spec["warm_up_file"]))
     probe = Probe().install()
     results = []
     for job in spec["jobs"]:

@@ -97,7 +97,7 @@ def _days(data: Dataset, dates: list[date]) -> list[dict]:
 def run_workers(ctx: Context, groups: list[list[dict]]) -> dict[str, dict]:
     """Run each group of jobs in one worker process; results by job id, with the process's peak memory."""
     results: dict[str, dict] = {}
-    warm_up_file = str(ctx.data.page_files(ctx.data.short_dir)[0])
+    warm_up_file = str(ctx.data.page_files(ctx.data.short_dir)[0]) if ctx.sizes.warm_up else None
     for n, jobs in enumerate(groups):
         spec, answer = ctx.root / f"worker-{n}.json", ctx.root / f"worker-{n}-results.json"
         spec.write_text(json.dumps({"warm_up_file": warm_up_file, "jobs": jobs}))
@@ -113,6 +113,7 @@ def backfill_year(ctx: Context, worker: dict[str, dict]) -> Workload:
     workload = Workload("backfill_1y")
     runs = [worker[f"short-{i}"] for i in range(ctx.sizes.repeat_count)]
     workload.add("work_seconds", "s", [r["work_seconds"] for r in runs], "the ingest flow run, after a warm-up")
+    workload.add("load_seconds", "s", [sum(r["chunk_seconds"]) for r in runs], "of which the load: store raw to last commit")
     workload.add("lake_seconds", "s", [r["lake_seconds"] for r in runs], "of which lake reads and commits")
     commands = [_ingest_command(ctx, i) for i in range(ctx.sizes.repeat_count)]
     workload.add("command_seconds", "s", [c.wall_seconds for c in commands], "`paperlake ingest DIR` from process start to exit")
@@ -136,6 +137,7 @@ def backfill_decade(ctx: Context, worker: dict[str, dict]) -> Workload:
     workload = Workload("backfill_10y")
     run = worker["long"]
     workload.add("work_seconds", "s", [run["work_seconds"]], "the ingest flow run, after a warm-up")
+    workload.add("load_seconds", "s", [sum(run["chunk_seconds"])], f"of which the loads ({len(run['chunk_seconds'])} chunks)")
     workload.add("lake_seconds", "s", [run["lake_seconds"]], "of which lake reads and commits")
     workload.add("peak_rss_mb", "MB", [run["process_peak_rss_mb"]], "of the process that ran it")
     chunks = run["chunk_seconds"]
@@ -226,6 +228,9 @@ def maintenance(ctx: Context, worker: dict[str, dict]) -> Workload:
     workload.add("read_sightings_after_seconds", "s", repeat_timed(read, repeat), "full read, after maintain")
     files_after = {t: file_stats(lake.delta(t)).live_file_count for t in tables}
     days = worker["daily-commits"]["days"]
+    month = min(30, len(days))
+    workload.add("first_month_daily_lake_seconds", "s", [d["lake_seconds"] for d in days[:month]], "a day's page load, first 30 daily commits")
+    workload.add("last_month_daily_lake_seconds", "s", [d["lake_seconds"] for d in days[-month:]], "the same, last 30 (365 small files, no maintain yet)")
     workload.details = {
         "daily_commit_days": len(days), "live_files_before": files_before, "live_files_after": files_after,
         "daily_lake_seconds_first_and_last": [days[0]["lake_seconds"], days[-1]["lake_seconds"]] if days else [],

@@ -13,12 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 WORKLOADS = {
     "floor", "backfill_1y", "backfill_10y", "daily_1y", "daily_10y", "queries_10y", "maintain_365_daily_commits",
 }
 
 
+@pytest.mark.slow  # about a minute: seven processes start Prefect and Great Expectations
 def test_the_small_benchmark_writes_every_workload(tmp_path, prefect_harness):
     from prefect.settings import PREFECT_API_URL
 
