@@ -18,6 +18,7 @@ from typing import Any
 # (module, attribute, label): functions the pipeline looks up on these modules at call time.
 NAMED_TARGETS = (
     ("expectations.gate", "gate_feed_days", "validate.gx_gate"),
+    ("flows.pipeline", "_gate_papers", "validate.papers_gate"),
     ("expectations.docs", "build_data_docs", "validate.data_docs"),
     ("flows.pipeline", "parse_payload", "transform.parse"),
     ("flows.pipeline", "to_sightings", "transform.to_sightings"),
@@ -41,7 +42,9 @@ class Probe:
                 if function.__module__ == module_name and not name.startswith("_"):
                     self._wrap(module, name, f"lake.{name}")
         for module_name, attribute, label in NAMED_TARGETS:
-            self._wrap(importlib.import_module(module_name), attribute, label)
+            module = importlib.import_module(module_name)
+            if hasattr(module, attribute):  # a step the pipeline may not have (any more)
+                self._wrap(module, attribute, label)
         return self
 
     def uninstall(self) -> None:

@@ -94,9 +94,10 @@ def daily(day: date | None = None, feeds: list[str] = list(LIVE_FEEDS), lake_uri
     rejected: dict[str, LoadReport] = {}
     failures: dict[str, str] = {}
     for feed_name in feeds:
-        state = feed_day(feed_name, day, lake_uri, return_state=True)
+        # Called directly, not through return_state: a state read back from the API can lack its
+        # result (MissingResult, seen under load), while a raised error always reaches us here.
         try:
-            results[feed_name] = state.result()
+            results[feed_name] = feed_day(feed_name, day, lake_uri)
         except BatchesRejected as error:  # the feed-day was fetched and stored, then held whole by a batch rule
             rejected[feed_name] = error.report
             failures[feed_name] = f"{feed_name} {day}: {error}"
