@@ -25,7 +25,7 @@ from defusedxml import ElementTree as SafeET
 
 from feeds.base import Payload, ParseIssue, ParseResult, parsed_frame
 from feeds.fields import collapse_whitespace, parse_utc, split_versioned_id
-from feeds.http import FetchError, HttpClient, HttpSettings, Response, settings_from_env, utc_now
+from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, Response, settings_from_env, utc_now
 
 FEED = "arxiv"
 FORMAT = "arxiv_atom"
@@ -64,7 +64,7 @@ WITHDRAWN = re.compile(
 )
 
 
-class ArxivFeed:
+class ArxivFeed(HttpFeed):
     name = FEED
 
     def __init__(
@@ -83,15 +83,6 @@ class ArxivFeed:
         self.page_size, self.max_pages = page_size, max_pages
         self._clock = clock
         self.http = http or HttpClient(FEED, settings)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> ArxivFeed:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def fetch(self, day: date) -> list[Payload]:
         """The day's submissions as one Payload; any failing page raises FetchError (all or nothing)."""

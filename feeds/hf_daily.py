@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from feeds.base import Payload, ParseIssue, ParseResult, parsed_frame
 from feeds.fields import collapse_whitespace, is_arxiv_id, parse_utc, utc_date
-from feeds.http import FetchError, HttpClient, HttpSettings, settings_from_env, utc_now
+from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, settings_from_env, utc_now
 
 FEED = "hf_daily"
 FORMAT = "hf_json"
@@ -38,7 +38,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
-class HfDailyFeed:
+class HfDailyFeed(HttpFeed):
     name = FEED
 
     def __init__(
@@ -55,15 +55,6 @@ class HfDailyFeed:
         self.page_size, self.max_pages = page_size, max_pages
         self._clock = clock
         self.http = http or HttpClient(FEED, settings)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> HfDailyFeed:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def fetch(self, day: date) -> list[Payload]:
         """The day's listing as one Payload; any failing page raises FetchError, so a day is all or nothing."""

@@ -174,7 +174,29 @@ class _Retryable:
     retry_after: str | None = None
 
 
-class HttpClient:
+class Closing:
+    """`with thing:` closes it on the way out; `thing.close()` is the subclass's."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class HttpFeed(Closing):
+    """A live feed holding an HttpClient: closing the feed closes its connections."""
+
+    http: HttpClient
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class HttpClient(Closing):
     """GETs for one feed, with the retry policy above; request starts are spaced by the pacer."""
 
     def __init__(
@@ -201,12 +223,6 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> HttpClient:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def get(
         self,

@@ -91,3 +91,40 @@ def write_page(path: Path, titles: list[str], date_line: str | None = None) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(lines), encoding="utf-8")
     return path
+
+
+def paper_row(n: int, day: date = date(2024, 3, 11)) -> dict:
+    """A `papers` row for paper number n, seen once on `day`."""
+    return {"paper_id": f"2403.{n:05d}", "title": f"Paper {n}", "title_key": f"paper {n}", "first_seen_date": day,
+            "last_seen_date": day, "days_seen": 1, "sighting_count": 1, "feeds": ["hf_daily"]}
+
+
+def papers_in_small_commits(the_lake, count: int):
+    """`papers` written as one small append per paper, the shape a year of daily runs leaves."""
+    from lake import writes
+    from lake.schemas import PAPERS
+
+    writes.ensure_tables(the_lake)
+    for n in range(count):
+        writes.append(the_lake, PAPERS, pl.DataFrame([paper_row(n)]), writes.CommitInfo("test"))
+    return the_lake
+
+
+def heavy_modules_after(*commands: list[str], lake_uri: str) -> list[str]:
+    """Run CLI commands in a fresh interpreter; return the Prefect / Great Expectations modules they imported.
+
+    Read-only commands must start fast, so this list must stay empty for them.
+    """
+    import ast
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from typer.testing import CliRunner; from paperlake.cli import app\n"
+        f"for args in {list(commands)!r}:\n"
+        f"    r = CliRunner().invoke(app, [*args, '--lake', {lake_uri!r}]); assert r.exit_code == 0, (args, r.output)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'great_expectations')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])  # the probe prints a list of module names

@@ -7,6 +7,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import heavy_modules_after
 from paperlake.cli import app
 
 runner = CliRunner()
@@ -70,12 +71,4 @@ def test_query_refuses_writes_with_a_clear_message(ingested):
 
 
 def test_query_path_imports_neither_prefect_nor_great_expectations(ingested):
-    probe = (
-        "import sys; from typer.testing import CliRunner; from paperlake.cli import app;"
-        f"r = CliRunner().invoke(app, ['query', 'select count(*) from papers', '--lake', {ingested.uri!r}]);"
-        "assert r.exit_code == 0, r.output;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'great_expectations')))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert heavy_modules_after(["query", "select count(*) from papers"], lake_uri=ingested.uri) == []

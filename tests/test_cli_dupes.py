@@ -8,8 +8,6 @@ feed, title-only ones from a saved page.
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import polars as pl
@@ -20,7 +18,7 @@ from lake import writes
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
 from paperlake.cli import app
-from tests.conftest import DATA, assert_keys_unique
+from tests.conftest import DATA, assert_keys_unique, heavy_modules_after
 from transforms.dupes import DEFAULT_MIN_SCORE, link_id
 from transforms.identity import normalize_title
 from transforms.papers import summarize_papers
@@ -156,14 +154,4 @@ def test_the_default_in_the_help_is_the_transform_default():
 
 
 def test_dupes_imports_neither_prefect_nor_great_expectations(labelled_lake):
-    probe = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from paperlake.cli import app\n"
-        f"result = CliRunner().invoke(app, ['dupes', '--lake', {labelled_lake.uri!r}])\n"
-        "assert result.exit_code == 0, result.output\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'great_expectations')))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert heavy_modules_after(["dupes"], lake_uri=labelled_lake.uri) == []

@@ -4,13 +4,12 @@ tests/explore_scenario.py (written without Prefect); one runs on a lake `paperla
 """
 
 import json
-import subprocess
-import sys
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import heavy_modules_after
 from paperlake.cli import app
 from tests.explore_scenario import A, B, C, D, T, write_scenario
 
@@ -220,15 +219,7 @@ READ_COMMANDS = [
 
 def test_read_commands_import_neither_prefect_nor_great_expectations(scenario, tmp_path):
     commands = [*READ_COMMANDS, ["report", "--out", str(tmp_path / "report.html")]]
-    probe = (
-        "import sys; from typer.testing import CliRunner; from paperlake.cli import app\n"
-        f"for args in {commands!r}:\n"
-        f"    r = CliRunner().invoke(app, [*args, '--lake', {scenario.lake.uri!r}]); assert r.exit_code == 0, (args, r.output)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'great_expectations')))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert heavy_modules_after(*commands, lake_uri=scenario.lake.uri) == []
 
 
 def test_query_out_refuses_a_file_inside_the_lake(scenario):

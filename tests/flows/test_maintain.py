@@ -1,11 +1,9 @@
-import polars as pl
 import pytest
 
 from flows.maintain import maintain
-from lake import writes
-from lake.schemas import PAPERS, SIGHTINGS, TABLES
+from lake.schemas import SIGHTINGS, TABLES
 from tests.flows.artifact_lookup import artifacts_of_run, run_id_of
-from tests.lake.test_maintenance import paper
+from tests.conftest import papers_in_small_commits
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 SMALL_COMMIT_COUNT = 12
@@ -13,10 +11,7 @@ SMALL_COMMIT_COUNT = 12
 
 @pytest.fixture
 def small_files_lake(lake):
-    writes.ensure_tables(lake)
-    for n in range(SMALL_COMMIT_COUNT):
-        writes.append(lake, PAPERS, pl.DataFrame([paper(n)]), writes.CommitInfo("test"))
-    return lake
+    return papers_in_small_commits(lake, SMALL_COMMIT_COUNT)
 
 
 def test_maintain_compacts_every_table_keeps_rows_and_time_travel(small_files_lake):

@@ -1,29 +1,17 @@
-from datetime import date
-
 import polars as pl
 import pytest
 
 from lake import writes
 from lake.maintenance import log_retention_days, maintain_table
-from lake.schemas import PAPERS
+from tests.conftest import papers_in_small_commits
 
 COMMIT = writes.CommitInfo(operation="maintain", run_id="run-7")
 SMALL_COMMIT_COUNT = 20
 
 
-def paper(n: int) -> dict:
-    day = date(2024, 3, 11)
-    return {"paper_id": f"2403.{n:05d}", "title": f"Paper {n}", "title_key": f"paper {n}", "first_seen_date": day,
-            "last_seen_date": day, "days_seen": 1, "sighting_count": 1, "feeds": ["hf_daily"]}
-
-
 @pytest.fixture
 def small_files_lake(lake):
-    """`papers` written as one small append per paper, the shape a year of daily runs leaves."""
-    writes.ensure_tables(lake)
-    for n in range(SMALL_COMMIT_COUNT):
-        writes.append(lake, PAPERS, pl.DataFrame([paper(n)]), writes.CommitInfo("test"))
-    return lake
+    return papers_in_small_commits(lake, SMALL_COMMIT_COUNT)
 
 
 def sorted_papers(lake, as_of=None) -> pl.DataFrame:
