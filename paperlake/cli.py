@@ -223,7 +223,7 @@ def quarantine(
     )
     if format == "table":
         held = held.select("snapshot_date", "feed", "table", "rule", pl.col("reason").str.slice(0, 160))
-    _print_frame(held, format)
+    _emit(held, format)
 
 
 @app.command()
@@ -313,18 +313,6 @@ def query(
         _fail(str(error))
     _emit(result, format, out_file)
 
-
-def _print_frame(frame, format: str) -> None:
-    if format == "csv":
-        typer.echo(frame.write_csv(), nl=False)
-    elif format == "json":
-        typer.echo(frame.write_json())
-    else:
-        table = Table(*frame.columns)
-        for row in frame.iter_rows():
-            table.add_row(*("" if v is None else escape(str(v)) for v in row))
-        out.print(table)
-        out.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
 
 # --- exploring the lake: read-only, so nothing below imports Prefect or Great Expectations ---
 

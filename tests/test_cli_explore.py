@@ -227,3 +227,15 @@ def test_query_out_refuses_a_file_inside_the_lake(scenario):
     result = cli("query", "select 1 as x", "--format", "csv", "--out", target, lake=scenario.lake)
     assert result.exit_code == 2
     assert "is inside the lake" in result.output
+
+
+def test_quarantine_lists_held_rows_filtered_by_feed_and_date(scenario):
+    every = json.loads(ok("quarantine", "-f", "json", lake=scenario.lake))
+    assert [(r["feed"], r["snapshot_date"], r["rule"]) for r in every] == [
+        ("hf_daily", "2024-03-02", "title_not_null"),
+        ("hf_daily", "2024-03-03", "title_not_null"),
+        ("arxiv", "2024-03-05", "arxiv_version_positive"),
+    ]
+    recent = json.loads(ok("quarantine", "--feed", "hf_daily", "--since", "2024-03-03", "-f", "json", lake=scenario.lake))
+    assert [(r["snapshot_date"], r["rule"]) for r in recent] == [("2024-03-03", "title_not_null")]
+    assert "title_not_null" in ok("quarantine", lake=scenario.lake)
