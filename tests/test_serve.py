@@ -49,15 +49,9 @@ def test_serve_refuses_a_bad_cron_before_anything_else():
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_maintain_prints_files_before_and_after(lake):
-    import polars as pl
+    from tests.conftest import papers_in_small_commits
 
-    from lake import writes
-    from lake.schemas import PAPERS
-    from tests.lake.test_maintenance import paper
-
-    writes.ensure_tables(lake)
-    for n in range(3):
-        writes.append(lake, PAPERS, pl.DataFrame([paper(n)]), writes.CommitInfo("test"))
+    papers_in_small_commits(lake, 3)
 
     result = CliRunner().invoke(app, ["maintain", "--lake", lake.uri, "--retention-days", "0"], env={"COLUMNS": "200"})
 

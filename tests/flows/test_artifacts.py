@@ -9,8 +9,8 @@ from flows.artifacts import ArtifactKeys, new_paper_rows, publish_load_artifacts
 from flows.reports import LoadReport, SnapshotOutcome
 from lake import writes
 from lake.schemas import PAPERS
+from tests.conftest import paper_row
 from tests.flows.artifact_lookup import artifacts_of_run, run_id_of
-from tests.lake.test_maintenance import paper
 
 DAY = date(2024, 3, 11)
 
@@ -35,7 +35,7 @@ def reports():
 @pytest.fixture
 def papers_lake(lake):
     writes.ensure_tables(lake)
-    writes.append(lake, PAPERS, pl.DataFrame([paper(n) for n in range(1, 4)]), writes.CommitInfo("test"))
+    writes.append(lake, PAPERS, pl.DataFrame([paper_row(n) for n in range(1, 4)]), writes.CommitInfo("test"))
     return lake
 
 
