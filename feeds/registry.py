@@ -7,11 +7,12 @@ import importlib
 LIVE_FEEDS = ("hf_daily", "arxiv")
 
 
-def open_feed(name: str):
-    """The feed `name`, configured from the environment (base URL, token, categories)."""
+def open_feed(name: str, **options):
+    """The feed `name`, configured from the environment (base URL, token, categories); `options` go to
+    the feed (a `clock`, a page size)."""
     if name not in LIVE_FEEDS:
         raise ValueError(f"unknown feed {name!r}; the live feeds are: {', '.join(LIVE_FEEDS)}")
-    return importlib.import_module(f"feeds.{name}").from_env()
+    return importlib.import_module(f"feeds.{name}").from_env(**options)
 
 
 def parse_feed_names(value: str | None) -> list[str]:

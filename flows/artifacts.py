@@ -17,6 +17,7 @@ import polars as pl
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from flows.reports import LoadReport
+from transforms.feed_days import DayChange
 from lake.schemas import PAPERS
 from lake.store import Lake
 
@@ -53,15 +54,18 @@ def publish_load_artifacts(
     lake: Lake,
     failures: dict[str, str] | None = None,
     docs_index: str | Path | None = None,
+    day_changes: list[DayChange] | None = None,
+    notes: list[str] | None = None,
 ) -> ArtifactKeys:
     """The summary, the new papers and the Data Docs link of a load, one report per feed.
 
     Call it before raising for failed feeds, so a partly failed run still shows what landed.
     """
     keys = ArtifactKeys.of(flow_name)
-    create_markdown_artifact(
-        summary_markdown(title, reports, failures or {}), key=keys.summary, description=f"{title}: what each feed loaded"
-    )
+    summary = summary_markdown(title, reports, failures or {})
+    if day_changes is not None:
+        summary += "\n\n" + feed_days_markdown(day_changes, notes or [])
+    create_markdown_artifact(summary, key=keys.summary, description=f"{title}: what each feed loaded")
     rows = new_paper_rows(lake, reports)
     shown = rows[:NEW_PAPER_ROW_LIMIT]
     create_table_artifact(
@@ -96,6 +100,23 @@ def summary_markdown(title: str, reports: dict[str, LoadReport], failures: dict[
     for feed, message in failures.items():
         lines.append(f"| {feed} | {_cell('failed: ' + message)} | - | - | - | - | - | - |")
     lines += ["", *versions_markdown(reports)]
+    return "\n".join(lines)
+
+
+def feed_days_markdown(changes: list[DayChange], notes: list[str]) -> str:
+    """Which feed-days the run fetched, which changed, which became final, and what it skipped and why."""
+    lines = ["## Feed-days", ""]
+    if changes:
+        lines += ["| feed | day | fetch | rows now | status after | became final | problem |", "|---|---|---|---:|---|---|---|"]
+        for c in changes:
+            rows = "-" if c.row_count is None else str(c.row_count)
+            lines.append(
+                f"| {c.feed} | {c.snapshot_date} | {c.outcome} | {rows} | {c.status} | {'yes' if c.became_final else ''} | {_cell(c.error or '')} |"
+            )
+    else:
+        lines.append("No feed-day was due: every day up to the newest one that can have content is final.")
+    for note in notes:
+        lines += ["", f"Skipped: {_cell(note)}"]
     return "\n".join(lines)
 
 

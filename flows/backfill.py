@@ -21,7 +21,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from time import perf_counter
 from typing import Callable, Iterator
 from uuid import UUID
 
@@ -30,15 +29,17 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from feeds.base import Payload
 from feeds.registry import LIVE_FEEDS
-from flows.daily import failure_message, fetch, run_id
-from flows.pipeline import load_payloads
-from flows.reports import BatchesRejected, LoadReport
+from feeds.settling import settling_for
+from flows.daily import run_id
+from flows.feed_days import fetch_days, load_and_record
+from flows.reports import LoadReport
+from lake import feed_days as lake_feed_days
 from lake import progress as lake_progress
 from lake import writes
 from lake.store import Lake
 from paperlake.config import resolve_lake_uri
+from transforms.feed_days import DayChange
 
 # About a month per load: few commits for a year (13 per table and feed) and bounded memory.
 DEFAULT_BATCH_DAY_COUNT = 30
@@ -50,8 +51,8 @@ FeedDay = tuple[str, date]
 class FeedDayOutcome:
     feed: str
     day: date
-    # "already": landed before this run, not fetched; "landed"; "unchanged": fetched, but the same content
-    # was in the lake (an empty listing is the same bytes every day); "failed"
+    # "already": final before this run, not fetched; "landed"; "unchanged": fetched, but the same content
+    # was in the lake; "failed"
     status: str
     message: str = ""
     fetch_seconds: float = 0.0
@@ -80,6 +81,7 @@ class BackfillReport:
     outcomes: list[FeedDayOutcome] = field(default_factory=list)
     loads: list[BatchLoad] = field(default_factory=list)
     commit_counts: dict[str, int] = field(default_factory=dict)  # Delta commits this run made, per table
+    changes: list[DayChange] = field(default_factory=list)  # what each fetched day now is (feed_days)
 
     def with_status(self, status: str) -> list[FeedDayOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -211,11 +213,16 @@ class ProgressTracker:
 
 @task(cache_policy=NO_CACHE)
 def plan(lake: Lake, feeds: list[str], start_date: date, end_date: date) -> set[FeedDay]:
-    """The feed-days of the range that have landed already: this run skips them."""
-    landed = lake_progress.landed_feed_days(lake, feeds, start_date, end_date)
+    """The feed-days of the range that are final already: this run skips them. Provisional days
+    (still inside their settle period, or never fetched) are fetched, as a daily run would."""
+    final = {
+        (feed, day)
+        for feed in feeds
+        for day in lake_feed_days.final_dates(lake, feed, start_date, end_date)
+    }
     total_count = len(feeds) * len(day_range(start_date, end_date))
-    get_run_logger().info("%d of %d feed-day(s) already in the lake", len(landed), total_count)
-    return landed
+    get_run_logger().info("%d of %d feed-day(s) already final in the lake", len(final), total_count)
+    return final
 
 
 # Fetches are submitted to the flow's task runner. One thread by default: one request at a time,
@@ -229,7 +236,9 @@ def backfill(
     feeds: list[str] | None = None,
     lake_uri: str | None = None,
     batch_day_count: int = DEFAULT_BATCH_DAY_COUNT,
+    now: datetime | None = None,
 ) -> BackfillReport:
+    """`now` stands in for the clock (it decides which days have settled); leave it out to use the real one."""
     from flows.artifacts import publish_load_artifacts
 
     feeds = check_feeds(feeds)
@@ -238,103 +247,51 @@ def backfill(
         raise ValueError(f"batch_day_count must be at least 1, not {batch_day_count}")
     lake = Lake(resolve_lake_uri(lake_uri))
     versions_before = lake_progress.table_versions(lake)
-    landed_before = plan(lake, feeds, start_date, end_date)
+    writes.ensure_tables(lake)
+    final_before = plan(lake, feeds, start_date, end_date)
     report = BackfillReport(start_date, end_date, feeds)
-    report.outcomes += [FeedDayOutcome(feed, day, "already") for feed in feeds for day in days if (feed, day) in landed_before]
+    report.outcomes += [FeedDayOutcome(feed, day, "already") for feed in feeds for day in days if (feed, day) in final_before]
     tracker = ProgressTracker(len(feeds) * len(days), len(report.outcomes))
     for batch_days in batches(days, batch_day_count):
         for feed_name in feeds:
-            todo_days = [day for day in batch_days if (feed_name, day) not in landed_before]
-            fetched = fetch_days(feed_name, todo_days, tracker, report)
-            if fetched:
-                load_batch(lake, feed_name, fetched, tracker, report)
+            todo_days = [day for day in batch_days if (feed_name, day) not in final_before]
+            if todo_days:
+                load_batch(lake, feed_name, todo_days, tracker, report, now)
     report.commit_counts = commit_counts(versions_before, lake_progress.table_versions(lake))
     failures = {f"{o.feed} {o.day}": o.message for o in report.failed}
-    publish_load_artifacts("backfill", f"backfill {start_date}..{end_date}", load_reports(report), lake, failures)
+    publish_load_artifacts(
+        "backfill", f"backfill {start_date}..{end_date}", load_reports(report), lake, failures, day_changes=report.changes
+    )
     get_run_logger().info("%s", report.describe())
     if report.failed:
         raise BackfillFailed(report)
     return report
 
 
-def fetch_days(feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport) -> dict[date, list[Payload]]:
-    """Every day submitted at once to the task runner, then each taken in order (so progress moves day by day);
-    a day that cannot be fetched is recorded as failed and the others go on."""
-    fetched: dict[date, list[Payload]] = {}
-    previous = perf_counter()
-    futures = [(day, fetch.submit(feed_name, day)) for day in days]
-    for day, future in futures:
-        try:
-            payloads = future.result()
-        except Exception as error:  # FetchError after the HTTP retries, or a feed that cannot be set up
-            report.outcomes.append(FeedDayOutcome(feed_name, day, "failed", failure_message(feed_name, day, error)))
-            tracker.fetch_failed(feed_name, day)
-            previous = perf_counter()
-            continue
-        fetched[day] = payloads
-        byte_count = sum(len(p.content) for p in payloads)
-        # Days fetched in parallel overlap: a day's time is the wait since the previous one was in hand, so
-        # the days' times add up to the feed's fetching time (serially, each day's own fetch).
-        now = perf_counter()
-        report.outcomes.append(FeedDayOutcome(feed_name, day, "fetched", fetch_seconds=now - previous, byte_count=byte_count))
-        previous = now
-        tracker.fetched(feed_name, day)
-    return fetched
-
-
-def load_batch(
-    lake: Lake, feed_name: str, fetched: dict[date, list[Payload]], tracker: ProgressTracker, report: BackfillReport
-) -> None:
-    """One load for the batch's fetched days of one feed, then, from the lake, which of them landed."""
-    days = sorted(fetched)
-    payloads = [p for day in days for p in fetched[day]]
-    snapshot_ids = [p.snapshot_id for p in payloads]
-    stored_before = _landed_ids(lake_progress.snapshot_outcomes(lake, snapshot_ids))
+def load_batch(lake: Lake, feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport, now: datetime | None) -> None:
+    """Fetch the batch's days of one feed, load them in one go, record each day, move the progress."""
+    fetched = fetch_days(
+        feed_name, days, now, on_fetched=lambda day: tracker.fetched(feed_name, day), on_failed=lambda day: tracker.fetch_failed(feed_name, day)
+    )
     commit = writes.CommitInfo("backfill", run_id(), feed_name, tuple(days))
-    started, error = perf_counter(), ""
-    try:
-        load_report = load_payloads(lake, payloads, commit, datetime.now(timezone.utc))
-    except BatchesRejected as rejected:  # those feed-days committed nothing but their raw snapshots; the rest landed
-        load_report = rejected.report
-    except Exception as failure:  # nothing says which days got through: the lake does, below
-        load_report, error = None, f"load failed: {type(failure).__name__}: {failure}"
-        get_run_logger().error("%s %s..%s: %s", feed_name, days[0], days[-1], error)
-    load = BatchLoad(feed_name, days, load_report, perf_counter() - started)
-    report.loads.append(load)
-    outcomes = lake_progress.snapshot_outcomes(lake, snapshot_ids)
+    loaded = load_and_record(lake, fetched, settling_for(feed_name), commit, now or datetime.now(timezone.utc))
+    load = BatchLoad(feed_name, days, loaded.report, loaded.load_seconds)
+    if fetched.payloads:
+        report.loads.append(load)
+    report.changes += loaded.changes
     landed_count = failed_count = 0
-    for day in days:
-        outcome = _fetched_outcome(report, feed_name, day)
-        problem = landing_problem(fetched[day], outcomes, error)
-        unchanged = {p.snapshot_id for p in fetched[day]} <= stored_before
-        outcome.status = "failed" if problem else "unchanged" if unchanged else "landed"
-        outcome.message = f"{feed_name} {day}: {problem}" if problem else ""
-        landed_count, failed_count = landed_count + (not problem), failed_count + bool(problem)
-    tracker.loaded(load, landed_count, failed_count)
-
-
-def landing_problem(payloads: list[Payload], outcomes: dict[str, tuple[str, list[str]]], load_error: str) -> str:
-    """Why a fetched feed-day has not landed, or "" if every payload of it has a final outcome in the lake.
-
-    A payload whose content was stored before (under another day: an empty listing is the same
-    bytes every day) has landed with it.
-    """
-    for payload in payloads:
-        status, errors = outcomes.get(payload.snapshot_id, ("not stored", []))
-        if status in lake_progress.LANDED_STATUSES:
-            continue
-        if status == "rejected":
-            return "rejected by validation: " + "; ".join(errors)
-        return load_error or f"snapshot {payload.snapshot_id[:12]} is {status}"
-    return ""
-
-
-def _landed_ids(outcomes: dict[str, tuple[str, list[str]]]) -> set[str]:
-    return {snapshot_id for snapshot_id, (status, _) in outcomes.items() if status in lake_progress.LANDED_STATUSES}
-
-
-def _fetched_outcome(report: BackfillReport, feed_name: str, day: date) -> FeedDayOutcome:
-    return next(o for o in reversed(report.outcomes) if (o.feed, o.day, o.status) == (feed_name, day, "fetched"))
+    for change in loaded.changes:
+        failed = change.outcome == "failed"
+        status = "failed" if failed else "unchanged" if change.outcome == "unchanged" else "landed"
+        report.outcomes.append(FeedDayOutcome(
+            feed_name, change.snapshot_date, status, (change.error or "") if failed else "",
+            fetched.fetch_seconds.get(change.snapshot_date, 0.0),
+            sum(len(p.content) for p in fetched.payloads.get(change.snapshot_date, [])),
+        ))
+        if change.snapshot_date in fetched.payloads:
+            landed_count, failed_count = landed_count + (not failed), failed_count + failed
+    if fetched.payloads:
+        tracker.loaded(load, landed_count, failed_count)
 
 
 def load_reports(report: BackfillReport) -> dict[str, LoadReport]:

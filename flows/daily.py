@@ -1,122 +1,168 @@
-"""`paperlake run`: every configured feed for one day, each feed on its own.
+"""`paperlake run`: every configured feed, fetching whatever is due, each feed on its own.
 
-    daily ─┬─ feed-day hf_daily: fetch (every page) ─► store raw ─► parse ─► normalize ─► validate ─► write
-           └─ feed-day arxiv:    fetch (every page) ─► ...
+    daily ─┬─ feed hf_daily: plan due days ─► fetch each ─► load them together ─► record each day
+           └─ feed arxiv:    plan due days ─► ...
 
-A feed-day fetches all its pages before anything is stored, so a failure on any page (after the
-HTTP retries) commits nothing for it and fails its own subflow run; the other feeds still land,
-and the daily run then fails naming the feed-days that did not.
+Without a day, a run fetches for each feed every day that is not final yet, from the oldest
+unsettled one up to the newest that can have content (transforms/feed_days.py), so the run after
+an outage catches up by itself. With a day, it fetches exactly that day. A failing day commits
+nothing for itself; the other days and feeds still land, and the run then fails naming them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from time import perf_counter
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from feeds.base import Payload
-from feeds.registry import LIVE_FEEDS, open_feed
-from flows.pipeline import load_payloads
-from flows.reports import BatchesRejected, LoadReport
+from feeds.registry import LIVE_FEEDS
+from feeds.settling import settling_for
+from flows.feed_days import FetchedDays, LoadedDays, fetch_days, load_and_record
+from flows.reports import LoadReport
+from lake import feed_days as lake_feed_days
 from lake import writes
 from lake.store import Lake
 from paperlake.config import resolve_lake_uri
+from transforms.feed_days import DEFAULT_CATCHUP_DAYS, DayChange, DuePlan, due_dates
+
+CATCHUP_DAYS_ENV = "PAPERLAKE_CATCHUP_DAYS"
 
 
 @dataclass
-class FeedDayResult:
-    """What one feed-day loaded, and where its time went (the fetch is network, the load is local)."""
+class FeedRun:
+    """What one run did for one feed: the days it planned, fetched, loaded and recorded."""
 
     feed: str
-    day: date
-    report: LoadReport
-    fetch_seconds: float
-    load_seconds: float
-    byte_count: int
+    plan: DuePlan | None
+    fetched: FetchedDays
+    loaded: LoadedDays
+
+    @property
+    def report(self) -> LoadReport:
+        return self.loaded.report or LoadReport()
+
+    @property
+    def days(self) -> list[date]:
+        return sorted(set(self.fetched.payloads) | set(self.fetched.failures))
+
+    @property
+    def day(self) -> date | None:
+        return self.days[-1] if self.days else None
+
+    @property
+    def changes(self) -> list[DayChange]:
+        return self.loaded.changes
+
+    @property
+    def fetch_seconds(self) -> float:
+        return sum(self.fetched.fetch_seconds.values())
+
+    @property
+    def load_seconds(self) -> float:
+        return self.loaded.load_seconds
+
+    @property
+    def byte_count(self) -> int:
+        return self.fetched.byte_count
+
+    @property
+    def failures(self) -> list[str]:
+        return [c.error for c in self.changes if c.outcome == "failed" and c.error]
+
+
+# Kept for callers of the one-day flow: a feed's result.
+FeedDayResult = FeedRun
 
 
 class FeedsFailed(RuntimeError):
-    """Some feeds of a day did not land; `results` holds those that did."""
+    """Some feed-days of a run did not land; `results` holds every feed's run, `failures` the messages."""
 
-    def __init__(self, day: date, results: dict[str, FeedDayResult], failures: dict[str, str]):
-        self.day, self.results, self.failures = day, results, failures
-        total_count = len(results) + len(failures)
-        super().__init__(f"daily {day}: {len(failures)} of {total_count} feed(s) failed: " + "; ".join(failures.values()))
+    def __init__(self, label: str, results: dict[str, FeedRun], failures: dict[str, str]):
+        self.label, self.results, self.failures = label, results, failures
+        super().__init__(f"daily {label}: {len(failures)} of {len(results)} feed(s) failed: " + "; ".join(failures.values()))
 
     def __reduce__(self):
         # Prefect may pickle a flow's exception; the default reduce would call __init__ with the message only.
-        return FeedsFailed, (self.day, self.results, self.failures)
+        return FeedsFailed, (self.label, self.results, self.failures)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="fetch-{feed_name}-{day}")
-def fetch(feed_name: str, day: date) -> list[Payload]:
-    """Every page of one feed-day, or FetchError naming feed, day, URL and status: nothing partial."""
-    with open_feed(feed_name) as feed:
-        payloads = feed.fetch(day)
-    get_run_logger().info("fetched %s %s: %d payload(s), %d bytes", feed_name, day, len(payloads), sum(len(p.content) for p in payloads))
-    return payloads
-
-
-@flow(name="feed-day", flow_run_name="{feed_name}-{day}")
-def feed_day(feed_name: str, day: date, lake_uri: str) -> FeedDayResult:
-    """One feed's day: fetch it all first, then store, parse, validate and write it."""
-    started = perf_counter()
-    payloads = fetch(feed_name, day)
-    fetched = perf_counter()
-    commit = writes.CommitInfo("daily", run_id(), feed_name, (day,))
-    report = load_payloads(Lake(lake_uri), payloads, commit, datetime.now(timezone.utc))
-    loaded = perf_counter()
-    get_run_logger().info("%s %s: fetched in %.2f s, loaded in %.2f s", feed_name, day, fetched - started, loaded - fetched)
-    return FeedDayResult(feed_name, day, report, fetched - started, loaded - fetched, sum(len(p.content) for p in payloads))
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return utc_now().date()
 
 
 def _daily_run_name() -> str:
-    # A scheduled run gives no day: it is named for the day it fetches, as a run given one is.
+    # A scheduled run gives no day: it is named for the day it runs, as a run given one is.
     return f"daily-{flow_run.parameters.get('day') or today_utc()}"
 
 
 @flow(name="daily", flow_run_name=_daily_run_name)
-def daily(day: date | None = None, feeds: list[str] = list(LIVE_FEEDS), lake_uri: str | None = None) -> dict[str, FeedDayResult]:
-    """Every feed in `feeds` for `day` (default: today, UTC), each in its own feed-day subflow."""
+def daily(
+    day: date | None = None, feeds: list[str] = list(LIVE_FEEDS), lake_uri: str | None = None, now: datetime | None = None
+) -> dict[str, FeedRun]:
+    """Each feed in `feeds`: its due days (or exactly `day`), fetched, loaded and recorded.
+
+    `now` stands in for the clock; leave it out (scheduled runs do) to use the real one.
+    """
     from flows.artifacts import publish_load_artifacts  # imports the lake's maintenance code: only flows need it
 
-    day = day or today_utc()
-    lake_uri = resolve_lake_uri(lake_uri)
-    results: dict[str, FeedDayResult] = {}
-    rejected: dict[str, LoadReport] = {}
-    failures: dict[str, str] = {}
-    for feed_name in feeds:
-        # Called directly, not through return_state: a state read back from the API can lack its
-        # result (MissingResult, seen under load), while a raised error always reaches us here.
-        try:
-            results[feed_name] = feed_day(feed_name, day, lake_uri)
-        except BatchesRejected as error:  # the feed-day was fetched and stored, then held whole by a batch rule
-            rejected[feed_name] = error.report
-            failures[feed_name] = f"{feed_name} {day}: {error}"
-        except Exception as error:
-            failures[feed_name] = failure_message(feed_name, day, error)
-        if feed_name in failures:
-            get_run_logger().error("%s", failures[feed_name])
-    reports = {name: result.report for name, result in results.items()} | rejected
-    publish_load_artifacts("daily", f"daily {day}", reports, Lake(lake_uri), failures)
+    clock_now = now or utc_now()
+    lake = Lake(resolve_lake_uri(lake_uri))
+    writes.ensure_tables(lake)
+    results = {feed_name: run_feed(lake, feed_name, day, clock_now, injected_clock=now is not None) for feed_name in feeds}
+    failures = {name: "; ".join(result.failures) for name, result in results.items() if result.failures}
+    label = str(day) if day else f"{clock_now:%Y-%m-%d %H:%M} UTC"
+    notes = [r.plan.bound_message for r in results.values() if r.plan and r.plan.bound_message]
+    publish_load_artifacts(
+        "daily", f"daily {label}", {name: r.report for name, r in results.items()}, lake, failures,
+        day_changes=[c for r in results.values() for c in r.changes], notes=notes,
+    )
     if failures:
-        raise FeedsFailed(day, results, failures)
+        raise FeedsFailed(label, results, failures)
     return results
 
 
-def failure_message(feed_name: str, day: date, error: Exception) -> str:
-    """The error as one line that names the feed-day (a FetchError already does, with URL and status)."""
-    text = str(error) or type(error).__name__
-    prefix = f"{feed_name} {day.isoformat()}"
-    return text if text.startswith(prefix) else f"{prefix}: {type(error).__name__}: {text}"
+def run_feed(lake: Lake, feed_name: str, day: date | None, now: datetime, injected_clock: bool = False) -> FeedRun:
+    """One feed of a run: plan, fetch, load, record."""
+    logger = get_run_logger()
+    settling = settling_for(feed_name)
+    plan = None if day else plan_days(lake, feed_name, now)
+    days = [day] if day else plan.due_dates
+    if plan:
+        logger.info("%s", plan.describe())
+        if plan.bound_message:
+            logger.warning("%s", plan.bound_message)
+    fetched = fetch_days(feed_name, days, now if injected_clock else None)
+    commit = writes.CommitInfo("daily", run_id(), feed_name, tuple(days))
+    loaded = load_and_record(lake, fetched, settling, commit, now)
+    for change in loaded.changes:
+        if change.outcome == "failed":
+            logger.error("%s", change.error)
+    final_count = sum(c.became_final for c in loaded.changes)
+    changed_count = sum(c.outcome in ("new", "changed") for c in loaded.changes)
+    logger.info("%s: %d day(s) fetched, %d changed, %d became final", feed_name, len(fetched.payloads), changed_count, final_count)
+    return FeedRun(feed_name, plan, fetched, loaded)
+
+
+def plan_days(lake: Lake, feed_name: str, now: datetime) -> DuePlan:
+    known = lake_feed_days.known_days(lake, feed_name)
+    landed = lake_feed_days.landed_dates(lake, feed_name) if known.is_empty() else None
+    return due_dates(feed_name, known, settling_for(feed_name), now, catchup_days(), landed)
+
+
+def catchup_days() -> int:
+    raw = os.environ.get(CATCHUP_DAYS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_CATCHUP_DAYS
+    if not raw.isdigit():
+        raise ValueError(f"${CATCHUP_DAYS_ENV} must be a whole number of days, not {raw!r}")
+    return int(raw)
 
 
 def run_id() -> str | None:

@@ -1,8 +1,12 @@
-"""The steps every feed's payloads go through, as Prefect tasks.
+"""The steps every feed's payloads go through, as Prefect tasks:
 
-store raw (bronze) -> parse -> normalize -> validate -> write sightings, quarantine and papers ->
-mark the snapshots loaded. Each step checks what is already there, so a batch interrupted anywhere
-completes on the next run, and the last commit (the snapshots' outcomes) marks a batch done.
+    store raw -> parse -> normalize -> validate -> write sightings -> relink title-only papers
+      (bronze)                                      (+ quarantine)
+    -> write papers -> mark loaded
+
+Each step returns what it did, and checks what is already there, so a batch interrupted anywhere
+completes on the next run; the last commit (the snapshots' outcomes) marks a batch done. Retries
+on concurrent commits live in lake/, with the writes.
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ from prefect.utilities.annotations import quote
 
 from feeds.base import Payload, parse_payload, payload_frame
 from flows.reports import BatchesRejected, LoadReport, ParsedPayloads, outcome_frame, snapshot_outcomes, with_skipped
+from lake import feed_days as lake_feed_days
 from lake import links, writes
+from lake import papers as lake_papers
+from lake.papers import PapersWritten
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
 from transforms.linking import ambiguous_titles, arxiv_title_index, link_title_only, relinks
 from transforms.merges import apply_merges, merge_targets
 from transforms.papers import summarize_papers
 from transforms.sightings import to_sightings
+
+
+FeedDay = tuple[str, date]
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
             snapshot_id=pl.lit(payload.snapshot_id),
             feed=pl.lit(payload.feed),
             snapshot_date=pl.lit(payload.snapshot_date, dtype=pl.Date),
+            fetched_at=pl.lit(payload.fetched_at, dtype=SIGHTINGS.polars_schema["fetched_at"]),
         )
         for payload, result in parsed
     ]
@@ -102,15 +113,21 @@ def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
 
 
 @task(cache_policy=NO_CACHE)
-def validate(lake: Lake, sightings: pl.DataFrame, parsed: ParsedPayloads, run_id: str | None, now: datetime) -> Validated:
-    """Gate each feed-day's sightings: clean rows go on, bad rows are held, a failed batch rule stops the feed-day."""
+def validate(
+    lake: Lake, sightings: pl.DataFrame, parsed: ParsedPayloads, run_id: str | None, now: datetime, settling: set[FeedDay] | None = None
+) -> Validated:
+    """Gate each feed-day's sightings: clean rows go on, bad rows are held, a failed batch rule stops the feed-day.
+
+    The volume rule compares a day with days in the same state: a live feed's day only once it has
+    settled, against the same weekday's settled days (`settling`); saved files against recent days.
+    """
     from expectations.gate import FeedDayBatch, gate_feed_days
 
     logger = get_run_logger()
     validated = Validated(SIGHTINGS.empty_frame(), pl.DataFrame())
     clean, held = [], []
     declared_days = _feed_days(parsed)
-    recent = writes.recent_row_counts_of(lake, list(declared_days))
+    recent = volume_history(lake, list(declared_days), settling)
     feed_days = [
         FeedDayBatch(feed, day, expected_nonempty=declared, recent_row_counts=recent[(feed, day)])
         for (feed, day), declared in declared_days.items()
@@ -140,85 +157,83 @@ def validate(lake: Lake, sightings: pl.DataFrame, parsed: ParsedPayloads, run_id
     return validated
 
 
+@dataclass
+class SightingsWritten:
+    sighting_count: int = 0
+    quarantined_count: int = 0
+    previous_paper_ids: set[str] = field(default_factory=set)  # a reparse: papers its old sightings named
+
+
 @task(cache_policy=NO_CACHE)
-def write(
-    lake: Lake,
-    validated: Validated,
-    parsed: ParsedPayloads,
-    commit: writes.CommitInfo,
-    now: datetime,
-    reparse: Reparse | None = None,
-) -> LoadReport:
-    """Sightings and quarantine, then papers, then the snapshots' outcomes (the commit that marks the batch done)."""
-    logger = get_run_logger()
-    sightings = validated.clean
-    report = LoadReport(rejections=[m for messages in validated.rejected.values() for m in messages])
-    previous_ids: set[str] = set()
+def write_sightings(lake: Lake, validated: Validated, commit: writes.CommitInfo, reparse: Reparse | None = None) -> SightingsWritten:
+    """Clean rows to `sightings`, held rows to `quarantine` (a reparse replaces what its snapshots had)."""
+    written = SightingsWritten()
     if reparse is None:
-        report.sighting_count = writes.store_sightings(lake, sightings, commit)
-        report.quarantined_count = writes.store_quarantine(lake, validated.quarantined, commit)
+        written.sighting_count = writes.store_sightings(lake, validated.clean, commit)
+        written.quarantined_count = writes.store_quarantine(lake, validated.quarantined, commit)
     else:
-        previous_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
-        report.sighting_count = writes.replace_sightings(lake, sightings, reparse.feed, reparse.since, commit)
-        report.quarantined_count = writes.replace_quarantine(lake, validated.quarantined, "sightings", reparse.feed, reparse.since, commit)
+        written.previous_paper_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
+        written.sighting_count = writes.replace_sightings(lake, validated.clean, reparse.feed, reparse.since, commit)
+        written.quarantined_count = writes.replace_quarantine(lake, validated.quarantined, "sightings", reparse.feed, reparse.since, commit)
+    get_run_logger().info("wrote %d sightings, quarantined %d", written.sighting_count, written.quarantined_count)
+    return written
+
+
+@dataclass
+class Relinked:
+    moved: pl.DataFrame  # old_paper_id -> arxiv_id
+    ambiguous_titles: pl.DataFrame
+
+
+@task(cache_policy=NO_CACHE)
+def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True) -> Relinked:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
+    logger = get_run_logger()
     index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
-    report.ambiguous_titles = ambiguous_titles(sightings, index)
-    for row in report.ambiguous_titles.iter_rows(named=True):
+    ambiguous = ambiguous_titles(sightings, index)
+    for row in ambiguous.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
-    # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
-    bounded = reparse is None
-    moved = _relink_title_only_papers(lake, sightings, index, commit, bounded)
-    _write_papers(lake, set(sightings["paper_id"].to_list()) | set(moved["arxiv_id"].to_list()) | previous_ids, moved, commit, report, now, bounded)
-    outcomes = outcome_frame(parsed, sightings, validated.rejected, now)
-    writes.mark_snapshots_loaded(lake, outcomes, commit)
-    report.snapshots = snapshot_outcomes(parsed, outcomes)
-    logger.info(
-        "wrote %d sightings, quarantined %d; papers: %d new, %d updated, %d title-only linked to arXiv ids",
-        report.sighting_count, report.quarantined_count, report.new_paper_count, report.updated_paper_count,
-        report.relinked_paper_count,
+    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
+    moved = relinks(writes.papers_with_title_keys(lake, arriving), index)
+    if not moved.is_empty():
+        # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
+        since = writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
+        writes.relink_sightings(lake, moved, commit, since=since)
+        logger.info("%d title-only paper(s) linked to their arXiv ids", moved.height)
+    return Relinked(moved, ambiguous)
+
+
+@dataclass
+class PapersOutcome:
+    written: PapersWritten
+    quarantined_count: int = 0
+    validation: dict | None = None
+
+
+@task(cache_policy=NO_CACHE)
+def write_papers(
+    lake: Lake, paper_ids: set[str], relinked: Relinked, commit: writes.CommitInfo, now: datetime, bounded: bool = True
+) -> PapersOutcome:
+    """Every sighting of the touched papers summarized, gated by the papers suite, and merged."""
+    gated_runs: list = []
+
+    def summarize_and_gate(sightings: pl.DataFrame) -> pl.DataFrame:
+        gated_runs.append(_gate_papers(summarize_papers(sightings), commit, now))
+        return gated_runs[-1].clean
+
+    moved = relinked.moved
+    written = lake_papers.write_papers(
+        lake, paper_ids | set(moved["arxiv_id"].to_list()), set(moved["old_paper_id"].to_list()), summarize_and_gate, commit,
+        bounded=bounded, keep_ids=set(moved["arxiv_id"].to_list()),
     )
-    return report
-
-
-# A concurrent run may add sightings of the same papers while these are summarized; rounds
-# redo the summary until the sightings did not change under it (a few at most, in practice).
-PAPERS_ROUNDS = 20
-
-
-def _write_papers(
-    lake: Lake,
-    paper_ids: set[str],
-    moved: pl.DataFrame,
-    commit: writes.CommitInfo,
-    report: LoadReport,
-    now: datetime,
-    bounded: bool = True,
-) -> None:
-    if not paper_ids:
-        return
-    known, inserted_count, gated = None, 0, None
-    for _ in range(PAPERS_ROUNDS):
-        sightings_version = writes.table_version(lake, SIGHTINGS.name)
-        # Read only the sightings files that can hold these papers' rows, not the whole table.
-        since = writes.sightings_floor(lake, sorted(paper_ids | set(moved["old_paper_id"].to_list()))) if bounded else None
-        papers = summarize_papers(writes.sightings_of(lake, sorted(paper_ids), since=since))
-        gated = _gate_papers(papers, commit, now)
-        papers = gated.clean
-        gone = set(moved["old_paper_id"].to_list()) | (paper_ids - set(papers["paper_id"].to_list()) - set(moved["arxiv_id"].to_list()))
-        known = known if known is not None else set(writes.known_paper_ids(lake, papers["paper_id"].to_list()))
-        metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
-        inserted_count += metrics.get("num_target_rows_inserted", 0)
-        if writes.table_version(lake, SIGHTINGS.name) == sightings_version:
-            break
-    else:  # the batch stays pending, so the next run redoes it
-        raise writes.LakeWriteError(f"table 'papers' in {lake.uri}: sightings kept changing under {PAPERS_ROUNDS} summaries")
-    report.quarantined_count += writes.store_quarantine(lake, gated.quarantined, commit)
-    report.papers_validation = gated.summary
-    report.new_paper_ids = sorted(set(papers["paper_id"].to_list()) - known)
-    report.new_paper_count = inserted_count
-    # Rows inserted by an earlier round were updated by the last one: they are new, not updated.
-    report.updated_paper_count = metrics.get("num_target_rows_updated", 0) - (inserted_count - metrics.get("num_target_rows_inserted", 0))
-    report.relinked_paper_count = moved.height
+    outcome = PapersOutcome(written)
+    if gated_runs:
+        outcome.quarantined_count = writes.store_quarantine(lake, gated_runs[-1].quarantined, commit)
+        outcome.validation = gated_runs[-1].summary
+    get_run_logger().info(
+        "papers: %d new, %d updated, %d title-only linked to arXiv ids", written.inserted_count, written.updated_count, moved.height
+    )
+    return outcome
 
 
 def _gate_papers(papers: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
@@ -237,16 +252,12 @@ def _gate_papers(papers: pl.DataFrame, commit: writes.CommitInfo, now: datetime)
     return gated
 
 
-def _relink_title_only_papers(
-    lake: Lake, sightings: pl.DataFrame, index: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True
-) -> pl.DataFrame:
-    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
-    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
-    moved = relinks(writes.papers_with_title_keys(lake, arriving), index)
-    if not moved.is_empty():
-        since = writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
-        writes.relink_sightings(lake, moved, commit, since=since)
-    return moved
+@task(cache_policy=NO_CACHE)
+def mark_loaded(lake: Lake, parsed: ParsedPayloads, validated: Validated, commit: writes.CommitInfo, now: datetime) -> pl.DataFrame:
+    """Each snapshot's outcome: the last commit of a load, after which its payloads count as ingested."""
+    outcomes = outcome_frame(parsed, validated.clean, validated.rejected, now)
+    writes.mark_snapshots_loaded(lake, outcomes, commit)
+    return outcomes
 
 
 @task(cache_policy=NO_CACHE)
@@ -266,10 +277,12 @@ def publish_validation(lake: Lake, validated: Validated) -> str | None:
     return str(index)
 
 
-def load_payloads(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None) -> LoadReport:
-    """The whole path from raw payloads to papers, for any feed."""
+def load_payloads(
+    lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None, settling: set[FeedDay] | None = None
+) -> LoadReport:
+    """The whole path from raw payloads to papers, for any feed (see load_parsed for `settling`)."""
     pending = store_raw(lake, quote(payloads), commit)
-    return load_parsed(lake, payloads, pending, commit, now)
+    return load_parsed(lake, payloads, pending, commit, now, settling=settling)
 
 
 def load_parsed(
@@ -279,9 +292,12 @@ def load_parsed(
     commit: writes.CommitInfo,
     now: datetime | None = None,
     reparse: Reparse | None = None,
+    settling: set[FeedDay] | None = None,
 ) -> LoadReport:
-    """parse -> normalize -> validate -> write for `to_load`; `payloads` not in it are reported as skipped.
+    """parse -> normalize -> validate -> write sightings -> relink -> write papers -> mark loaded, for `to_load`.
 
+    `payloads` not in `to_load` are reported as skipped. `settling`: for live feeds, the feed-days
+    this load sees as settled, the only ones the volume rule judges (None: every day, as for files).
     Raises BatchesRejected (carrying the report) after the rest has landed if any feed-day was rejected.
     """
     now = now or datetime.now(timezone.utc)
@@ -289,15 +305,47 @@ def load_parsed(
     # results, frames) looking for futures, about 1.7 s for a year's batch; the tasks get them unwrapped.
     parsed = parse(quote(to_load))
     sightings = normalize(lake, quote(parsed))
-    validated = validate(lake, quote(sightings), quote(parsed), commit.run_id, now)
-    report = write(lake, quote(validated), quote(parsed), commit, now, reparse)
+    validated = validate(lake, quote(sightings), quote(parsed), commit.run_id, now, settling)
+    bounded = reparse is None
+    written = write_sightings(lake, quote(validated), commit, reparse)
+    relinked = relink_title_only(lake, quote(validated.clean), commit, bounded)
+    touched = set(validated.clean["paper_id"].to_list()) | written.previous_paper_ids
+    papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
+    outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now)
+    report = LoadReport(
+        snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),
+        sighting_count=written.sighting_count,
+        quarantined_count=written.quarantined_count + papers.quarantined_count,
+        new_paper_count=papers.written.inserted_count,
+        updated_paper_count=papers.written.updated_count,
+        relinked_paper_count=relinked.moved.height,
+        new_paper_ids=papers.written.new_paper_ids,
+        ambiguous_titles=relinked.ambiguous_titles,
+        rejections=[m for messages in validated.rejected.values() for m in messages],
+        rejected_feed_days=dict(validated.rejected),
+        papers_validation=papers.validation,
+    )
     report.docs_index = publish_validation(lake, quote(validated))
-    report.snapshots = with_skipped(payloads, report.snapshots)
-    report.validation = [r.summary for r in validated.results] + ([report.papers_validation] if report.papers_validation else [])
-    report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES}
+    report.validation = [r.summary for r in validated.results] + ([papers.validation] if papers.validation else [])
+    report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES if lake.has_table(name)}
     if report.rejections:
         raise BatchesRejected(report)
     return report
+
+
+# A live feed's settling day is compared with this many weeks of the same weekday.
+VOLUME_HISTORY_WEEKS = 8
+
+
+def volume_history(lake: Lake, feed_days: list[FeedDay], settling: set[FeedDay] | None) -> dict[FeedDay, list[int] | None]:
+    """What the volume rule compares each feed-day with; None leaves a day unjudged (it is still filling)."""
+    if settling is None:
+        return writes.recent_row_counts_of(lake, feed_days)
+    return {
+        (feed, day): lake_feed_days.final_row_counts(lake, feed, day.isoweekday(), day, VOLUME_HISTORY_WEEKS)
+        if (feed, day) in settling else None
+        for feed, day in feed_days
+    }
 
 
 def _feed_days(parsed: ParsedPayloads) -> dict[tuple[str, date], bool]:

@@ -33,6 +33,7 @@ class LoadReport:
     new_paper_ids: list[str] = field(default_factory=list)
     ambiguous_titles: pl.DataFrame = field(default_factory=pl.DataFrame)
     rejections: list[str] = field(default_factory=list)
+    rejected_feed_days: dict[tuple[str, date], list[str]] = field(default_factory=dict)
     validation: list[dict] = field(default_factory=list)
     table_versions: dict[str, int] = field(default_factory=dict)
     docs_index: str | None = None

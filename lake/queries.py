@@ -45,6 +45,12 @@ def _latest(column: str) -> pl.Expr:
     return pl.col(column).sort_by("snapshot_date", "snapshot_id", "rank").drop_nulls().last()
 
 
+def _latest_observed(column: str) -> pl.Expr:
+    """The value of the latest observation that has one: counts move for weeks after a listing.
+    Sightings from before observations were timed (fetched_at null) count as the oldest."""
+    return pl.col(column).sort_by("fetched_at", "snapshot_date", "snapshot_id", nulls_last=False).drop_nulls().last()
+
+
 def window_summary(sightings: pl.LazyFrame, window: Window) -> pl.LazyFrame:
     """One row per paper seen in the window.
 
@@ -66,15 +72,17 @@ def window_summary(sightings: pl.LazyFrame, window: Window) -> pl.LazyFrame:
             _latest("title_key").alias("title_key"),
             pl.col("snapshot_date").max().alias("last_seen_date"),
             pl.col("snapshot_date").n_unique().cast(pl.Int32).alias("days_seen"),
-            pl.len().cast(pl.Int32).alias("sighting_count"),
+            # Listings, not fetches: a day fetched many times while it filled is one listing.
+            pl.struct("feed", "snapshot_date").n_unique().cast(pl.Int32).alias("sighting_count"),
             pl.col("rank").min().alias("best_rank"),
-            pl.col("upvotes").max().alias("upvotes"),
+            _latest_observed("upvotes").alias("upvotes"),
+            _latest_observed("comment_count").alias("comment_count"),
             pl.col("feed").unique().sort().alias("feeds"),
         )
     )
     return seen.join(first_seen, on="paper_id", how="left").select(
         "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
-        "best_rank", "upvotes", "feeds", "abstract", "title_key",
+        "best_rank", "upvotes", "comment_count", "feeds", "abstract", "title_key",
     )
 
 
@@ -152,8 +160,16 @@ def trending_window(today: date, days: int, feed: str | None = None) -> Window:
 
 
 def trending(sightings: pl.LazyFrame, today: date, days: int = 7, feed: str | None = None, limit: int | None = 20) -> pl.DataFrame:
-    """Papers of the last `days` days ranked by days on the list, then upvotes, then best rank."""
-    return top_recurring(sightings, trending_window(today, days, feed), limit)
+    """Papers of the last `days` days ranked by their latest upvotes, then days on the list, then best rank."""
+    return top_by_upvotes(sightings, trending_window(today, days, feed), limit)
+
+
+def top_by_upvotes(sightings: pl.LazyFrame, window: Window, limit: int | None = 20) -> pl.DataFrame:
+    """Papers of any window ranked by how they were received: latest upvotes, comments, then days on the list."""
+    ranked = window_summary(sightings, window).sort(
+        ["upvotes", "comment_count", "days_seen", "best_rank", "paper_id"], descending=[True, True, True, False, False], nulls_last=True
+    )
+    return _limited(ranked, limit).collect()
 
 
 def top_recurring(sightings: pl.LazyFrame, window: Window, limit: int | None = 20) -> pl.DataFrame:
@@ -194,8 +210,9 @@ def show_paper(sightings: pl.LazyFrame, papers: pl.LazyFrame, paper_id: str) -> 
     summary = papers.filter(pl.col("paper_id") == paper_id).collect()
     if rows.is_empty() and summary.is_empty():
         return None
-    ordered = rows.sort("snapshot_date", "feed", "snapshot_id")
-    day_by_day = ordered.select("snapshot_date", "feed", "rank", "upvotes", "comment_count", "arxiv_version", "title")
+    ordered = rows.sort("snapshot_date", "fetched_at", "feed", "snapshot_id", nulls_last=False)
+    # Every observation: a day fetched while its counts moved shows each count it had, and when.
+    day_by_day = ordered.select("snapshot_date", "feed", "fetched_at", "rank", "upvotes", "comment_count", "arxiv_version", "title")
     return PaperDetail(
         paper_id=paper_id,
         summary=summary.row(0, named=True) if summary.height else None,
@@ -327,7 +344,7 @@ def stay_lengths(sightings: pl.LazyFrame, window: Window) -> pl.DataFrame:
 
 
 def upvote_trajectories(sightings: pl.LazyFrame, window: Window, paper_ids: list[str]) -> pl.DataFrame:
-    """Upvotes of the given papers day by day (the highest a feed showed that day)."""
+    """Upvotes of the given papers day by day (the highest a feed showed that day: counts only grow)."""
     return (
         sightings.filter(window.inside() & pl.col("paper_id").is_in(paper_ids) & pl.col("upvotes").is_not_null())
         .group_by("paper_id", "snapshot_date")

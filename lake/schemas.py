@@ -103,6 +103,8 @@ SIGHTINGS = TableSpec(
         # Added with issue 9 (one paper, one row); nullable, appended last so older lakes evolve in place.
         Column("version_date", pl.Date, False, "the listed arXiv version's date (arXiv <updated>); null when the feed has no versions"),
         Column("merged_from_id", pl.String, False, "the paper id the feed listed, when a confirmed duplicate (paper_links) moved the sighting"),
+        # Added with issue 12 (living feeds): a feed-day is observed many times; the latest observation wins.
+        Column("fetched_at", UTC_TIMESTAMP, False, "when the snapshot holding this sighting was fetched or read"),
     ),
 )
 
@@ -119,12 +121,16 @@ PAPERS = TableSpec(
         Column("first_seen_date", pl.Date, True),
         Column("last_seen_date", pl.Date, True),
         Column("days_seen", pl.Int32, True, "distinct snapshot dates it was listed on"),
-        Column("sighting_count", pl.Int32, True),
+        Column("sighting_count", pl.Int32, True, "listings: distinct (feed, day) pairs that listed it, however often each was fetched"),
         Column("feeds", pl.List(pl.String), True, "feeds that listed it, sorted"),
         # Added with issue 9; nullable, appended last so older lakes evolve in place.
         Column("latest_version", pl.Int32, False, "the highest arXiv version any feed listed"),
         Column("version_count", pl.Int32, False, "distinct arXiv versions listed"),
         Column("withdrawn_at", UTC_TIMESTAMP, False, "when the paper was withdrawn (marked, never deleted); null if it is not"),
+        # Added with issue 12; counts keep moving for weeks, so these are the latest observation's.
+        Column("upvotes", pl.Int32, False, "Hugging Face upvotes at the latest observation"),
+        Column("comment_count", pl.Int32, False, "Hugging Face comments at the latest observation"),
+        Column("counts_observed_at", UTC_TIMESTAMP, False, "when the upvotes and comment_count were fetched"),
     ),
 )
 
@@ -174,3 +180,27 @@ PAPER_LINKS = TableSpec(
 )
 
 TABLES[PAPER_LINKS.name] = PAPER_LINKS
+
+FEED_DAYS = TableSpec(
+    name="feed_days",
+    description="Where each live feed stands: one row per feed and day, provisional while the day can still change, final once settled.",
+    key=("feed", "snapshot_date"),
+    columns=(
+        Column("feed", pl.String, True),
+        Column("snapshot_date", pl.Date, True, "the day the feed lists"),
+        Column("status", pl.String, True, "provisional (fetched again by every run) or final (settled; runs leave it)"),
+        Column("settles_at", UTC_TIMESTAMP, True, "from then on a fetch is the day's final observation (the feed's settle period)"),
+        Column("first_fetched_at", UTC_TIMESTAMP, False),
+        Column("last_fetched_at", UTC_TIMESTAMP, False),
+        Column("last_changed_at", UTC_TIMESTAMP, False, "the last fetch whose payloads differed from the one before"),
+        Column("fetch_count", pl.Int32, True, "successful fetches"),
+        Column("change_count", pl.Int32, True, "distinct observations stored (fetches that brought new bytes)"),
+        Column("snapshot_ids", pl.List(pl.String), False, "the payloads of the latest observation"),
+        Column("row_count", pl.Int32, False, "rows in the latest observation"),
+        Column("final_at", UTC_TIMESTAMP, False, "when the day became final"),
+        Column("last_error", pl.String, False, "why the last attempt failed; null once a fetch succeeds"),
+        Column("last_error_at", UTC_TIMESTAMP, False),
+    ),
+)
+
+TABLES[FEED_DAYS.name] = FEED_DAYS

@@ -115,14 +115,19 @@ def _feed_names(value: str | None) -> list[str]:
 
 @app.command()
 def run(
-    day: Annotated[Optional[str], typer.Option("--date", help="The day to fetch (YYYY-MM-DD). Default: today, UTC.")] = None,
+    day: Annotated[
+        Optional[str],
+        typer.Option("--date", help="Fetch exactly this day (YYYY-MM-DD). Default: every day that is due (not final yet), up to today."),
+    ] = None,
     feeds: FeedsOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """Fetch one day of every live feed into the lake (the daily flow); one failing feed does not stop the others."""
-    from datetime import timezone
+    """Fetch what is due of every live feed into the lake (the daily flow); one failing feed-day does not stop the others.
 
-    the_day = _parse_date(day, "--date") or datetime.now(timezone.utc).date()
+    Without --date, each feed's days that are not final yet are fetched again, from the oldest
+    unsettled one to the newest that can have content, so a run after an outage catches up.
+    """
+    the_day = _parse_date(day, "--date")
     names = _feed_names(feeds)
     _run_flows_quietly()
     from prefect import tags
@@ -132,24 +137,63 @@ def run(
     with tags(*names):
         state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
     error = None if state.is_completed() else state.result(raise_on_failure=False)
+    label = the_day or "run"
     if error is not None and not isinstance(error, FeedsFailed):
-        _fail(f"daily {the_day}: {error}", code=1)
+        _fail(f"daily {label}: {error}", code=1)
     results = state.result() if error is None else error.results
     for result in results.values():
-        _print_feed_day(result)
+        _print_feed_run(result)
     if error is not None:
         for message in error.failures.values():
             err.print(f"[bold red]failed:[/] {escape(message)}", highlight=False)
-        err.print(f"{len(error.failures)} of {len(names)} feed(s) failed and committed nothing; run the same command again to fetch them.")
+        err.print("The other feed-days landed; the next run fetches the failed ones again (or run the same command again).")
         raise typer.Exit(1)
 
 
-def _print_feed_day(result) -> None:
+def _print_feed_run(result) -> None:
+    days = result.days
+    span = "nothing due" if not days else str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    changes = result.changes
+    changed = sum(c.outcome in ("new", "changed") for c in changes)
+    final = sum(c.became_final for c in changes)
     out.print(
-        f"[bold]{result.feed}[/] {result.day}: fetched {result.byte_count:,} bytes in {result.fetch_seconds:.2f} s, "
-        f"loaded in {result.load_seconds:.2f} s"
+        f"[bold]{result.feed}[/] {span}: {len(days)} day(s) fetched ({changed} changed, {final} became final), "
+        f"{result.byte_count:,} bytes in {result.fetch_seconds:.2f} s, loaded in {result.load_seconds:.2f} s",
+        highlight=False,
     )
-    _print_load_report(result.report)
+    if result.plan and result.plan.bound_message:
+        err.print(f"[yellow]note:[/] {escape(result.plan.bound_message)}", highlight=False)
+    if result.loaded.report is not None:
+        _print_load_report(result.report)
+
+
+@app.command()
+def status(
+    days: Annotated[bool, typer.Option("--days", help="With --format csv or json: the provisional days, not the per-feed summary.")] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    lake: LakeOption = None,
+) -> None:
+    """Where each live feed stands: final through which day, the provisional days and when each was last fetched, anything stuck."""
+    from datetime import timezone
+
+    from lake.store import Lake
+    from paperlake.status import feed_summary, provisional_days
+
+    _check_format(format, None)
+    the_lake = Lake(resolve_lake_uri(lake))
+    if not the_lake.has_table("feed_days"):
+        _fail(f"no feed has been fetched into {the_lake.uri} yet: run `paperlake run` first", code=1)
+    rows = the_lake.read("feed_days")
+    now = datetime.now(timezone.utc)
+    if format != "table":  # one frame, so the output parses
+        _emit(provisional_days(rows, now) if days else feed_summary(rows, now), format)
+        return
+    _emit(feed_summary(rows, now), format, title="feeds")
+    open_days = provisional_days(rows, now)
+    if open_days.height:
+        _emit(open_days, format, title="provisional days: fetched again by every run until they settle")
+    else:
+        out.print("every fetched day is final")
 
 
 @app.command()
@@ -437,7 +481,7 @@ def trending(
     format: FormatOption = "table",
     lake: LakeOption = None,
 ) -> None:
-    """Papers ranked by days on the list, then upvotes, then best rank, over the last --days days."""
+    """Papers of the last --days days ranked by how they were received: latest upvotes, comments, then days on the list."""
     _check_format(format, None)
     from lake import queries
 

@@ -83,15 +83,20 @@ def print_paper(detail, console: Console) -> None:
         "first seen": summary.get("first_seen_date"),
         "last seen": summary.get("last_seen_date"),
         "days seen": summary.get("days_seen"),
-        "sightings": summary.get("sighting_count"),
+        "listings": summary.get("sighting_count"),
         "feeds": ", ".join(summary.get("feeds") or []),
+        "latest version": summary.get("latest_version"),
+        "upvotes": summary.get("upvotes"),
+        "comments": summary.get("comment_count"),
+        "counts as of": summary.get("counts_observed_at"),
     }
     for label, value in facts.items():
         if value not in (None, ""):
             console.print(f"  {label}: {escape(str(value))}", highlight=False)
     if summary.get("abstract"):
         console.print(f"\n{escape(summary['abstract'])}\n", highlight=False)
-    console.print(rich_table(detail.sightings.drop("title"), title="sightings, day by day"))
+    # Each observation of each listing: how its upvotes and comments grew while the day settled.
+    console.print(rich_table(detail.sightings.drop("title"), title="observations: each listing as it was fetched"))
     if detail.versions.height:
         console.print(rich_table(detail.versions, title="arXiv versions"))
     else:

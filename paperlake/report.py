@@ -58,9 +58,10 @@ def collect(lake: Lake, window: Window, top_count: int) -> ReportData:
     sightings = lake.scan("sightings")
     top = queries.top_recurring(sightings, window, top_count)
     # Upvote trajectories of the top papers that have upvotes (only hf_daily lists them).
-    with_votes = queries.top_recurring(sightings.filter(pl.col("upvotes").is_not_null()), window, top_count)
+    with_votes = queries.top_by_upvotes(sightings.filter(pl.col("upvotes").is_not_null()), window, top_count)
+    # Listings (paper, feed, day), not fetches: a day observed many times while it filled counts once.
     stats = sightings.filter(window.inside()).select(
-        pl.len().alias("n"), pl.col("snapshot_date").min().alias("first"), pl.col("snapshot_date").max().alias("last")
+        pl.struct("paper_id", "feed", "snapshot_date").n_unique().alias("n"), pl.col("snapshot_date").min().alias("first"), pl.col("snapshot_date").max().alias("last")
     ).collect()
     return ReportData(
         window=window,

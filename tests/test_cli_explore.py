@@ -118,7 +118,7 @@ def test_show_tells_sightings_versions_and_first_appearances(scenario):
     table_rows = [cells(line) for line in output.splitlines() if line.startswith("│")]
     sightings = [row for row in table_rows if row[0].startswith("2024-03-")]
     assert len(sightings) == 9
-    assert sightings[1][:4] == ["2024-03-01", "hf_daily", "1", "5"]  # date, feed, rank, upvotes
+    assert sightings[1][:5] == ["2024-03-01", "hf_daily", "", "1", "5"]  # date, feed, fetched_at (not recorded here), rank, upvotes
     assert [row[1:3] for row in table_rows if row[0] == "arxiv_version"] == [["1", "2024-03-01"], ["2", "2024-03-05"]]
     assert [row[1:3] for row in table_rows if row[0] == "upvotes"] == [
         ["5", "2024-03-01"], ["9", "2024-03-02"], ["14", "2024-03-03"], ["20", "2024-03-04"], ["22", "2024-03-05"], ["23", "2024-03-06"],
@@ -142,9 +142,10 @@ def test_new_since_a_date(scenario):
 
 def test_trending_over_the_last_days(scenario):
     ranked = json.loads(ok("trending", "--until", "2024-03-07", "--days", "3", "-f", "json", lake=scenario.lake))
-    assert [(p["paper_id"], p["days_seen"], p["upvotes"]) for p in ranked] == [(A, 3, 23), (B, 1, 41), (C, 1, 2), (T, 1, None)]
+    # Ranked by how each was received: latest upvotes first, then days on the list.
+    assert [(p["paper_id"], p["days_seen"], p["upvotes"]) for p in ranked] == [(B, 1, 41), (A, 3, 23), (C, 1, 2), (T, 1, None)]
     week = csv_rows(ok("trending", "--until", "2024-03-07", "-n", "2", "-f", "csv", lake=scenario.lake))
-    assert [r[0] for r in week[1:]] == [A, B]
+    assert [r[0] for r in week[1:]] == [B, A]
 
 
 def test_trending_on_a_stale_lake_points_at_its_latest_day(scenario):

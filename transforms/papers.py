@@ -17,6 +17,10 @@ _IS_NOTICE = pl.col("withdrawn_at").is_not_null() & pl.col("arxiv_version").is_n
 # every run and every load order picks the same row. Without versions: the latest sighting.
 TEXT_ORDER = ["_is_text", "_is_versioned", "version_date", "arxiv_version", "snapshot_date", "snapshot_id", "_rank_desc"]
 
+# Counts keep moving for weeks after a paper is listed: the paper shows the latest observation's.
+# Sightings from before observations were timed (fetched_at null) count as the oldest.
+OBSERVED_ORDER = ["fetched_at", "snapshot_date", "snapshot_id"]
+
 
 def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
     """Aggregate every sighting of each paper given.
@@ -38,23 +42,34 @@ def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
         pl.col("snapshot_date").min().alias("first_seen_date"),
         pl.col("snapshot_date").max().alias("last_seen_date"),
         pl.col("snapshot_date").n_unique().cast(pl.Int32).alias("days_seen"),
-        pl.len().cast(pl.Int32).alias("sighting_count"),
+        # Listings, not fetches: a day fetched ten times while its list filled is one listing.
+        pl.struct("feed", "snapshot_date").n_unique().cast(pl.Int32).alias("sighting_count"),
         pl.col("feed").unique().sort().alias("feeds"),
         pl.col("arxiv_version").max().alias("latest_version"),
         pl.col("arxiv_version").drop_nulls().n_unique().cast(pl.Int32).alias("version_count"),
         _withdrawn_at(),
+        _latest_observed("upvotes"),
+        _latest_observed("comment_count"),
+        _latest_observed("fetched_at", when_present="upvotes").alias("counts_observed_at"),
     )
     return PAPERS.conform(papers.sort("paper_id"))
 
 
 def _with_version_columns(sightings: pl.DataFrame) -> pl.DataFrame:
     """Frames read from a lake written before versions were recorded lack these columns: null, then."""
-    missing = [c for c in ("arxiv_version", "version_date", "withdrawn_at") if c not in sightings.columns]
+    missing = [c for c in ("arxiv_version", "version_date", "withdrawn_at", "fetched_at") if c not in sightings.columns]
     return sightings.with_columns(pl.lit(None, dtype=SIGHTINGS.polars_schema[c]).alias(c) for c in missing)
 
 
 def _newest(column: str) -> pl.Expr:
     return pl.col(column).sort_by(TEXT_ORDER).last()
+
+
+def _latest_observed(column: str, when_present: str | None = None) -> pl.Expr:
+    """`column` of the latest observation that has a value (of `when_present`, if given)."""
+    ordered = pl.col(column).sort_by(OBSERVED_ORDER, nulls_last=False)
+    present = pl.col(when_present or column).sort_by(OBSERVED_ORDER, nulls_last=False).is_not_null()
+    return ordered.filter(present).last()
 
 
 def _withdrawn_at() -> pl.Expr:

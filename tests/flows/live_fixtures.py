@@ -56,10 +56,10 @@ def live(monkeypatch):
 def small_pages(monkeypatch, page_size: int) -> None:
     """Feeds opened by the flows ask for `page_size` items a page, so one day takes several requests."""
 
-    def open_feed(name: str):
-        return importlib.import_module(f"feeds.{name}").from_env(page_size=page_size)
+    def open_feed(name: str, **options):
+        return importlib.import_module(f"feeds.{name}").from_env(page_size=page_size, **options)
 
-    monkeypatch.setattr("flows.daily.open_feed", open_feed)
+    monkeypatch.setattr("flows.feed_days.open_feed", open_feed)
 
 
 def sample_days(folder: Path, first_date: date, day_count: int) -> Path:

@@ -96,7 +96,7 @@ def test_a_backfill_resumed_after_a_failure_fetches_only_the_days_that_did_not_l
     assert_keys_unique(lake)
 
 
-def test_a_day_with_the_same_bytes_as_another_counts_as_landed(tmp_path, monkeypatch, lake):
+def test_a_day_with_the_same_bytes_as_another_lands_and_a_rerun_fetches_neither(tmp_path, monkeypatch, lake):
     # Days without papers: the listing is `[]` every time, so both days share one snapshot row.
     samples = tmp_path / "samples"
     (samples / "hf_daily").mkdir(parents=True)
@@ -105,10 +105,12 @@ def test_a_day_with_the_same_bytes_as_another_counts_as_landed(tmp_path, monkeyp
         report = backfill(date(2024, 3, 16), date(2024, 3, 17), ["hf_daily"], lake.uri, batch_day_count=1)
         again = backfill(date(2024, 3, 16), date(2024, 3, 17), ["hf_daily"], lake.uri, batch_day_count=1)
 
-    assert [(str(o.day), o.status) for o in report.outcomes] == [("2024-03-16", "landed"), ("2024-03-17", "unchanged")]
+    assert [(str(o.day), o.status) for o in report.outcomes] == [("2024-03-16", "landed"), ("2024-03-17", "landed")]
     assert lake.read("snapshots").select("snapshot_date", "content").rows() == [(date(2024, 3, 16), b"[]")]
-    # The 17th has no row of its own, so a rerun fetches it again; it finds the same bytes and writes nothing.
-    assert [(str(o.day), o.status) for o in again.outcomes] == [("2024-03-16", "already"), ("2024-03-17", "unchanged")]
+    # Each day has its own feed_days row, final (the days settled long ago): a rerun fetches neither.
+    days = lake.read("feed_days").sort("snapshot_date")
+    assert days.select("snapshot_date", "status", "row_count").rows() == [(date(2024, 3, 16), "final", 0), (date(2024, 3, 17), "final", 0)]
+    assert [(str(o.day), o.status) for o in again.outcomes] == [("2024-03-16", "already"), ("2024-03-17", "already")]
     assert sum(again.commit_counts.values()) == 0 and lake.read("snapshots").height == 1
     assert_keys_unique(lake)
 

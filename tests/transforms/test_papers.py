@@ -40,7 +40,8 @@ def test_days_seen_counts_distinct_days_and_latest_title_wins():
     [paper] = summarize_papers(sightings).to_dicts()
     assert paper["first_seen_date"] == date(2024, 3, 11)
     assert paper["last_seen_date"] == date(2024, 3, 13)
-    assert (paper["days_seen"], paper["sighting_count"]) == (2, 3)
+    # Listings, not fetches: the two snapshots of the 11th are one listing.
+    assert (paper["days_seen"], paper["sighting_count"]) == (2, 2)
     assert (paper["title"], paper["abstract"]) == ("OLD TITLE", "v2 abstract")
     assert paper["feeds"] == ["archive"]
     assert paper["arxiv_id"] is None

@@ -1,0 +1,82 @@
+"""feed_days: where each live feed stands, one row per feed and day (see transforms/feed_days.py).
+
+The read side answers "what is known of this feed" for planning a run and for `paperlake status`;
+the write side records a run's observations in one MERGE per feed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from lake import writes
+from lake.schemas import FEED_DAYS, SNAPSHOTS
+from lake.store import Lake
+from lake.progress import LANDED_STATUSES
+
+
+def known_days(lake: Lake, feed: str) -> pl.DataFrame:
+    """Every feed_days row of `feed`, oldest first."""
+    return lake.scan(FEED_DAYS.name).filter(pl.col("feed") == feed).collect().sort("snapshot_date")
+
+
+def rows_of(lake: Lake, feed: str, days: list[date]) -> pl.DataFrame:
+    return lake.scan(FEED_DAYS.name).filter((pl.col("feed") == feed) & pl.col("snapshot_date").is_in(days)).collect()
+
+
+def all_days(lake: Lake) -> pl.DataFrame:
+    return lake.read(FEED_DAYS.name).sort("feed", "snapshot_date")
+
+
+def landed_dates(lake: Lake, feed: str) -> list[date]:
+    """Days of `feed` a lake written before feed_days existed has loaded (their state was never recorded)."""
+    found = (
+        lake.scan(SNAPSHOTS.name)
+        .filter((pl.col("feed") == feed) & pl.col("parse_status").is_in(LANDED_STATUSES))
+        .select("snapshot_date").unique().collect()
+    )
+    return found["snapshot_date"].to_list()
+
+
+def record(lake: Lake, rows: pl.DataFrame, commit: writes.CommitInfo) -> dict:
+    """Upsert the observed days' rows: one commit, redone on a concurrent commit like every write."""
+    return writes.upsert(lake, FEED_DAYS, rows, commit) if rows.height else {}
+
+
+def snapshot_row_counts(lake: Lake, snapshot_ids: list[str]) -> dict[str, int | None]:
+    """Rows each loaded snapshot gave (None while it is pending or was rejected)."""
+    found = (
+        lake.scan(SNAPSHOTS.name).filter(pl.col("snapshot_id").is_in(snapshot_ids))
+        .select("snapshot_id", "parse_status", "row_count").collect()
+    )
+    return {
+        row["snapshot_id"]: (row["row_count"] or 0) if row["parse_status"] in LANDED_STATUSES else None
+        for row in found.iter_rows(named=True)
+    }
+
+
+def final_row_counts(lake: Lake, feed: str, weekday: int, before: date, weeks: int) -> list[int]:
+    """Rows of the feed's final days on the same ISO weekday (1 = Monday) in the `weeks` weeks before `before`, oldest first.
+
+    The volume rule compares a settling day with these: days in the same state, and weekends with weekends.
+    """
+    found = (
+        lake.scan(FEED_DAYS.name)
+        .filter(
+            (pl.col("feed") == feed) & (pl.col("status") == "final") & (pl.col("snapshot_date") < before)
+            & (pl.col("snapshot_date") >= before - timedelta(weeks=weeks)) & pl.col("row_count").is_not_null()
+        )
+        .select("snapshot_date", "row_count").collect()
+    )
+    same_weekday = found.filter(pl.col("snapshot_date").dt.weekday() == weekday).sort("snapshot_date")
+    return same_weekday["row_count"].to_list()
+
+
+def final_dates(lake: Lake, feed: str, first_date: date, last_date: date) -> list[date]:
+    found = (
+        lake.scan(FEED_DAYS.name)
+        .filter((pl.col("feed") == feed) & (pl.col("status") == "final") & pl.col("snapshot_date").is_between(first_date, last_date))
+        .select("snapshot_date").collect()
+    )
+    return found["snapshot_date"].to_list()
