@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 
 import httpx
 
-from paperlake import __version__
+from settings import __version__
 
 log = logging.getLogger(__name__)
 
