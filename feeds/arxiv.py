@@ -4,8 +4,8 @@ One feed-day is one Payload: the pages' `<entry>` elements gathered into one Ato
 header holds only what is stable for the query (the API stamps each response with the time of
 the request), so identical answers give identical bytes and the same sha256.
 
-Quirks of the real service handled here: a bad query is HTTP 200 with a single entry titled
-`Error`; throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request
+Quirks of the real service handled here: a bad query is answered with a single entry titled
+`Error` (HTTP 400 today, HTTP 200 in older answers), whose message is what a failure reports; throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request
 every three seconds. XML is parsed with defusedxml and DTDs are refused outright (Atom has none),
 so entity-expansion bombs fail fast as a parse issue.
 """
@@ -23,9 +23,10 @@ from typing import Any, Callable, Iterable, Mapping
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from feeds.base import Payload, ParseIssue, ParseResult, parsed_frame
 from feeds.fields import collapse_whitespace, parse_utc, split_versioned_id
 from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, Response, settings_from_env, utc_now
+from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.settling import Settling, settling_from_env
 
 FEED = "arxiv"
 FORMAT = "arxiv_atom"
@@ -42,6 +43,11 @@ POLITE_SETTINGS = HttpSettings(min_interval_seconds=POLITE_INTERVAL_SECONDS)
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PAGES = 50
 RATE_EXCEEDED = b"Rate exceeded."
+# A submission shows up once announced: the night after (about 00:00-01:00 UTC), a Friday or weekend one on
+# Tuesday about 01:00 UTC, later around holidays. So yesterday is the newest day that can have content, and a
+# day is final once fetched 7 days after it began (UTC): the longest usual delay plus holiday margin.
+SETTLING = Settling(settle_days=7, newest_day_lag_days=1)
+SETTLE_DAYS_ENV = "PAPERLAKE_ARXIV_SETTLE_DAYS"
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
@@ -75,12 +81,14 @@ class ArxivFeed(HttpFeed):
         settings: HttpSettings = POLITE_SETTINGS,
         page_size: int = DEFAULT_PAGE_SIZE,
         max_pages: int = DEFAULT_MAX_PAGES,
+        settling: Settling = SETTLING,
         clock: Callable[[], datetime] = utc_now,
         http: HttpClient | None = None,
     ):
         self.query_url = base_url.rstrip("/") + QUERY_PATH
         self.categories = tuple(categories)
         self.page_size, self.max_pages = page_size, max_pages
+        self.settling = settling
         self._clock = clock
         self.http = http or HttpClient(FEED, settings)
 
@@ -92,7 +100,7 @@ class ArxivFeed(HttpFeed):
         for page_index in range(self.max_pages):
             start = page_index * self.page_size
             params = self._params(query, start)
-            response = self.http.get(self.query_url, params, day=day, is_throttled=is_rate_exceeded)
+            response = self.http.get(self.query_url, params, day=day, is_throttled=is_rate_exceeded, explain=error_answer)
             first_url = first_url or response.url
             page = self._read_page(response, day, start)
             page_entries = page.findall(ENTRY_TAG)
@@ -131,14 +139,21 @@ class ArxivFeed(HttpFeed):
 
 def from_env(environ: Mapping[str, str] = os.environ, **options: Any) -> ArxivFeed:
     """The feed as configured by $PAPERLAKE_ARXIV_URL, $PAPERLAKE_ARXIV_CATEGORIES (comma-separated),
-    $PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS (only lower it for a local replay server) and $PAPERLAKE_HTTP_*."""
+    $PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS (only lower it for a local replay server), $PAPERLAKE_ARXIV_SETTLE_DAYS
+    and $PAPERLAKE_HTTP_*."""
     settings = settings_from_env(environ, options.pop("settings", POLITE_SETTINGS))
+    options.setdefault("settling", settling_of(environ))
     if interval := environ.get(INTERVAL_ENV, "").strip():
         settings = replace(settings, min_interval_seconds=float(interval))
     categories = [c.strip() for c in environ.get(CATEGORIES_ENV, "").split(",") if c.strip()]
     if categories:
         options.setdefault("categories", categories)
     return ArxivFeed(environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, settings=settings, **options)
+
+
+def settling_of(environ: Mapping[str, str] = os.environ) -> Settling:
+    """SETTLING, with the settle period from $PAPERLAKE_ARXIV_SETTLE_DAYS if set."""
+    return settling_from_env(SETTLING, environ, SETTLE_DAYS_ENV)
 
 
 def search_query(categories: Iterable[str], day: date) -> str:
@@ -150,6 +165,22 @@ def search_query(categories: Iterable[str], day: date) -> str:
 
 def is_rate_exceeded(response: Response) -> bool:
     return response.content.strip() == RATE_EXCEEDED
+
+
+def error_answer(response: Response) -> str | None:
+    """arXiv's own words for an answer it refused (HTTP 400 with an `Error` entry), else None."""
+    root, issue = read_feed(response.content, response.url)
+    message = api_error(root) if issue is None else None
+    return f"arXiv API error: {message}" if message is not None else None
+
+
+def looks_like_atom(head: bytes) -> bool:
+    """True if a saved file's first bytes (BOM and leading whitespace removed) are an Atom feed."""
+    # An XML declaration alone could be anything; the Atom namespace or a <feed> root decides.
+    if not head.startswith(b"<"):
+        return False
+    lowered = head.lower()
+    return b"<feed" in lowered or b"http://www.w3.org/2005/atom" in lowered
 
 
 def atom_feed(
