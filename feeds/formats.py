@@ -25,7 +25,7 @@ FORMATS: dict[str, PayloadFormat] = {
     f.name: f
     for f in (
         PayloadFormat(hf_daily.FORMAT, hf_daily.parse, hf_daily.looks_like_json, hf_daily.FEED, hf_daily.canonical_json_list),
-        PayloadFormat(arxiv.FORMAT, arxiv.parse, arxiv.looks_like_atom, arxiv.FEED),
+        PayloadFormat(arxiv.FORMAT, arxiv.parse, arxiv.looks_like_atom, arxiv.FEED, arxiv.canonical_answer),
         PayloadFormat(text_page.FORMAT, text_page.parse, _any_text),
     )
 }

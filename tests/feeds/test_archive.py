@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds import archive, hf_daily
+from feeds import archive, arxiv, hf_daily
 from feeds.archive import SnapshotDateError, read_payload
 from feeds.base import parse_payload
 from feeds.json_lists import compact_json
+from paperlake.replay import arxiv_error_feed
 from tests.feeds.replay_fixtures import FETCHED_AT, ROOT, SAMPLES
 
 SAVED = ROOT / "tests" / "data" / "saved_answers"
@@ -68,11 +69,26 @@ def test_a_saved_answer_without_one_clear_date_is_refused_by_name(name, snapshot
     assert str(SAVED / name) in str(refused.value) and "never its items' dates" in str(refused.value)
 
 
-def test_a_saved_arxiv_answer_is_filed_under_arxiv_and_kept_as_saved():
+def test_a_saved_arxiv_answer_is_filed_under_arxiv_in_the_live_fetchs_form():
     path = SAVED / "arxiv_2024-03-11.xml"
     payload = read(path)
-    assert (payload.feed, payload.format, payload.snapshot_date, payload.content) == ("arxiv", "arxiv_atom", MAR_11, path.read_bytes())
-    assert parse_payload(payload).rows.height == 2
+    assert (payload.feed, payload.format, payload.snapshot_date) == ("arxiv", "arxiv_atom", MAR_11)
+    # The live fetch's header (only what is stable for the query), the entries as saved.
+    query = "(cat:cs.LG OR cat:cs.CV OR cat:cs.CL OR cat:cs.AI) AND submittedDate:[202403110000 TO 202403112359]"
+    assert f"<title type=\"html\">arXiv query: {query}</title>".encode() in payload.content
+    assert b"<updated>" not in payload.content.split(b"<entry>")[0]
+    assert parse_payload(payload).rows.equals(arxiv.parse(path.read_bytes(), str(path)).rows)
+
+
+def test_a_saved_arxiv_page_that_is_not_the_whole_answer_is_kept_as_saved(tmp_path):
+    whole = (SAVED / "arxiv_2024-03-11.xml").read_bytes()
+    for name, content in {
+        "arxiv_2024-03-11_p1.xml": whole.replace(b"&amp;start=0&amp;", b"&amp;start=200&amp;"),  # a later page
+        "arxiv_2024-03-11_short.xml": whole.replace(b">2</opensearch:totalResults>", b">9</opensearch:totalResults>"),
+        "arxiv_2024-03-11_error.xml": arxiv_error_feed("incorrect id format for abc"),
+    }.items():
+        (tmp_path / name).write_bytes(content)
+        assert read(tmp_path / name).content == content, name
 
 
 def test_page_copies_stay_the_archive_feed_dated_as_before():
