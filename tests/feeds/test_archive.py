@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds import archive, arxiv, hf_daily
 from feeds.archive import SnapshotDateError, read_payload
@@ -122,3 +124,18 @@ def test_feed_of_a_batch():
     hf, page = read(SAVED / "2024-03-12.json"), read(SAMPLES / "pages" / "2024-03-11.txt")
     assert archive.feed_of([hf, hf]) == "hf_daily"
     assert archive.feed_of([hf, page]) is None and archive.feed_of([]) is None
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(st.characters(blacklist_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(st.lists(JSON_VALUES, max_size=5), st.sampled_from([None, 0, 1, 2, "\t"]), st.booleans())
+def test_any_saved_list_compacts_to_what_the_api_writes(items, indent, ascii_escaped):
+    saved = json.dumps(items, indent=indent, ensure_ascii=ascii_escaped).encode("utf-8")
+    api_bytes = json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert hf_daily.canonical_json_list(saved) == api_bytes
