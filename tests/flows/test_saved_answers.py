@@ -83,11 +83,19 @@ def assert_same_snapshots(fetched: Lake, imported: Lake) -> None:
     assert rows[0].equals(rows[1])
 
 
-def test_an_archive_with_an_undated_answer_says_which_file(tmp_path):
-    from feeds.archive import SnapshotDateError
+def test_paperlake_ingest_of_an_undated_answer_says_which_file_and_why(tmp_path):
+    from typer.testing import CliRunner
+
+    from paperlake.cli import app
 
     folder = tmp_path / "saved"
     folder.mkdir()
     (folder / "daily_papers_latest.json").write_text("[]\n", "utf-8")
-    with pytest.raises(SnapshotDateError, match=r"daily_papers_latest\.json: saved hf_daily answer with no date in its name and no --date"):
-        ingest_files([str(folder)], str(tmp_path / "lake"))
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--lake", str(tmp_path / "lake")])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())  # rich may wrap a long line
+    assert "daily_papers_latest.json: saved hf_daily answer with no date in its name and no --date" in output
+    # With --date the same file lands under that day.
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--date", "2024-03-12", "--lake", str(tmp_path / "lake")])
+    assert result.exit_code == 0, result.output
+    assert Lake(str(tmp_path / "lake")).read("snapshots").select("feed", "snapshot_date").row(0) == ("hf_daily", date(2024, 3, 12))
