@@ -5,8 +5,9 @@ header holds only what is stable for the query (the API stamps each response wit
 the request), so identical answers give identical bytes and the same sha256.
 
 Quirks of the real service handled here: a bad query is answered with a single entry titled
-`Error` (HTTP 400 today, HTTP 200 in older answers), whose message is what a failure reports; throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request
-every three seconds. XML is parsed with defusedxml and DTDs are refused outright (Atom has none),
+`Error` (HTTP 400 today, HTTP 200 in older answers), whose message is what a failure reports;
+throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request every three
+seconds. XML is parsed with defusedxml and DTDs are refused outright (Atom has none),
 so entity-expansion bombs fail fast as a parse issue.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ET  # building and writing only; parsing goes through defusedxml
+import xml.etree.ElementTree as ET  # types and ParseError only: parsing goes through defusedxml, writing through feeds.atom
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
