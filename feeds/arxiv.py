@@ -4,18 +4,18 @@ One feed-day is one Payload: the pages' `<entry>` elements gathered into one Ato
 header holds only what is stable for the query (the API stamps each response with the time of
 the request), so identical answers give identical bytes and the same sha256.
 
-Quirks of the real service handled here: a bad query is HTTP 200 with a single entry titled
-`Error`; throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request
-every three seconds. XML is parsed with defusedxml and DTDs are refused outright (Atom has none),
+Quirks of the real service handled here: a bad query is answered with a single entry titled
+`Error` (HTTP 400 today, HTTP 200 in older answers), whose message is what a failure reports;
+throttling can be a plain-text body `Rate exceeded.`; its terms ask for one request every three
+seconds. XML is parsed with defusedxml and DTDs are refused outright (Atom has none),
 so entity-expansion bombs fail fast as a parse issue.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 import re
-import xml.etree.ElementTree as ET  # building and writing only; parsing goes through defusedxml
+import xml.etree.ElementTree as ET  # types and ParseError only: parsing goes through defusedxml, writing through feeds.atom
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping
@@ -23,9 +23,11 @@ from typing import Any, Callable, Iterable, Mapping
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from feeds.base import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.atom import ARXIV_NS, ATOM_NS, ATOM_PREFIX, ENTRY_TAG, FEED_TAG, OPENSEARCH_NS, TOTAL_RESULTS_TAG, atom_feed  # noqa: F401
 from feeds.fields import collapse_whitespace, parse_utc, split_versioned_id
 from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, Response, settings_from_env, utc_now
+from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.settling import Settling, settling_from_env
 
 FEED = "arxiv"
 FORMAT = "arxiv_atom"
@@ -42,19 +44,14 @@ POLITE_SETTINGS = HttpSettings(min_interval_seconds=POLITE_INTERVAL_SECONDS)
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PAGES = 50
 RATE_EXCEEDED = b"Rate exceeded."
+# How the API titles an answer (the query unescaped): `ArXiv Query: search_query=...&id_list=&start=0&max_results=200`.
+API_TITLE = re.compile(r"^ArXiv Query: search_query=(?P<query>.*)&id_list=&start=(?P<start>\d+)&max_results=\d+$")
+# A submission shows up once announced: the night after (about 00:00-01:00 UTC), a Friday or weekend one on
+# Tuesday about 01:00 UTC, later around holidays. So yesterday is the newest day that can have content, and a
+# day is final once fetched 7 days after it began (UTC): the longest usual delay plus holiday margin.
+SETTLING = Settling(settle_days=7, newest_day_lag_days=1)
+SETTLE_DAYS_ENV = "PAPERLAKE_ARXIV_SETTLE_DAYS"
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
-ARXIV_NS = "http://arxiv.org/schemas/atom"
-# Write the conventional prefixes instead of ns0/ns1 (this only affects serialization).
-ET.register_namespace("atom", ATOM_NS)
-ET.register_namespace("opensearch", OPENSEARCH_NS)
-ET.register_namespace("arxiv", ARXIV_NS)
-ATOM_PREFIX = f"{{{ATOM_NS}}}"
-
-FEED_TAG = f"{ATOM_PREFIX}feed"
-ENTRY_TAG = f"{ATOM_PREFIX}entry"
-TOTAL_RESULTS_TAG = f"{{{OPENSEARCH_NS}}}totalResults"
 # The notice arXiv authors put in a withdrawn version's abstract or comment; narrow on purpose,
 # so an abstract about, say, a drug that "was withdrawn" is not read as a withdrawal.
 WITHDRAWN = re.compile(
@@ -75,12 +72,14 @@ class ArxivFeed(HttpFeed):
         settings: HttpSettings = POLITE_SETTINGS,
         page_size: int = DEFAULT_PAGE_SIZE,
         max_pages: int = DEFAULT_MAX_PAGES,
+        settling: Settling = SETTLING,
         clock: Callable[[], datetime] = utc_now,
         http: HttpClient | None = None,
     ):
         self.query_url = base_url.rstrip("/") + QUERY_PATH
         self.categories = tuple(categories)
         self.page_size, self.max_pages = page_size, max_pages
+        self.settling = settling
         self._clock = clock
         self.http = http or HttpClient(FEED, settings)
 
@@ -92,7 +91,7 @@ class ArxivFeed(HttpFeed):
         for page_index in range(self.max_pages):
             start = page_index * self.page_size
             params = self._params(query, start)
-            response = self.http.get(self.query_url, params, day=day, is_throttled=is_rate_exceeded)
+            response = self.http.get(self.query_url, params, day=day, is_throttled=is_rate_exceeded, explain=error_answer)
             first_url = first_url or response.url
             page = self._read_page(response, day, start)
             page_entries = page.findall(ENTRY_TAG)
@@ -107,8 +106,7 @@ class ArxivFeed(HttpFeed):
             # The API is known to answer a page with no entries now and then; a partial day is not the day.
             reason = f"got {len(entries)} of the {total_count} results the API announced; try again later"
             raise FetchError(FEED, day, first_url, reason)
-        content = atom_feed(entries, title=f"arXiv query: {query}", total_count=total_count)
-        return [Payload(FEED, first_url, FORMAT, content, day, self._clock())]
+        return [Payload(FEED, first_url, FORMAT, day_document(entries, query, total_count), day, self._clock())]
 
     def _params(self, query: str, start: int) -> dict[str, str | int]:
         return {
@@ -131,14 +129,21 @@ class ArxivFeed(HttpFeed):
 
 def from_env(environ: Mapping[str, str] = os.environ, **options: Any) -> ArxivFeed:
     """The feed as configured by $PAPERLAKE_ARXIV_URL, $PAPERLAKE_ARXIV_CATEGORIES (comma-separated),
-    $PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS (only lower it for a local replay server) and $PAPERLAKE_HTTP_*."""
+    $PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS (only lower it for a local replay server), $PAPERLAKE_ARXIV_SETTLE_DAYS
+    and $PAPERLAKE_HTTP_*."""
     settings = settings_from_env(environ, options.pop("settings", POLITE_SETTINGS))
+    options.setdefault("settling", settling_of(environ))
     if interval := environ.get(INTERVAL_ENV, "").strip():
         settings = replace(settings, min_interval_seconds=float(interval))
     categories = [c.strip() for c in environ.get(CATEGORIES_ENV, "").split(",") if c.strip()]
     if categories:
         options.setdefault("categories", categories)
     return ArxivFeed(environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, settings=settings, **options)
+
+
+def settling_of(environ: Mapping[str, str] = os.environ) -> Settling:
+    """SETTLING, with the settle period from $PAPERLAKE_ARXIV_SETTLE_DAYS if set."""
+    return settling_from_env(SETTLING, environ, SETTLE_DAYS_ENV)
 
 
 def search_query(categories: Iterable[str], day: date) -> str:
@@ -148,50 +153,46 @@ def search_query(categories: Iterable[str], day: date) -> str:
     return f"({either}) AND submittedDate:[{stamp}0000 TO {stamp}2359]"
 
 
+def day_document(entries: list[ET.Element], query: str, total_count: int | None) -> bytes:
+    """A feed-day's payload: every page's entries under a header that only holds what is stable for the query."""
+    return atom_feed(entries, title=f"arXiv query: {query}", total_count=total_count)
+
+
+def canonical_answer(content: bytes) -> bytes:
+    """A saved API answer as the live fetch stores its query's day, when the file holds the whole answer
+    (the first page, with every announced result), so importing it and fetching it give one snapshot.
+
+    Anything else is returned unchanged: what its parser will explain, or one page of several, which
+    is no feed-day's payload.
+    """
+    root, issue = read_feed(content, "")
+    if issue or api_error(root) is not None:
+        return content
+    match = API_TITLE.match(_text(root, "title") or "")
+    entries = root.findall(ENTRY_TAG)
+    if not match or match["start"] != "0" or total_results(root) != len(entries):
+        return content
+    return day_document(entries, match["query"], len(entries))
+
+
 def is_rate_exceeded(response: Response) -> bool:
     return response.content.strip() == RATE_EXCEEDED
 
 
-def atom_feed(
-    entries: Iterable[ET.Element],
-    *,
-    title: str,
-    total_count: int | None,
-    start_index: int = 0,
-    items_per_page: int | None = None,
-    feed_id: str | None = None,
-    updated: str | None = None,
-) -> bytes:
-    """An arXiv-style Atom document around `entries` (copied, not moved), written deterministically."""
-    root = ET.Element(FEED_TAG)
-    ET.SubElement(root, f"{{{ATOM_NS}}}title", type="html").text = title
-    if feed_id:
-        ET.SubElement(root, f"{{{ATOM_NS}}}id").text = feed_id
-    if updated:
-        ET.SubElement(root, f"{{{ATOM_NS}}}updated").text = updated
-    if total_count is not None:
-        ET.SubElement(root, TOTAL_RESULTS_TAG).text = str(total_count)
-    ET.SubElement(root, f"{{{OPENSEARCH_NS}}}startIndex").text = str(start_index)
-    if items_per_page is not None:
-        ET.SubElement(root, f"{{{OPENSEARCH_NS}}}itemsPerPage").text = str(items_per_page)
-    root.extend(copy.deepcopy(entry) for entry in entries)
-    ET.indent(root, space="  ")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + _atom_default_namespace(root) + "\n").encode("utf-8")
+def error_answer(response: Response) -> str | None:
+    """arXiv's own words for an answer it refused (HTTP 400 with an `Error` entry), else None."""
+    root, issue = read_feed(response.content, response.url)
+    message = api_error(root) if issue is None else None
+    return f"arXiv API error: {message}" if message is not None else None
 
 
-def _atom_default_namespace(root: ET.Element) -> str:
-    """Serialize with Atom as the default namespace, as arXiv writes it (`<feed xmlns=...>`, not `<atom:feed>`).
-
-    ET's own `default_namespace=` rejects the unprefixed attributes every Atom feed has, so the
-    Atom tags are unqualified here and the root declares the namespace. That is only equivalent
-    when no element was unqualified to begin with; otherwise the `atom:` prefix is kept.
-    """
-    if not all(isinstance(e.tag, str) and e.tag.startswith("{") for e in root.iter()):
-        return ET.tostring(root, encoding="unicode")
-    for element in root.iter():
-        element.tag = element.tag.removeprefix(ATOM_PREFIX)
-    root.set("xmlns", ATOM_NS)
-    return ET.tostring(root, encoding="unicode")
+def looks_like_atom(head: bytes) -> bool:
+    """True if a saved file's first bytes (BOM and leading whitespace removed) are an Atom feed."""
+    # An XML declaration alone could be anything; the Atom namespace or a <feed> root decides.
+    if not head.startswith(b"<"):
+        return False
+    lowered = head.lower()
+    return b"<feed" in lowered or b"http://www.w3.org/2005/atom" in lowered
 
 
 # ---- parsing (pure) ----

@@ -18,9 +18,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
-from feeds.base import Payload, ParseIssue, ParseResult, parsed_frame
-from feeds.fields import collapse_whitespace, is_arxiv_id, parse_utc, utc_date
+from feeds.fields import collapse_whitespace, is_arxiv_id, parse_utc
 from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, settings_from_env, utc_now
+from feeds.json_lists import UTF8_BOM, compact_json, join_json_lists, looks_like_json  # noqa: F401  (re-exported)
+from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.settling import Settling, settling_from_env
 
 FEED = "hf_daily"
 FORMAT = "hf_json"
@@ -33,8 +35,12 @@ LISTING_PATH = "/api/daily_papers"
 DEFAULT_PAGE_SIZE = 50
 # A real day has well under 100 papers; a server that ignores `p` would otherwise page forever.
 DEFAULT_MAX_PAGES = 20
+# A day's list fills through the day and the next morning, and its upvote and comment counts move for
+# about two weeks: a day is final once fetched 15 days after it began (UTC) with its list unchanged for the
+# last 2 days, or once 30 days old whatever it does. Today can already have papers.
+SETTLING = Settling(settle_days=15, newest_day_lag_days=0, quiet_days=2, max_settle_days=30)
+SETTLE_DAYS_ENV = "PAPERLAKE_HF_SETTLE_DAYS"
 
-UTF8_BOM = b"\xef\xbb\xbf"
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -48,11 +54,13 @@ class HfDailyFeed(HttpFeed):
         settings: HttpSettings = HttpSettings(),
         page_size: int = DEFAULT_PAGE_SIZE,
         max_pages: int = DEFAULT_MAX_PAGES,
+        settling: Settling = SETTLING,
         clock: Callable[[], datetime] = utc_now,
         http: HttpClient | None = None,
     ):
         self.listing_url = base_url.rstrip("/") + LISTING_PATH
         self.page_size, self.max_pages = page_size, max_pages
+        self.settling = settling
         self._clock = clock
         self.http = http or HttpClient(FEED, settings)
 
@@ -79,11 +87,17 @@ class HfDailyFeed(HttpFeed):
 
 def from_env(environ: Mapping[str, str] = os.environ, **options: Any) -> HfDailyFeed:
     """The feed as configured by $PAPERLAKE_HF_URL, $PAPERLAKE_HF_TOKEN (or $PAPERLAKE_HF_TOKEN_SECRET, a
-    Prefect Secret block's name) and $PAPERLAKE_HTTP_*; `options` go to HfDailyFeed."""
+    Prefect Secret block's name), $PAPERLAKE_HF_SETTLE_DAYS and $PAPERLAKE_HTTP_*; `options` go to HfDailyFeed."""
     settings = settings_from_env(environ, options.pop("settings", HttpSettings()))
+    options.setdefault("settling", settling_of(environ))
     if token := environ.get(TOKEN_ENV, "").strip() or _token_from_block(environ.get(TOKEN_BLOCK_ENV, "").strip()):
         settings = replace(settings, token=token)
     return HfDailyFeed(environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, settings=settings, **options)
+
+
+def settling_of(environ: Mapping[str, str] = os.environ) -> Settling:
+    """SETTLING, with the settle period from $PAPERLAKE_HF_SETTLE_DAYS if set."""
+    return settling_from_env(SETTLING, environ, SETTLE_DAYS_ENV)
 
 
 def _token_from_block(block_name: str) -> str | None:
@@ -93,15 +107,6 @@ def _token_from_block(block_name: str) -> str | None:
     from prefect.blocks.system import Secret
 
     return str(Secret.load(block_name).get()).strip() or None
-
-
-def join_json_lists(bodies: list[bytes]) -> bytes:
-    """Several JSON list documents as one, splicing their inner text: items stay byte for byte.
-
-    Each body must already have been read as a JSON list (fetch checks every page).
-    """
-    inners = [body.removeprefix(UTF8_BOM).strip()[1:-1].strip() for body in bodies]
-    return b"[" + b",".join(inner for inner in inners if inner) + b"]"
 
 
 # ---- parsing (pure) ----
@@ -120,13 +125,11 @@ def parse(content: bytes, source: str) -> ParseResult:
     return ParseResult(parsed_frame(records), issues)
 
 
-def listing_date(content: bytes) -> date | None:
-    """The day the listing is for, from its first item's top-level `publishedAt` (when HF listed it)."""
-    items, issue = read_list(content, "")
-    if issue or not items or not isinstance(items[0], dict):
-        return None
-    listed_at = items[0].get("publishedAt")
-    return utc_date(listed_at) if isinstance(listed_at, str) else None
+def canonical_json_list(content: bytes) -> bytes:
+    """A saved answer as the live fetch stores it (compact, see feeds.json_lists), if it is a JSON list;
+    anything else unchanged, so the parser can say what is wrong with it."""
+    _, issue = read_list(content, "")
+    return content if issue else compact_json(content)
 
 
 def read_list(content: bytes, source: str) -> tuple[list, ParseIssue | None]:

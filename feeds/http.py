@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 
 import httpx
 
-from paperlake import __version__
+from settings import __version__
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +231,13 @@ class HttpClient(Closing):
         *,
         day: date,
         is_throttled: Callable[[Response], bool] | None = None,
+        explain: Callable[[Response], str | None] | None = None,
     ) -> Response:
-        """A 2xx response, or FetchError. `is_throttled` flags 2xx bodies that mean "slow down"."""
+        """A 2xx response, or FetchError. `is_throttled` flags 2xx bodies that mean "slow down";
+        `explain` reads a feed's own message from the body of an error answer that is not retried."""
         request_url = str(httpx.URL(url, params=params))
         for attempt in range(1, self.settings.max_attempts + 1):
-            outcome = self._attempt(request_url, day, is_throttled)
+            outcome = self._attempt(request_url, day, is_throttled, explain)
             if isinstance(outcome, Response):
                 return outcome
             problem = outcome
@@ -247,7 +249,9 @@ class HttpClient(Closing):
             self._sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, url: str, day: date, is_throttled: Callable[[Response], bool] | None) -> Response | _Retryable:
+    def _attempt(
+        self, url: str, day: date, is_throttled: Callable[[Response], bool] | None, explain: Callable[[Response], str | None] | None = None
+    ) -> Response | _Retryable:
         """One request: a usable response, a problem worth another attempt, or FetchError."""
         self._pacer.wait_turn(httpx.URL(url).netloc.decode("ascii"), self.settings.min_interval_seconds)
         try:
@@ -260,7 +264,7 @@ class HttpClient(Closing):
         if status in RETRY_STATUSES:
             return _Retryable(_status_reason(response), status, response.headers.get("Retry-After"))
         if not 200 <= status < 300:
-            raise FetchError(self.feed, day, url, _status_reason(response), status)
+            raise FetchError(self.feed, day, url, (explain and explain(response)) or _status_reason(response), status)
         if is_throttled and is_throttled(response):
             return _Retryable(f"throttled: {response.excerpt()!r}", status, response.headers.get("Retry-After"))
         return response

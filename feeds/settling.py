@@ -1,13 +1,15 @@
 """How a feed's days settle: a feed-day is provisional while its content can still change, final after.
 
-Each live feed declares one `Settling` beside its code (its facts: when a day's list fills, how
-long its counts move, when arXiv announces). Pure: the clock comes in as an argument.
+Each live feed declares one `Settling` beside its code (hf_daily.SETTLING, arxiv.SETTLING: when a
+day's list fills, how long its counts move, when arXiv announces) and lets an environment variable
+override the settle period in its from_env(). Pure: the clock comes in as an argument.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Settling:
 
     def is_final(self, day: date, fetched_at: datetime, last_changed_at: datetime | None = None) -> bool:
         """A fetch at `fetched_at` (after which the payload last changed at `last_changed_at`) saw the day as it will stay."""
+        fetched_at = _utc(fetched_at)
         if self.max_settle_days is not None and fetched_at >= _midnight(day) + timedelta(days=self.max_settle_days):
             return True
         if fetched_at < self.settles_at(day):
@@ -45,35 +48,27 @@ class Settling:
         return self.quiet_days == 0 or last_changed_at is None or fetched_at - last_changed_at >= timedelta(days=self.quiet_days)
 
     def newest_day(self, now: datetime) -> date:
-        return now.astimezone(timezone.utc).date() - timedelta(days=self.newest_day_lag_days)
+        """The newest day that can have content at `now`."""
+        return _utc(now).date() - timedelta(days=self.newest_day_lag_days)
 
 
-# Each feed's own facts (DESIGN.md, "Feeds are alive"); the feed modules declare these beside their code.
-# hf_daily: a date's list fills through the day and the next morning, and upvotes and comments
-#   move for about two weeks: final once 15 days old and unchanged for 2 days (or once 30 days old).
-# arxiv: a day's submissions are announced that night, Friday's and the weekend's on Monday night
-#   (Tuesday about 01:00 UTC), later around holidays; new versions come the same way: a week of margin.
-DEFAULT_SETTLING = {
-    "hf_daily": Settling(settle_days=15, quiet_days=2, max_settle_days=30),
-    "arxiv": Settling(settle_days=7, newest_day_lag_days=1),
-}
-SETTLE_DAYS_ENV = {"hf_daily": "PAPERLAKE_HF_SETTLE_DAYS", "arxiv": "PAPERLAKE_ARXIV_SETTLE_DAYS"}
+
+def settling_from_env(default: Settling, environ: Mapping[str, str], settle_days_env: str) -> Settling:
+    """`default` with $`settle_days_env` (a whole number of days) if set; called from the feeds' from_env()."""
+    raw = environ.get(settle_days_env, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"${settle_days_env} must be a whole number of days (0 or more), not {raw!r}")
+    days = int(raw)
+    longest = None if default.max_settle_days is None else max(default.max_settle_days, days)
+    return replace(default, settle_days=days, max_settle_days=longest)
 
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=timezone.utc)
 
 
-def settling_for(feed: str, environ=None) -> Settling:
-    """The feed's Settling, with $PAPERLAKE_<FEED>_SETTLE_DAYS if set."""
-    import os
-    from dataclasses import replace
-
-    environ = os.environ if environ is None else environ
-    settling = DEFAULT_SETTLING[feed]
-    raw = environ.get(SETTLE_DAYS_ENV[feed], "").strip()
-    if raw:
-        if not raw.isdigit():
-            raise ValueError(f"${SETTLE_DAYS_ENV[feed]} must be a whole number of days, not {raw!r}")
-        settling = replace(settling, settle_days=int(raw))
-    return settling
+def _utc(moment: datetime) -> datetime:
+    """A naive time is taken as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from feeds.base import ParseIssue, ParseResult, parsed_frame
+from feeds.payload import ParseIssue, ParseResult, parsed_frame
 from transforms.identity import normalize_title
 
 FORMAT = "text_page"

@@ -29,8 +29,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from feeds.registry import LIVE_FEEDS
-from feeds.settling import settling_for
+from feeds.registry import LIVE_FEEDS, settling_of
 from flows.daily import run_id
 from flows.feed_days import fetch_days, load_and_record
 from flows.reports import LoadReport
@@ -38,7 +37,7 @@ from lake import feed_days as lake_feed_days
 from lake import progress as lake_progress
 from lake import writes
 from lake.store import Lake
-from paperlake.config import resolve_lake_uri
+from settings import resolve_lake_uri
 from transforms.feed_days import DayChange
 
 # About a month per load: few commits for a year (13 per table and feed) and bounded memory.
@@ -274,7 +273,7 @@ def load_batch(lake: Lake, feed_name: str, days: list[date], tracker: ProgressTr
         feed_name, days, now, on_fetched=lambda day: tracker.fetched(feed_name, day), on_failed=lambda day: tracker.fetch_failed(feed_name, day)
     )
     commit = writes.CommitInfo("backfill", run_id(), feed_name, tuple(days))
-    loaded = load_and_record(lake, fetched, settling_for(feed_name), commit, now or datetime.now(timezone.utc))
+    loaded = load_and_record(lake, fetched, settling_of(feed_name), commit, now or datetime.now(timezone.utc))
     load = BatchLoad(feed_name, days, loaded.report, loaded.load_seconds)
     if fetched.payloads:
         report.loads.append(load)

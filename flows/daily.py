@@ -18,14 +18,13 @@ from datetime import date, datetime, timezone
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from feeds.registry import LIVE_FEEDS
-from feeds.settling import settling_for
+from feeds.registry import LIVE_FEEDS, settling_of
 from flows.feed_days import FetchedDays, LoadedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
 from lake import feed_days as lake_feed_days
 from lake import writes
 from lake.store import Lake
-from paperlake.config import resolve_lake_uri
+from settings import resolve_lake_uri
 from transforms.feed_days import DEFAULT_CATCHUP_DAYS, DayChange, DuePlan, due_dates
 
 CATCHUP_DAYS_ENV = "PAPERLAKE_CATCHUP_DAYS"
@@ -131,7 +130,7 @@ def daily(
 def run_feed(lake: Lake, feed_name: str, day: date | None, now: datetime, injected_clock: bool = False) -> FeedRun:
     """One feed of a run: plan, fetch, load, record."""
     logger = get_run_logger()
-    settling = settling_for(feed_name)
+    settling = settling_of(feed_name)
     plan = None if day else plan_days(lake, feed_name, now)
     days = [day] if day else plan.due_dates
     if plan:
@@ -153,7 +152,7 @@ def run_feed(lake: Lake, feed_name: str, day: date | None, now: datetime, inject
 def plan_days(lake: Lake, feed_name: str, now: datetime) -> DuePlan:
     known = lake_feed_days.known_days(lake, feed_name)
     landed = lake_feed_days.landed_dates(lake, feed_name) if known.is_empty() else None
-    return due_dates(feed_name, known, settling_for(feed_name), now, catchup_days(), landed)
+    return due_dates(feed_name, known, settling_of(feed_name), now, catchup_days(), landed)
 
 
 def catchup_days() -> int:

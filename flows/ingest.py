@@ -46,7 +46,7 @@ def ingest_files(paths: list[str], lake_uri: str, snapshot_date: date | None = N
         commit = writes.CommitInfo(
             operation="ingest",
             run_id=str(flow_run.id) if flow_run.id else None,
-            feed=archive.NAME,
+            feed=archive.feed_of(payloads),
             snapshot_dates=tuple(p.snapshot_date for p in payloads),
         )
         try:

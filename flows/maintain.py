@@ -17,7 +17,7 @@ from lake.maintenance import DEFAULT_RETENTION_DAYS, TableMaintenance, maintain_
 from lake.schemas import TABLES
 from lake.store import Lake
 from lake.writes import CommitInfo
-from paperlake.config import resolve_lake_uri
+from settings import resolve_lake_uri
 
 
 @task(cache_policy=NO_CACHE, task_run_name="maintain-{table}")

@@ -266,7 +266,7 @@ def publish_validation(lake: Lake, validated: Validated) -> str | None:
     from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
     from expectations.docs import build_data_docs, summary_markdown
-    from paperlake.config import validation_docs_dir
+    from settings import validation_docs_dir
 
     if not validated.results:
         return None

@@ -140,6 +140,6 @@ def _created_by(table: DeltaTable, moment: datetime) -> bool:
 
 def open_lake(uri: str | None = None, storage_options: dict[str, str] | None = None) -> Lake:
     """The lake at `uri` (default: --lake / $PAPERLAKE_LAKE / ./data/lake)."""
-    from paperlake.config import resolve_lake_uri
+    from settings import resolve_lake_uri
 
     return Lake(resolve_lake_uri(uri), storage_options)

@@ -33,7 +33,7 @@ class CommitInfo:
     snapshot_dates: tuple[date, ...] = field(default_factory=tuple)
 
     def properties(self, guard: Transaction | None = None) -> CommitProperties:
-        from paperlake import __version__
+        from settings import __version__
 
         dates = sorted(set(self.snapshot_dates))
         metadata = {

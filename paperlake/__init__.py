@@ -1,3 +1,3 @@
 """paperlake: research-paper feeds kept as a Delta Lake."""
 
-__version__ = "0.1.0"
+from settings import __version__  # noqa: F401  (the version lives at the bottom of the import graph)

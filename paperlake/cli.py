@@ -66,11 +66,11 @@ def _storage(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Snapshot files, or folders of them.")],
     snapshot_date: Annotated[
-        Optional[str], typer.Option("--date", help="The day the snapshots list (YYYY-MM-DD). Default: the file's date line, else its modification date.")
+        Optional[str], typer.Option("--date", help="The day the snapshots list (YYYY-MM-DD). Default: a saved API answer's file name date; a page copy's date line, else its modification date.")
     ] = None,
     lake: LakeOption = None,
 ) -> None:
-    """Ingest archived snapshot files (text page copies) into the lake, as one Prefect flow run."""
+    """Ingest archived snapshot files (page copies, saved API answers) into the lake, as one Prefect flow run."""
     day = _parse_date(snapshot_date, "--date")
     missing = [str(p) for p in paths if not p.exists()]
     if missing:

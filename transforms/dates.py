@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 # A page is often saved in another time zone than the one it was dated in, so a date line up to
@@ -28,3 +29,35 @@ def resolve_snapshot_date(explicit: date | None, month_day: tuple[int, int] | No
     if month_day is not None:
         return infer_year(*month_day, saved_on)
     return saved_on
+
+
+# A calendar date written YYYY-MM-DD, not part of a longer run of digits (`daily_papers_2024-03-12.json`).
+NAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def date_in_name(name: str) -> date | None:
+    """The date a saved API answer's file name gives (`daily_papers_2024-03-12.json`, `2025-06-10.json`).
+
+    None if the name has no YYYY-MM-DD; ValueError if what it has is no calendar date, or several
+    different dates, since then the name does not say which list the file is.
+    """
+    found = set()
+    for year, month, day in NAME_DATE.findall(name):
+        try:
+            found.add(date(int(year), int(month), int(day)))
+        except ValueError:
+            raise ValueError(f"{year}-{month}-{day} in the name is not a calendar date") from None
+    if len(found) > 1:
+        raise ValueError(f"the name holds several dates ({', '.join(d.isoformat() for d in sorted(found))})")
+    return found.pop() if found else None
+
+
+def resolve_listing_date(explicit: date | None, named: date | None) -> date | None:
+    """A saved API answer's list date: its file name's date, else `--date`; None if neither gives one.
+
+    Never the items' own dates: a list filed under D often holds papers published a day or more
+    before D. A name and a `--date` that disagree are an error, not a choice to make silently.
+    """
+    if named is not None and explicit is not None and named != explicit:
+        raise ValueError(f"the name says {named.isoformat()} but --date says {explicit.isoformat()}")
+    return named or explicit

@@ -76,6 +76,26 @@ def test_an_error_entry_fails_the_day_without_retrying(replay, fake_time):
     assert len(replay.requests) == 1 and fake_time.sleeps == []
 
 
+def test_an_http_400_error_answer_reports_arxivs_own_message(replay, fake_time):
+    """Today's API: a malformed query is HTTP 400 with the Error entry; its message, not the body, is the reason."""
+    body = arxiv_error_feed("incorrect id format for abc")
+    replay.script(ARXIV_PATH, Fault.serve(body, ATOM_TYPE, status=400))
+    with pytest.raises(FetchError) as caught:
+        feed(replay, fake_time).fetch(MAR_12)
+    assert caught.value.status_code == 400 and caught.value.reason == "arXiv API error: incorrect id format for abc"
+    assert str(caught.value).startswith("arxiv 2024-03-12: arXiv API error: incorrect id format for abc (HTTP 400) GET ")
+    assert "<feed" not in str(caught.value) and "http://arxiv.org/api/errors" not in str(caught.value)
+    assert len(replay.requests) == 1 and fake_time.sleeps == []  # a 400 is not retried
+
+
+@pytest.mark.parametrize("body", [b"", b"Bad Request", b"<html><body>400</body></html>", arxiv.atom_feed([], title="x", total_count=0)])
+def test_an_http_400_without_an_error_entry_keeps_the_status_and_an_excerpt(replay, fake_time, body):
+    replay.script(ARXIV_PATH, Fault.serve(body, ATOM_TYPE, status=400))
+    with pytest.raises(FetchError, match=r"^arxiv 2024-03-12: Bad Request.* \(HTTP 400\)") as caught:
+        feed(replay, fake_time).fetch(MAR_12)
+    assert "arXiv API error" not in str(caught.value)
+
+
 def test_the_servers_own_error_entry_for_a_bad_parameter(replay, fake_time):
     with pytest.raises(FetchError, match="arXiv API error: start must be non-negative and max_results at most 30000"):
         feed(replay, fake_time, page_size=40_000).fetch(MAR_12)

@@ -8,15 +8,41 @@ import pytest
 
 from feeds import arxiv, hf_daily, text_page
 from feeds.base import PARSED_SCHEMA, Payload, parse_payload, parser_for
-from feeds.formats import PARSERS, detect_format
+from feeds.formats import FORMATS, detect, detect_format, format_named
 from tests.feeds.replay_fixtures import FEED_DATA, FETCHED_AT, SAMPLES
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 def test_every_feed_format_is_registered():
-    assert PARSERS == {"text_page": text_page.parse, "hf_json": hf_daily.parse, "arxiv_atom": arxiv.parse}
+    assert {name: f.parse for name, f in FORMATS.items()} == {"text_page": text_page.parse, "hf_json": hf_daily.parse, "arxiv_atom": arxiv.parse}
     assert parser_for("hf_json") is hf_daily.parse and parser_for("arxiv_atom") is arxiv.parse
+    # Saved answers of a live feed are filed under that feed; anything else is a page copy.
+    assert {name: f.saved_feed for name, f in FORMATS.items()} == {"hf_json": "hf_daily", "arxiv_atom": "arxiv", "text_page": None}
+    with pytest.raises(ValueError, match="no parser for payload format 'rss'.*arxiv_atom"):
+        format_named("rss")
+
+
+def test_feeds_has_no_import_cycle():
+    """No module of feeds/ imports one that (directly or not) imports it back: the registry sits above the feeds."""
+    import ast
+
+    package = Path(hf_daily.__file__).parent
+    imports = {}
+    for path in package.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "feeds":
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("feeds."):
+                names.add(node.module.removeprefix("feeds."))
+        imports[path.stem] = names
+
+    def reaches(start: str, target: str, seen: set[str]) -> bool:
+        return any(n == target or (n not in seen and reaches(n, target, seen | {n})) for n in imports.get(start, ()))
+
+    assert [m for m in imports if reaches(m, m, {m})] == []
+    assert "base" not in imports["hf_daily"] | imports["arxiv"] | imports["text_page"]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +71,7 @@ def test_samples_are_recognised(path, expected):
     ],
 )
 def test_content_decides_the_format(content, expected):
-    assert detect_format(content) == expected
+    assert detect_format(content) == expected == detect(content).name
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from feeds import hf_daily
 from feeds.base import parse_payload
-from feeds.hf_daily import HfDailyFeed, join_json_lists, listing_date, parse
+from feeds.hf_daily import HfDailyFeed, join_json_lists, parse
 from feeds.http import FetchError
 from paperlake.replay import HF_PATH, HTML_TYPE, JSON_TYPE, Fault, serve_replay
 from tests.feeds.replay_fixtures import FETCHED_AT, SAMPLES, FakeTime, fake_time, fixture_bytes, make_http, replay  # noqa: F401
@@ -225,11 +225,6 @@ def test_the_error_object_is_quoted_in_the_issue():
 def test_odd_json_never_raises(content):
     result = parse(content, "x")
     assert result.rows.height == 0 and result.issues
-
-
-def test_listing_date_is_the_day_hf_listed_the_first_item():
-    assert listing_date(sample(MAR_12)) == MAR_12
-    assert listing_date(b"[]") is None and listing_date(b"<html>") is None
 
 
 def test_join_json_lists_keeps_item_bytes():

@@ -1,11 +1,13 @@
 """The gate inside the pipeline: where every row of a batch goes, and what a rejected feed-day does."""
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
 import pytest
 
+from feeds import hf_daily
 from flows.ingest import ingest_files
 from flows.reparse import reparse_archive
 from flows.reports import BatchesRejected
@@ -34,15 +36,15 @@ def test_bad_rows_are_quarantined_with_rule_and_reason_and_the_rest_committed(la
     assert (papers_summary["table"], papers_summary["rows_in"], papers_summary["rows_clean"]) == ("papers", 2, 2)
     held = lake.read("quarantine").sort("rule")
     first = held.row(0, named=True)
-    assert (first["feed"], first["snapshot_date"], first["table"]) == ("archive", date(2024, 3, 11), "sightings")
+    assert (first["feed"], first["snapshot_date"], first["table"]) == ("hf_daily", date(2024, 3, 11), "sightings")
     assert first["snapshot_id"] == lake.read("snapshots")["snapshot_id"][0]
     assert first["run_id"] and first["quarantined_at"]
-    assert "2403.01234v2" in first["reason"] and "archive on 2024-03-11" in first["reason"]
+    assert "2403.01234v2" in first["reason"] and "hf_daily on 2024-03-11" in first["reason"]
     # The item with no title cannot be a row at all: the parser reports it and the raw payload keeps it.
     [snapshot] = lake.read("snapshots").to_dicts()
     assert snapshot["parse_status"] == "partial"
     assert any("item 4: has no title; item skipped [missing_field]" in e for e in snapshot["parse_errors"])
-    assert snapshot["content"] == MIXED.read_bytes()
+    assert snapshot["content"] == hf_daily.canonical_json_list(MIXED.read_bytes())  # the live fetch's compact form
     assert report.docs_index and (lake.uri.rsplit("/", 1)[0] + "/validation/index.html") == report.docs_index
 
 
@@ -91,7 +93,7 @@ def test_after_a_parser_fix_reparse_releases_rows_that_now_pass(lake, monkeypatc
         result.rows = result.rows.with_columns(pl.col("arxiv_id").str.replace(r"v\d+$", ""))
         return result
 
-    monkeypatch.setitem(formats.PARSERS, hf_daily.FORMAT, strip_versions)
+    monkeypatch.setitem(formats.FORMATS, hf_daily.FORMAT, replace(formats.FORMATS[hf_daily.FORMAT], parse=strip_versions))
     reparse_archive(lake.uri)
 
     assert sorted(lake.read("sightings")["paper_id"]) == ["2403.01001", "2403.01002", "2403.01234"]

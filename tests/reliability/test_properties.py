@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds import arxiv, hf_daily, text_page
+from feeds import arxiv, text_page
 from feeds.base import PARSED_SCHEMA, ParseResult
+from feeds.formats import FORMATS
 from lake.schemas import SIGHTINGS
 from tests.reliability.conftest import SAMPLES
 from transforms.sightings import to_sightings
@@ -31,7 +32,7 @@ FUZZ = settings(
     max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
-PARSERS = {"text_page": text_page.parse, "hf_json": hf_daily.parse, "arxiv_atom": arxiv.parse}
+PARSERS = {name: payload_format.parse for name, payload_format in FORMATS.items()}  # the one registry
 SAMPLE_PAYLOADS = {
     "text_page": (SAMPLES / "pages" / "2024-03-12.txt").read_bytes(),
     "hf_json": (SAMPLES / "hf_daily" / "2024-03-12.json").read_bytes(),

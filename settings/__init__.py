@@ -1,0 +1,73 @@
+"""The version and the settings every layer may read: the bottom of the import graph.
+
+lake/, feeds/ and transforms/ import these from here, never from the command-line package
+`paperlake` (which would pull Typer, Rich and the CLI's imports into every worker). Nothing here
+imports any other paperlake package. Only entry points (CLI, flows) call the resolvers; the lake
+and the transforms take the resolved values as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+# Keep in step with pyproject.toml's [project] version (tests/test_settings.py checks).
+__version__ = "0.1.0"
+VERSION = __version__
+
+DEFAULT_LAKE_URI = "./data/lake"
+LAKE_ENV = "PAPERLAKE_LAKE"
+DOCS_ENV = "PAPERLAKE_DOCS"
+# A lake on object storage keeps its Data Docs here, relative to the working directory.
+REMOTE_LAKE_DOCS_DIR = "data/validation"
+
+LakeUriOrigin = Literal["flag", "env", "default"]
+
+
+@dataclass(frozen=True)
+class LakeUri:
+    """A lake URI and where it came from, so a command can say why it opened that lake."""
+
+    uri: str
+    origin: LakeUriOrigin
+
+    def describe(self) -> str:
+        how = {"flag": "--lake", "env": f"${LAKE_ENV}", "default": "the default"}[self.origin]
+        return f"{self.uri} (from {how})"
+
+
+def lake_uri_of(flag_value: str | None = None, environ: Mapping[str, str] = os.environ) -> LakeUri:
+    """`--lake` wins, then $PAPERLAKE_LAKE, then ./data/lake."""
+    if flag_value:
+        return LakeUri(flag_value, "flag")
+    if environ.get(LAKE_ENV):
+        return LakeUri(environ[LAKE_ENV], "env")
+    return LakeUri(DEFAULT_LAKE_URI, "default")
+
+
+def resolve_lake_uri(flag_value: str | None = None) -> str:
+    """`--lake` wins, then $PAPERLAKE_LAKE, then ./data/lake."""
+    return lake_uri_of(flag_value).uri
+
+
+def validation_docs_dir(lake_uri: str, environ: Mapping[str, str] = os.environ) -> str:
+    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else `validation/` beside a local lake.
+
+    A lake on object storage keeps its docs locally in ./data/validation unless told otherwise.
+    """
+    if environ.get(DOCS_ENV):
+        return environ[DOCS_ENV]
+    if "://" in lake_uri and not lake_uri.startswith("file://"):
+        return os.path.abspath(REMOTE_LAKE_DOCS_DIR)
+    local = lake_uri.removeprefix("file://").rstrip("/")
+    return os.path.join(os.path.dirname(os.path.abspath(local)), "validation")
+
+
+def quiet_prefect_defaults() -> None:
+    """Defaults that keep Prefect's embedded server usable on one machine (entry points call this).
+
+    The ephemeral server logs a "database is locked" telemetry error unless analytics are off.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")

@@ -1,0 +1,66 @@
+"""How each live feed's days settle: the pure Settling rules, the declared defaults, the env overrides."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from feeds import arxiv, hf_daily, registry
+from feeds.base import Settling
+
+MAR_12 = date(2024, 3, 12)
+
+
+def test_a_day_settles_settle_days_after_it_began_in_utc():
+    settling = Settling(settle_days=15, newest_day_lag_days=0)
+    assert settling.settles_at(MAR_12) == datetime(2024, 3, 27, tzinfo=UTC)
+    assert not settling.is_final(MAR_12, datetime(2024, 3, 26, 23, 59, 59, tzinfo=UTC))
+    assert settling.is_final(MAR_12, datetime(2024, 3, 27, tzinfo=UTC))  # at settles_at: final
+    # Any time zone is the same moment; a naive time is taken as UTC.
+    assert not settling.is_final(MAR_12, datetime(2024, 3, 27, 0, 30, tzinfo=timezone(timedelta(hours=1))))
+    assert settling.is_final(MAR_12, datetime(2024, 3, 27))
+
+
+def test_the_newest_day_that_can_have_content_lags_by_the_feeds_lag():
+    early_utc = datetime(2024, 3, 13, 0, 30, tzinfo=UTC)
+    assert Settling(15, 0).newest_day(early_utc) == date(2024, 3, 13)
+    assert Settling(7, 1).newest_day(early_utc) == date(2024, 3, 12)
+    # 20:30 in New York on the 12th is already the 13th in UTC.
+    assert Settling(7, 1).newest_day(datetime(2024, 3, 12, 20, 30, tzinfo=timezone(timedelta(hours=-4)))) == date(2024, 3, 12)
+
+
+def test_zero_settle_days_makes_every_fetch_after_midnight_final_and_negatives_are_refused():
+    assert Settling(0).is_final(MAR_12, datetime(2024, 3, 12, tzinfo=UTC))
+    with pytest.raises(ValueError, match="must be >= 0"):
+        Settling(-1)
+
+
+def test_each_live_feed_declares_how_its_days_settle():
+    assert hf_daily.SETTLING == Settling(settle_days=15, newest_day_lag_days=0)
+    assert arxiv.SETTLING == Settling(settle_days=7, newest_day_lag_days=1)
+    assert {name: registry.settling_of(name, {}) for name in registry.LIVE_FEEDS} == {
+        "hf_daily": hf_daily.SETTLING,
+        "arxiv": arxiv.SETTLING,
+    }
+
+
+def test_the_settle_period_is_a_setting_read_where_the_feed_is_configured():
+    environ = {"PAPERLAKE_HF_SETTLE_DAYS": "20", "PAPERLAKE_ARXIV_SETTLE_DAYS": " 3 "}
+    assert registry.settling_of("hf_daily", environ) == Settling(20, 0)
+    assert registry.settling_of("arxiv", environ) == Settling(3, 1)  # the lag is the feed's, not a setting
+    with hf_daily.from_env(environ) as hf, arxiv.from_env(environ) as ax:
+        assert (hf.settling, ax.settling) == (Settling(20, 0), Settling(3, 1))
+    with hf_daily.from_env({}) as hf:
+        assert hf.settling == hf_daily.SETTLING
+
+
+@pytest.mark.parametrize("raw", ["two weeks", "-1", "1.5"])
+def test_a_bad_settle_period_names_the_variable(raw):
+    with pytest.raises(ValueError, match=r"\$PAPERLAKE_HF_SETTLE_DAYS must be a whole number of days"):
+        registry.settling_of("hf_daily", {"PAPERLAKE_HF_SETTLE_DAYS": raw})
+
+
+def test_an_unknown_feed_has_no_settling():
+    with pytest.raises(ValueError, match="unknown feed 'rss'"):
+        registry.settling_of("rss", {})

@@ -1,0 +1,73 @@
+"""Settings and the version sit at the bottom of the import graph: lake/, feeds/ and transforms/ never
+reach the command-line package `paperlake`, neither at import time nor through a deferred import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+LOWER_PACKAGES = ("lake", "feeds", "transforms", "settings")
+
+
+def lower_modules() -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for package in LOWER_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+    )
+
+
+def test_importing_every_lower_module_leaves_the_cli_package_unimported():
+    modules = lower_modules()
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'paperlake' or m.startswith('paperlake.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", f"imported the CLI package: {result.stdout}"
+    assert "feeds.hf_daily" in modules and "lake.writes" in modules and "transforms.dates" in modules
+
+
+def test_no_lower_module_imports_the_cli_package_even_inside_a_function():
+    offenders = []
+    for package in LOWER_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                offenders += [f"{path.relative_to(ROOT)}:{node.lineno} imports {n}" for n in names if n.split(".")[0] == "paperlake"]
+    assert offenders == []
+
+
+def test_the_version_is_the_projects_and_the_cli_package_re_exports_it():
+    import paperlake
+    from paperlake import config
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    assert settings.__version__ == declared == paperlake.__version__
+    assert config.resolve_lake_uri is settings.resolve_lake_uri
+
+
+def test_the_lake_uri_says_where_it_came_from():
+    assert settings.lake_uri_of("s3://b/lake", {"PAPERLAKE_LAKE": "/env"}) == settings.LakeUri("s3://b/lake", "flag")
+    assert settings.lake_uri_of(None, {"PAPERLAKE_LAKE": "/env"}) == settings.LakeUri("/env", "env")
+    default = settings.lake_uri_of(None, {})
+    assert default == settings.LakeUri("./data/lake", "default")
+    assert default.describe() == "./data/lake (from the default)"
+
+
+def test_validation_docs_sit_beside_a_local_lake_unless_told(tmp_path):
+    lake_uri = str(tmp_path / "data" / "lake")
+    assert settings.validation_docs_dir(lake_uri, {}) == str(tmp_path / "data" / "validation")
+    assert settings.validation_docs_dir(lake_uri, {"PAPERLAKE_DOCS": "/docs"}) == "/docs"
+    assert settings.validation_docs_dir("s3://bucket/lake", {}).endswith("data/validation")
