@@ -84,13 +84,30 @@ class ArxivFeed(HttpFeed):
         self.http = http or HttpClient(FEED, settings)
 
     def fetch(self, day: date) -> list[Payload]:
-        """The day's submissions as one Payload; any failing page raises FetchError (all or nothing)."""
-        query = search_query(self.categories, day)
+        """The day's listing as two Payloads, each complete or a FetchError (all or nothing): the papers
+        first submitted that day, and the new versions dated that day of papers submitted before it.
+
+        The API shows each paper at its latest announced version, so a version announced weeks after
+        its v1 is caught by the second query of its own day, while that day is still provisional.
+        """
+        submitted = search_query(self.categories, day)
+        updated = search_query(self.categories, day, field="lastUpdatedDate")
+        new_entries, new_total, new_url = self._fetch_query(submitted, day, "submittedDate")
+        version_entries, _, version_url = self._fetch_query(updated, day, "lastUpdatedDate")
+        replacements = [e for e in version_entries if is_replacement(e, day)]
+        fetched_at = self._clock()
+        return [
+            Payload(FEED, new_url, FORMAT, day_document(new_entries, submitted, new_total), day, fetched_at),
+            Payload(FEED, version_url, FORMAT, day_document(replacements, updated, len(replacements)), day, fetched_at),
+        ]
+
+    def _fetch_query(self, query: str, day: date, sort_by: str) -> tuple[list[ET.Element], int | None, str]:
+        """Every page of one query's answer: its entries, the total the API announced, the first page's URL."""
         entries: list[ET.Element] = []
         total_count, first_url = None, None
         for page_index in range(self.max_pages):
             start = page_index * self.page_size
-            params = self._params(query, start)
+            params = self._params(query, start, sort_by)
             response = self.http.get(self.query_url, params, day=day, is_throttled=is_rate_exceeded, explain=error_answer)
             first_url = first_url or response.url
             page = self._read_page(response, day, start)
@@ -106,14 +123,14 @@ class ArxivFeed(HttpFeed):
             # The API is known to answer a page with no entries now and then; a partial day is not the day.
             reason = f"got {len(entries)} of the {total_count} results the API announced; try again later"
             raise FetchError(FEED, day, first_url, reason)
-        return [Payload(FEED, first_url, FORMAT, day_document(entries, query, total_count), day, self._clock())]
+        return entries, total_count, first_url
 
-    def _params(self, query: str, start: int) -> dict[str, str | int]:
+    def _params(self, query: str, start: int, sort_by: str = "submittedDate") -> dict[str, str | int]:
         return {
             "search_query": query,
             "start": start,
             "max_results": self.page_size,
-            "sortBy": "submittedDate",
+            "sortBy": sort_by,
             "sortOrder": "descending",
         }
 
@@ -146,16 +163,30 @@ def settling_of(environ: Mapping[str, str] = os.environ) -> Settling:
     return settling_from_env(SETTLING, environ, SETTLE_DAYS_ENV)
 
 
-def search_query(categories: Iterable[str], day: date) -> str:
-    """`(cat:cs.LG OR cat:cs.CV) AND submittedDate:[YYYYMMDD0000 TO YYYYMMDD2359]` (times are GMT)."""
+def search_query(categories: Iterable[str], day: date, field: str = "submittedDate") -> str:
+    """`(cat:cs.LG OR cat:cs.CV) AND submittedDate:[YYYYMMDD0000 TO YYYYMMDD2359]` (times are GMT).
+
+    `field`: submittedDate (the first version's submission) or lastUpdatedDate (the latest version's).
+    """
     either = " OR ".join(f"cat:{category}" for category in categories)
     stamp = day.strftime("%Y%m%d")
-    return f"({either}) AND submittedDate:[{stamp}0000 TO {stamp}2359]"
+    return f"({either}) AND {field}:[{stamp}0000 TO {stamp}2359]"
+
+
+def is_replacement(entry: ET.Element, day: date) -> bool:
+    """A new version (v2 or later) of a paper first submitted before `day`: a replacement in `day`'s
+    listing. A paper first submitted on `day` is in that day's submissions already, at its latest version."""
+    split = split_versioned_id(_text(entry, "id") or "")
+    published_at = parse_utc(_text(entry, "published") or "")
+    return split is not None and (split[1] or 1) >= 2 and published_at is not None and published_at.date() < day
 
 
 def day_document(entries: list[ET.Element], query: str, total_count: int | None) -> bytes:
-    """A feed-day's payload: every page's entries under a header that only holds what is stable for the query."""
-    return atom_feed(entries, title=f"arXiv query: {query}", total_count=total_count)
+    """A feed-day's payload: every page's entries, in id order (the API's order is not stable between
+    requests), under a header that only holds what is stable for the query, so the same listing
+    fetched again has the same bytes."""
+    ordered = sorted(entries, key=lambda entry: _text(entry, "id") or "")
+    return atom_feed(ordered, title=f"arXiv query: {query}", total_count=total_count)
 
 
 def canonical_answer(content: bytes) -> bytes:

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from defusedxml import ElementTree as SafeET
 
 from feeds import arxiv
+from feeds.fields import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 HF_MAX_LIMIT = 100
 ARXIV_MAX_RESULTS = 30000
 SUBMITTED_RANGE = re.compile(r"submittedDate:\[(?P<start>\d{8})\d{4} TO (?P<end>\d{8})\d{4}\]")
+UPDATED_RANGE = re.compile(r"lastUpdatedDate:\[(?P<start>\d{8})\d{4} TO (?P<end>\d{8})\d{4}\]")
 CATEGORY = re.compile(r"\bcat:(?P<category>[\w.\-]+)")
 ATOM = arxiv.ATOM_PREFIX
 
@@ -273,10 +275,15 @@ def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
     if start < 0 or not 0 <= max_results <= ARXIV_MAX_RESULTS:
         return arxiv_error_answer(f"start must be non-negative and max_results at most {ARXIV_MAX_RESULTS}")
     days = _submitted_days(query)
-    if days is None:
-        return arxiv_error_answer("the replay server only answers submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM] queries")
+    updated_days = _query_days(UPDATED_RANGE, query)
+    if days is None and updated_days is None:
+        return arxiv_error_answer("the replay server only answers submittedDate:[...] or lastUpdatedDate:[...] queries")
     categories = set(CATEGORY.findall(query))
-    entries = [e for day in days for e in arxiv_day_entries(samples_dir, day) if _in_categories(e, categories)]
+    if days is None:  # the latest version's date: any sample day's entries may have been updated then
+        days = updated_days
+        entries = [e for e in _all_entries(samples_dir) if _updated_day(e) in updated_days and _in_categories(e, categories)]
+    else:
+        entries = [e for day in days for e in arxiv_day_entries(samples_dir, day) if _in_categories(e, categories)]
     if params.get("sortBy") == "submittedDate":
         newest_first = params.get("sortOrder") != "ascending"
         entries.sort(key=lambda e: e.findtext(f"{ATOM}published") or "", reverse=newest_first)
@@ -314,8 +321,21 @@ def arxiv_error_feed(message: str) -> bytes:
     return arxiv.atom_feed([entry], title="ArXiv Query: error", total_count=1, items_per_page=1, feed_id=error_id)
 
 
+def _all_entries(samples_dir: Path) -> list:
+    return [e for path in sorted((samples_dir / "arxiv").glob("*.xml")) for e in arxiv_day_entries(samples_dir, date.fromisoformat(path.stem))]
+
+
+def _updated_day(entry) -> date | None:
+    moment = parse_utc(entry.findtext(f"{ATOM}updated") or "")
+    return moment.date() if moment else None
+
+
 def _submitted_days(query: str) -> list[date] | None:
-    match = SUBMITTED_RANGE.search(query)
+    return _query_days(SUBMITTED_RANGE, query)
+
+
+def _query_days(pattern: re.Pattern, query: str) -> list[date] | None:
+    match = pattern.search(query)
     if not match:
         return None
     first, last = _compact_day(match["start"]), _compact_day(match["end"])

@@ -30,10 +30,18 @@ def test_the_query_asks_for_one_day_in_the_categories():
 # ---- fetch ----
 
 
-def test_a_day_is_one_atom_payload_of_its_submissions(replay, fake_time):
-    [payload] = feed(replay, fake_time).fetch(MAR_11)
+def submitted_requests(replay):
+    return [r for r in replay.requests if r.params["sortBy"] == "submittedDate"]
+
+
+def test_a_day_is_two_atom_payloads_its_submissions_and_its_replacements(replay, fake_time):
+    [payload, versions] = feed(replay, fake_time).fetch(MAR_11)
     assert (payload.feed, payload.format, payload.snapshot_date, payload.fetched_at) == ("arxiv", "arxiv_atom", MAR_11, FETCHED_AT)
-    [request] = replay.requests
+    [request, versions_request] = replay.requests
+    assert versions_request.params["search_query"] == search_query(arxiv.DEFAULT_CATEGORIES, MAR_11, field="lastUpdatedDate")
+    assert versions_request.params["sortBy"] == "lastUpdatedDate"
+    # Papers updated on the 11th were all first submitted that day: no replacement in its listing.
+    assert parse_payload(versions).status == "ok" and parse_payload(versions).rows.height == 0
     assert request.params == {
         "search_query": search_query(arxiv.DEFAULT_CATEGORIES, MAR_11),
         "start": "0",
@@ -45,21 +53,35 @@ def test_a_day_is_one_atom_payload_of_its_submissions(replay, fake_time):
     result = parse_payload(payload)
     assert result.status == "ok"
     # 2403.06620 is stat.ML only: outside the query's categories.
-    assert result.rows["arxiv_id"].to_list() == MAR_11_IDS
+    assert result.rows["arxiv_id"].to_list() == sorted(MAR_11_IDS)  # in id order: the same listing, the same bytes
     assert result.rows["rank"].to_list() == [1, 2, 3, 4, 5, 6]
 
 
+def test_a_new_version_of_an_older_paper_is_in_the_listing_of_the_day_it_is_dated(replay, fake_time):
+    [submitted, versions] = feed(replay, fake_time).fetch(MAR_13)
+    # 2403.06599 and 2403.06130, first submitted on the 11th, have a v2 dated the 13th.
+    rows = parse_payload(versions).rows
+    assert rows.select("arxiv_id", "arxiv_version", "published_date").rows() == [
+        ("2403.06130", 2, date(2024, 3, 11)), ("2403.06599", 2, date(2024, 3, 11)),
+    ]
+    assert not set(rows["arxiv_id"]) & set(parse_payload(submitted).rows["arxiv_id"])
+    # 2403.06954's v2 is dated the day of its v1: it is in that day's submissions, not twice.
+    [submitted_12, versions_12] = feed(replay, fake_time).fetch(MAR_12)
+    assert parse_payload(versions_12).rows.height == 0
+    assert dict(parse_payload(submitted_12).rows.select("arxiv_id", "arxiv_version").iter_rows())["2403.06954"] == 2
+
+
 def test_pages_follow_start_and_max_results_and_combine_to_the_same_bytes(replay, fake_time):
-    [paged] = feed(replay, fake_time, page_size=4).fetch(MAR_11)
-    assert [(r.params["start"], r.params["max_results"]) for r in replay.requests] == [("0", "4"), ("4", "4")]
-    [whole] = feed(replay, fake_time).fetch(MAR_11)
+    [paged, _] = feed(replay, fake_time, page_size=4).fetch(MAR_11)
+    assert [(r.params["start"], r.params["max_results"]) for r in submitted_requests(replay)] == [("0", "4"), ("4", "4")]
+    [whole, _] = feed(replay, fake_time).fetch(MAR_11)
     assert paged.content == whole.content and paged.snapshot_id == whole.snapshot_id
     assert b"<updated>2024-03-12T00:00:00" not in paged.content  # the per-request feed stamp is left out
 
 
 def test_paging_stops_when_total_results_are_in(replay, fake_time):
     feed(replay, fake_time, page_size=3).fetch(MAR_11)
-    assert [r.params["start"] for r in replay.requests] == ["0", "3"]  # 6 results: no third, empty page
+    assert [r.params["start"] for r in submitted_requests(replay)] == ["0", "3"]  # 6 results: no third, empty page
 
 
 def test_an_empty_page_short_of_the_announced_total_fails_the_day(replay, fake_time):
@@ -103,7 +125,7 @@ def test_the_servers_own_error_entry_for_a_bad_parameter(replay, fake_time):
 
 def test_rate_exceeded_is_throttling_backed_off_then_retried(replay, fake_time):
     replay.script(ARXIV_PATH, Fault.serve(b"Rate exceeded."), Fault.serve(b"Rate exceeded.", status=503))
-    [payload] = feed(replay, fake_time).fetch(MAR_12)
+    [payload, _] = feed(replay, fake_time).fetch(MAR_12)
     assert parse(payload.content, payload.source).rows.height == 5
     assert len(fake_time.sleeps) == 2 and fake_time.sleeps[1] > fake_time.sleeps[0] / 2
 
@@ -129,9 +151,9 @@ def test_a_truncated_answer_fails_the_day(replay, fake_time):
 
 
 def test_a_day_without_submissions_is_an_empty_feed(replay, fake_time):
-    [payload] = feed(replay, fake_time).fetch(date(2024, 3, 16))
-    result = parse(payload.content, payload.source)
-    assert result.status == "ok" and result.rows.height == 0
+    for payload in feed(replay, fake_time).fetch(date(2024, 3, 16)):
+        result = parse(payload.content, payload.source)
+        assert result.status == "ok" and result.rows.height == 0
 
 
 def test_polite_interval_is_the_default_for_the_real_service():
@@ -143,10 +165,11 @@ def test_polite_interval_is_the_default_for_the_real_service():
 def test_pages_and_days_are_spaced_by_the_polite_interval_across_feed_objects(replay, fake_time):
     polite = replace(FAST, min_interval_seconds=3.0)
     ArxivFeed(replay.base_url, http=make_http("arxiv", fake_time, polite), page_size=2).fetch(MAR_11)
-    assert fake_time.sleeps == [3.0, 3.0]  # three pages
+    first_count = len(replay.requests)
+    assert len(submitted_requests(replay)) == 3 and fake_time.sleeps == [3.0] * (first_count - 1)  # every request after the first
     # A flow opens a new feed per day; the shared pacer still spaces its first request.
     ArxivFeed(replay.base_url, http=make_http("arxiv", fake_time, polite)).fetch(MAR_12)
-    assert fake_time.sleeps == [3.0, 3.0, 3.0]
+    assert fake_time.sleeps == [3.0] * (len(replay.requests) - 1)
 
 
 def test_from_env_reads_url_categories_and_interval(replay):
@@ -160,7 +183,7 @@ def test_from_env_reads_url_categories_and_interval(replay):
         assert configured.categories == ("stat.ML", "cs.LG")
         assert configured.query_url == replay.base_url + ARXIV_PATH
         assert configured.http.settings.min_interval_seconds == 0.0 and configured.http.settings.max_attempts == 2
-        [payload] = configured.fetch(MAR_13)
+        [payload, _] = configured.fetch(MAR_13)
     # stat.ML brings in 2403.07777, which the default categories leave out.
     assert "2403.07777" in parse(payload.content, payload.source).rows["arxiv_id"].to_list()
     with arxiv.from_env({}) as default:

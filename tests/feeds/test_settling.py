@@ -32,12 +32,21 @@ def test_the_newest_day_that_can_have_content_lags_by_the_feeds_lag():
 
 def test_zero_settle_days_makes_every_fetch_after_midnight_final_and_negatives_are_refused():
     assert Settling(0).is_final(MAR_12, datetime(2024, 3, 12, tzinfo=UTC))
-    with pytest.raises(ValueError, match="must be >= 0"):
+    with pytest.raises(ValueError, match="are 0 or more"):
         Settling(-1)
 
 
+def test_with_quiet_days_a_day_waits_for_its_payload_to_stop_changing_up_to_a_maximum_age():
+    quiet = Settling(settle_days=15, quiet_days=2, max_settle_days=30)
+    settled_at = datetime(2024, 3, 27, 6, tzinfo=UTC)
+    assert quiet.is_final(MAR_12, settled_at, last_changed_at=settled_at - timedelta(days=2))
+    assert not quiet.is_final(MAR_12, settled_at, last_changed_at=settled_at - timedelta(days=1))  # still moving
+    assert not quiet.is_final(MAR_12, settled_at - timedelta(days=1), last_changed_at=datetime(2024, 3, 13, tzinfo=UTC))  # too young
+    assert quiet.is_final(MAR_12, datetime(2024, 4, 11, tzinfo=UTC), last_changed_at=datetime(2024, 4, 11, tzinfo=UTC))  # 30 days old
+
+
 def test_each_live_feed_declares_how_its_days_settle():
-    assert hf_daily.SETTLING == Settling(settle_days=15, newest_day_lag_days=0)
+    assert hf_daily.SETTLING == Settling(settle_days=15, newest_day_lag_days=0, quiet_days=2, max_settle_days=30)
     assert arxiv.SETTLING == Settling(settle_days=7, newest_day_lag_days=1)
     assert {name: registry.settling_of(name, {}) for name in registry.LIVE_FEEDS} == {
         "hf_daily": hf_daily.SETTLING,
@@ -47,10 +56,13 @@ def test_each_live_feed_declares_how_its_days_settle():
 
 def test_the_settle_period_is_a_setting_read_where_the_feed_is_configured():
     environ = {"PAPERLAKE_HF_SETTLE_DAYS": "20", "PAPERLAKE_ARXIV_SETTLE_DAYS": " 3 "}
-    assert registry.settling_of("hf_daily", environ) == Settling(20, 0)
+    hf_settling = Settling(20, 0, quiet_days=2, max_settle_days=30)
+    assert registry.settling_of("hf_daily", environ) == hf_settling
     assert registry.settling_of("arxiv", environ) == Settling(3, 1)  # the lag is the feed's, not a setting
     with hf_daily.from_env(environ) as hf, arxiv.from_env(environ) as ax:
-        assert (hf.settling, ax.settling) == (Settling(20, 0), Settling(3, 1))
+        assert (hf.settling, ax.settling) == (hf_settling, Settling(3, 1))
+    longer = registry.settling_of("hf_daily", {"PAPERLAKE_HF_SETTLE_DAYS": "40"})
+    assert (longer.settle_days, longer.max_settle_days) == (40, 40)  # the maximum age never undercuts the setting
     with hf_daily.from_env({}) as hf:
         assert hf.settling == hf_daily.SETTLING
 
