@@ -45,6 +45,7 @@ DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PAGES = 50
 RATE_EXCEEDED = b"Rate exceeded."
 # How the API titles an answer (the query unescaped): `ArXiv Query: search_query=...&id_list=&start=0&max_results=200`.
+UPDATED_DAY = re.compile(r"lastUpdatedDate:\[(?P<first>\d{8})0000 TO (?P<last>\d{8})2359\]")
 API_TITLE = re.compile(r"^ArXiv Query: search_query=(?P<query>.*)&id_list=&start=(?P<start>\d+)&max_results=\d+$")
 # A submission shows up once announced: the night after (about 00:00-01:00 UTC), a Friday or weekend one on
 # Tuesday about 01:00 UTC, later around holidays. So yesterday is the newest day that can have content, and a
@@ -203,6 +204,10 @@ def canonical_answer(content: bytes) -> bytes:
     entries = root.findall(ENTRY_TAG)
     if not match or match["start"] != "0" or total_results(root) != len(entries):
         return content
+    updated = UPDATED_DAY.search(match["query"])
+    if updated and updated["first"] == updated["last"]:  # a day's new versions: keep its replacements, as the fetch does
+        day = date(int(updated["first"][:4]), int(updated["first"][4:6]), int(updated["first"][6:]))
+        entries = [entry for entry in entries if is_replacement(entry, day)]
     return day_document(entries, match["query"], len(entries))
 
 

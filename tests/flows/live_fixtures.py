@@ -83,15 +83,16 @@ def sample_days(folder: Path, first_date: date, day_count: int) -> Path:
 
 
 def requested_days(server: ReplayServer, path: str, since: int = 0) -> list[str]:
-    """The day each request to `path` (from the `since`-th on) asked for, in order."""
+    """The day each request to `path` (from the `since`-th on) asked for, in order; an arXiv day's
+    second query (its replacements, by lastUpdatedDate) is not counted again."""
     days = []
     for request in server.requests[since:]:
-        if request.path != path:
+        if request.path != path or "lastUpdatedDate" in request.params.get("search_query", ""):
             continue
         days.append(request.params.get("date") or _arxiv_day(request.params["search_query"]))
     return days
 
 
 def _arxiv_day(query: str) -> str:
-    stamp = query.split("submittedDate:[", 1)[1][:8]
+    stamp = query.split("Date:[", 1)[1][:8]  # submittedDate or lastUpdatedDate
     return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"

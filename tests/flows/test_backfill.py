@@ -34,8 +34,9 @@ def ten_days(tmp_path, monkeypatch):
 
 
 def snapshot_days(lake, feed: str) -> list[str]:
+    """The days with a snapshot of `feed` (an arXiv day has two: its submissions and its replacements)."""
     frame = lake.read("snapshots").filter(pl.col("feed") == feed)
-    return sorted(str(d) for d in frame["snapshot_date"])
+    return sorted({str(d) for d in frame["snapshot_date"]})
 
 
 def test_ten_days_land_in_a_few_commits_with_a_progress_artifact_and_a_rerun_changes_nothing(ten_days, lake):

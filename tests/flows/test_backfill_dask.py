@@ -83,7 +83,9 @@ def test_a_backfill_on_a_local_dask_cluster_lands_the_same_lake_as_a_serial_one(
     assert {o.status for o in on_dask.outcomes} == {"landed"} and len(on_dask.outcomes) == 2 * DAY_COUNT
     assert on_dask.commit_counts == serial.commit_counts  # the same loads, batch by batch
     for name in TABLES:
-        assert comparable(dask_lake, name).equals(comparable(serial_lake, name)), f"{name} differs between the runs"
+        a, b = comparable(dask_lake, name), comparable(serial_lake, name)
+        differing = [c for c in a.columns if not a[c].equals(b[c])]
+        assert a.equals(b), f"{name} differs between the runs in {differing}: {a.select(differing).head(3)} {b.select(differing).head(3)}"
     assert_keys_unique(dask_lake)
 
     figures = {"serial_seconds": round(serial_seconds, 2), "dask_2_processes_seconds": round(dask_seconds, 2)}

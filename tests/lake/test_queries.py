@@ -70,11 +70,11 @@ def test_new_since_lists_papers_never_seen_before_the_date(sightings):
     assert queries.new_since(sightings, Window(since_date=day(2), feed="arxiv"))["paper_id"].to_list() == [D]
 
 
-def test_trending_ranks_by_days_on_the_list_then_upvotes(sightings):
+def test_trending_ranks_by_latest_upvotes_then_days_on_the_list(sightings):
     week = queries.trending(sightings, today=day(7), days=7)
-    assert rows(week, "paper_id", "days_seen", "upvotes") == [(A, 7, 23), (B, 3, 41), (T, 2, None), (C, 1, 2), (D, 1, None)]
+    assert rows(week, "paper_id", "days_seen", "upvotes") == [(B, 3, 41), (A, 7, 23), (C, 1, 2), (T, 2, None), (D, 1, None)]
     last_three = queries.trending(sightings, today=day(7), days=3)
-    assert rows(last_three, "paper_id", "days_seen", "upvotes") == [(A, 3, 23), (B, 1, 41), (C, 1, 2), (T, 1, None)]
+    assert rows(last_three, "paper_id", "days_seen", "upvotes") == [(B, 1, 41), (A, 3, 23), (C, 1, 2), (T, 1, None)]
     assert queries.trending(sightings, today=date(2024, 4, 1), days=7).is_empty()
     with pytest.raises(ValueError):
         queries.trending(sightings, today=day(7), days=0)
