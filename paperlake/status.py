@@ -2,7 +2,8 @@
 
 Per feed: the day through which everything is final, the days still provisional (when each was
 last fetched, whether it changed, when it settles) and anything stuck: a day whose last attempt
-failed, or one past its settle time that no run has fetched since (is the schedule running?).
+failed, or one no run has tried for more than a day and a half (every run fetches every provisional
+day: is the schedule running?).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-# A provisional day this long past its settle time means no run has come by to finish it.
-OVERDUE_AFTER = timedelta(days=1)
+# Runs are daily and each fetches every provisional day: a day not tried for this long was left behind.
+OVERDUE_AFTER = timedelta(hours=36)
 
 
 def feed_summary(feed_days: pl.DataFrame, now: datetime) -> pl.DataFrame:
@@ -61,9 +62,10 @@ def stuck_days(feed_days: pl.DataFrame, now: datetime) -> pl.DataFrame:
 
 
 def _problem(now: datetime) -> pl.Expr:
-    overdue = pl.col("settles_at") + OVERDUE_AFTER < pl.lit(now)
+    last_try = pl.max_horizontal("last_fetched_at", "last_error_at")
+    overdue = last_try < pl.lit(now) - pl.duration(hours=OVERDUE_AFTER.total_seconds() / 3600)
     return (
         pl.when(pl.col("last_error").is_not_null()).then(pl.lit("last attempt failed: ") + pl.col("last_error"))
-        .when(overdue).then(pl.lit("settled but not fetched since: is the daily run scheduled?"))
+        .when(overdue).then(pl.lit("no run has fetched it for over a day: is the daily run scheduled?"))
         .otherwise(None)
     )
