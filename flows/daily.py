@@ -12,7 +12,7 @@ nothing for itself; the other days and feeds still land, and the run then fails 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from prefect import flow, get_run_logger

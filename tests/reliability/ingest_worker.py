@@ -154,7 +154,7 @@ def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | No
     from deltalake.table import TableMerger
 
     import expectations.docs
-    import flows.pipeline
+    import flows.load_steps
     import feeds.http
     from lake import writes
 
@@ -177,7 +177,7 @@ def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | No
     TableMerger.execute = hooked_execute
     deltalake.DeltaTable.create = classmethod(hooked_create)
     if kill and kill["at"] == "parse":
-        flows.pipeline.parse_payload = _nth_call(flows.pipeline.parse_payload, kill["n"], before=True)
+        flows.load_steps.parse_payload = _nth_call(flows.load_steps.parse_payload, kill["n"], before=True)
     if kill and kill["at"] == "fetch":
         feeds.http.HttpClient._read = _nth_call(feeds.http.HttpClient._read, kill["n"], before=False)
 

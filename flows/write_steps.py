@@ -1,0 +1,142 @@
+"""The write side of a load, as Prefect tasks: write sightings (and quarantine) -> relink title-only
+papers -> write papers -> mark loaded; and the validation report. Each step returns what it did;
+retries on concurrent commits live in lake/, with the writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.load_steps import Validated
+from flows.reports import ParsedPayloads, outcome_frame
+from lake import papers as lake_papers
+from lake import writes
+from lake.papers import PapersWritten
+from lake.store import Lake
+from transforms.linking import ambiguous_titles, arxiv_title_index, relinks
+from transforms.papers import summarize_papers
+
+@dataclass
+class SightingsWritten:
+    sighting_count: int = 0
+    quarantined_count: int = 0
+    previous_paper_ids: set[str] = field(default_factory=set)  # a reparse: papers its old sightings named
+
+
+@task(cache_policy=NO_CACHE)
+def write_sightings(lake: Lake, validated: Validated, commit: writes.CommitInfo, reparse=None) -> SightingsWritten:
+    """Clean rows to `sightings`, held rows to `quarantine` (a reparse replaces what its snapshots had)."""
+    written = SightingsWritten()
+    if reparse is None:
+        written.sighting_count = writes.store_sightings(lake, validated.clean, commit)
+        written.quarantined_count = writes.store_quarantine(lake, validated.quarantined, commit)
+    else:
+        written.previous_paper_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
+        written.sighting_count = writes.replace_sightings(lake, validated.clean, reparse.feed, reparse.since, commit)
+        written.quarantined_count = writes.replace_quarantine(lake, validated.quarantined, "sightings", reparse.feed, reparse.since, commit)
+    get_run_logger().info("wrote %d sightings, quarantined %d", written.sighting_count, written.quarantined_count)
+    return written
+
+
+@dataclass
+class Relinked:
+    moved: pl.DataFrame  # old_paper_id -> arxiv_id
+    ambiguous_titles: pl.DataFrame
+
+
+@task(cache_policy=NO_CACHE)
+def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True) -> Relinked:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
+    logger = get_run_logger()
+    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
+    ambiguous = ambiguous_titles(sightings, index)
+    for row in ambiguous.iter_rows(named=True):
+        logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
+    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
+    moved = relinks(writes.papers_with_title_keys(lake, arriving), index)
+    if not moved.is_empty():
+        # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
+        since = writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
+        writes.relink_sightings(lake, moved, commit, since=since)
+        logger.info("%d title-only paper(s) linked to their arXiv ids", moved.height)
+    return Relinked(moved, ambiguous)
+
+
+@dataclass
+class PapersOutcome:
+    written: PapersWritten
+    quarantined_count: int = 0
+    validation: dict | None = None
+
+
+@task(cache_policy=NO_CACHE)
+def write_papers(
+    lake: Lake, paper_ids: set[str], relinked: Relinked, commit: writes.CommitInfo, now: datetime, bounded: bool = True
+) -> PapersOutcome:
+    """Every sighting of the touched papers summarized, gated by the papers suite, and merged."""
+    gated_runs: list = []
+
+    def summarize_and_gate(sightings: pl.DataFrame) -> pl.DataFrame:
+        gated_runs.append(_gate_papers(summarize_papers(sightings), commit, now))
+        return gated_runs[-1].clean
+
+    moved = relinked.moved
+    written = lake_papers.write_papers(
+        lake, paper_ids | set(moved["arxiv_id"].to_list()), set(moved["old_paper_id"].to_list()), summarize_and_gate, commit,
+        bounded=bounded, keep_ids=set(moved["arxiv_id"].to_list()),
+    )
+    outcome = PapersOutcome(written)
+    if gated_runs:
+        outcome.quarantined_count = writes.store_quarantine(lake, gated_runs[-1].quarantined, commit)
+        outcome.validation = gated_runs[-1].summary
+    get_run_logger().info(
+        "papers: %d new, %d updated, %d title-only linked to arXiv ids", written.inserted_count, written.updated_count, moved.height
+    )
+    return outcome
+
+
+def _gate_papers(papers: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
+    """The papers suite on the rows about to be merged: a bad row is held, not written.
+
+    A batch rule broken here (schema, duplicate paper_id) is a bug in the summary, not bad input,
+    so it stops the load and leaves its snapshots pending.
+    """
+    from expectations.gate import gate_batch
+
+    day = max(commit.snapshot_dates) if commit.snapshot_dates else now.date()
+    gated = gate_batch(
+        "papers", papers, feed=commit.feed or "all", snapshot_date=day, run_id=commit.run_id, today=now.date(), quarantined_at=now
+    )
+    gated.raise_if_rejected()
+    return gated
+
+
+@task(cache_policy=NO_CACHE)
+def mark_loaded(lake: Lake, parsed: ParsedPayloads, validated: Validated, commit: writes.CommitInfo, now: datetime) -> pl.DataFrame:
+    """Each snapshot's outcome: the last commit of a load, after which its payloads count as ingested."""
+    outcomes = outcome_frame(parsed, validated.clean, validated.rejected, now)
+    writes.mark_snapshots_loaded(lake, outcomes, commit)
+    return outcomes
+
+
+@task(cache_policy=NO_CACHE)
+def publish_validation(lake: Lake, validated: Validated) -> str | None:
+    """Data Docs beside the lake, and a link and a summary on the Prefect run."""
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact
+
+    from expectations.docs import build_data_docs, summary_markdown
+    from settings import validation_docs_dir
+
+    if not validated.results:
+        return None
+    index = build_data_docs(validated.results, Path(validation_docs_dir(lake.uri)))
+    create_markdown_artifact(summary_markdown(validated.results, index), key="validation-summary", description="Rows in, passed, quarantined and rejected per feed-day")
+    create_link_artifact(index.as_uri(), link_text="Great Expectations Data Docs", key="validation-docs")
+    get_run_logger().info("validation Data Docs: %s", index)
+    return str(index)
