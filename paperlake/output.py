@@ -1,0 +1,161 @@
+"""How the listing commands print or write their frames: table, CSV, JSON or Parquet.
+
+A terminal gets a boxed table as wide as the terminal, wrapped at word boundaries; anything else
+(a pipe into `head` or `grep`, a file) gets whole rows, one line per row, in aligned columns, so a
+title is never cut or split across lines. Nothing here imports Prefect or Great Expectations.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+FORMATS = ("table", "csv", "json", "parquet")
+# `--out FILE` without `--format`: the file's extension says what to write.
+EXTENSION_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table", ".text": "table"}
+
+
+class OutputError(ValueError):
+    """A format and output file that do not go together; the message says why and what to give."""
+
+
+def choose_format(fmt: str | None, out_path: Path | None) -> str:
+    """The format to write: `--format` if given (checked against the file's extension), else the extension's."""
+    if fmt is not None and fmt not in FORMATS:
+        raise OutputError(f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    implied = EXTENSION_FORMATS.get(out_path.suffix.lower()) if out_path is not None else None
+    if fmt is None:
+        if out_path is None or implied is not None:
+            return implied or "table"
+        raise OutputError(
+            f"cannot tell the format of {out_path} from its extension: give --format {'|'.join(FORMATS)}, "
+            f"or name the file .csv, .json, .parquet or .txt"
+        )
+    if implied is not None and implied != fmt:
+        raise OutputError(f"--format {fmt} does not match {out_path} (a {implied} file name): give --format {implied}, or rename the file")
+    if fmt == "parquet" and out_path is None:
+        raise OutputError("parquet is binary: give --out FILE.parquet")
+    return fmt
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def _json_cell(value) -> str | None:
+    return None if value is None else json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _is_nested(dtype: pl.DataType) -> bool:
+    return isinstance(dtype, (pl.List, pl.Array, pl.Struct)) or type(dtype).__name__ == "Map"
+
+
+def _is_string_list(dtype: pl.DataType) -> bool:
+    return isinstance(dtype, pl.List) and dtype.inner == pl.String
+
+
+def portable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Binary values as hex (no text format holds raw bytes; Polars' JSON writer cannot)."""
+    return frame.with_columns(pl.col(name).bin.encode("hex") for name, dtype in frame.schema.items() if dtype == pl.Binary)
+
+
+def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """CSV has no lists or records: nested values become JSON text (`["a", "b"]`, `{"k": 1}`)."""
+    frame = portable(frame)
+    nested = [name for name, dtype in frame.schema.items() if _is_nested(dtype)]
+    return frame.with_columns(pl.Series(name, [_json_cell(v) for v in frame[name].to_list()], dtype=pl.String) for name in nested)
+
+
+def text_cells(frame: pl.DataFrame) -> list[list[str]]:
+    """Every value as the text a person reads: lists of words joined with ', ', other nested values as
+    JSON, times in ISO 8601 UTC, nothing as ''; line breaks become spaces so each row stays one line."""
+    frame = portable(frame).with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
+    columns = []
+    for name, dtype in frame.schema.items():
+        if _is_string_list(dtype):
+            values = [None if v is None else ", ".join("" if x is None else x for x in v) for v in frame[name].to_list()]
+        elif _is_nested(dtype):
+            values = [_json_cell(v) for v in frame[name].to_list()]
+        else:
+            values = frame[name].to_list()
+        columns.append(["" if v is None else " ".join(str(v).split()) if isinstance(v, str) else str(v) for v in values])
+    return [list(row) for row in zip(*columns)] if columns else []
+
+
+def encode(frame: pl.DataFrame, fmt: str) -> bytes:
+    """The frame as csv, json (a list of objects), parquet, or whole-row text bytes."""
+    if fmt == "csv":
+        return csv_ready(frame).write_csv().encode()
+    if fmt == "json":
+        return (portable(frame).write_json() + "\n").encode()
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        return buffer.getvalue()
+    if fmt == "table":
+        return plain_rows(frame).encode()
+    raise OutputError(f"{fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def plain_rows(frame: pl.DataFrame, title: str | None = None) -> str:
+    """A header and one line per row, columns aligned by spaces, nothing cut (the last column is not padded)."""
+    rows = [list(frame.columns), *text_cells(frame)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(frame.columns))]
+    lines = [f"# {title}"] if title else []
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths)] + row[-1:]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _keeps_whole(name: str) -> bool:
+    """Ids, dates and times are copied into the next command: never wrapped or cut."""
+    return name.endswith(("_id", "_date", "_at")) or name in ("version", "feed", "table")
+
+
+def rich_table(frame: pl.DataFrame, title: str | None = None) -> Table:
+    """A boxed table for a terminal: it takes the terminal's width and wraps long text between words."""
+    cells = text_cells(frame)
+    table = Table(title=title)
+    for i, name in enumerate(frame.columns):
+        if _keeps_whole(name):
+            longest = max([len(name), *(len(row[i]) for row in cells)])
+            table.add_column(name, no_wrap=True, min_width=longest)
+        else:
+            table.add_column(name, overflow="fold")  # folds only a word longer than its column
+    for row in cells:
+        table.add_row(*(escape(cell) for cell in row))
+    return table
+
+
+def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None, count: bool = False) -> None:
+    """A frame on the console: a boxed table in a terminal, whole rows elsewhere."""
+    if console.is_terminal:
+        console.print(rich_table(frame, title))
+        if count:
+            console.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
+    else:
+        console.file.write(plain_rows(frame, title))
+        console.file.flush()
+
+
+def emit(frame: pl.DataFrame, fmt: str, console: Console, out_path: Path | None = None, title: str | None = None) -> None:
+    """Print `frame` in `fmt`, or write it to `out_path` and say so."""
+    if out_path is not None:
+        out_path.write_bytes(encode(frame, fmt))
+        console.print(f"wrote {frame.height} row{'s' if frame.height != 1 else ''} to {escape(str(out_path))}", highlight=False)
+    elif fmt == "table":
+        print_frame(console, frame, title, count=True)
+    elif fmt == "parquet":
+        raise OutputError("parquet is binary: give --out FILE.parquet")
+    else:
+        console.file.write(encode(frame, fmt).decode())
+        console.file.flush()
