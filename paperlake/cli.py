@@ -396,12 +396,11 @@ def _output_format(format: str | None, out_file: Path | None, lake_uri: str) -> 
     """The format to print or write (`--format`, else the --out file's extension), checked before any work."""
     from paperlake.output import OutputError, choose_format
 
+    _check_out_of_lake(out_file, lake_uri)
     try:
-        fmt = choose_format(format, out_file)
+        return choose_format(format, out_file)
     except OutputError as error:
         raise typer.BadParameter(str(error), param_hint="--format") from None
-    _check_out_of_lake(out_file, lake_uri)
-    return fmt
 
 
 def _emit(frame, fmt: str, out_file: Path | None = None, title: str | None = None) -> None:

@@ -136,14 +136,18 @@ def rich_table(frame: pl.DataFrame, title: str | None = None) -> Table:
     return table
 
 
-def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None, count: bool = False) -> None:
-    """A frame on the console: a boxed table in a terminal, whole rows elsewhere."""
+def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None, listing: bool = False) -> None:
+    """A frame on the console: a boxed table in a terminal, whole rows elsewhere.
+
+    A listing (one frame per command) prints its row count in a terminal, and no title line when
+    piped, so `| wc -l` and `| sort` see only the header and rows.
+    """
     if console.is_terminal:
         console.print(rich_table(frame, title))
-        if count:
+        if listing:
             console.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
     else:
-        console.file.write(plain_rows(frame, title))
+        console.file.write(plain_rows(frame, None if listing else title))
         console.file.flush()
 
 
@@ -153,7 +157,7 @@ def emit(frame: pl.DataFrame, fmt: str, console: Console, out_path: Path | None 
         out_path.write_bytes(encode(frame, fmt))
         console.print(f"wrote {frame.height} row{'s' if frame.height != 1 else ''} to {escape(str(out_path))}", highlight=False)
     elif fmt == "table":
-        print_frame(console, frame, title, count=True)
+        print_frame(console, frame, title, listing=True)
     elif fmt == "parquet":
         raise OutputError("parquet is binary: give --out FILE.parquet")
     else:
