@@ -139,16 +139,18 @@ def rich_table(frame: pl.DataFrame, title: str | None = None) -> Table:
 def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None, listing: bool = False) -> None:
     """A frame on the console: a boxed table in a terminal, whole rows elsewhere.
 
-    A listing (one frame per command) prints its row count in a terminal, and no title line when
-    piped, so `| wc -l` and `| sort` see only the header and rows.
+    A listing (one frame per command) prints its row count in a terminal; piped, its title goes to
+    stderr, so `| wc -l` and `| sort` see only the header and rows.
     """
     if console.is_terminal:
         console.print(rich_table(frame, title))
         if listing:
             console.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
-    else:
-        console.file.write(plain_rows(frame, None if listing else title))
-        console.file.flush()
+        return
+    if listing and title:
+        Console(stderr=True, soft_wrap=True).print(f"# {escape(title)}", highlight=False)
+    console.file.write(plain_rows(frame, None if listing else title))
+    console.file.flush()
 
 
 def emit(frame: pl.DataFrame, fmt: str, console: Console, out_path: Path | None = None, title: str | None = None) -> None:
