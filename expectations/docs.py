@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import Iterable
 
+from expectations.docs_offline import make_site_offline
 from expectations.gate import GateResult
 from expectations.suites import SUITES
 
@@ -47,6 +48,7 @@ def build_data_docs(results: Iterable[GateResult], docs_dir: Path) -> Path:
             store.set(key, result.validation)
             resource_ids.append(key)
         gx_runtime.context().build_data_docs(site_names=[site_name], resource_identifiers=resource_ids)
+    make_site_offline(docs_dir)  # GX's pages fetch their CSS and JS from CDNs: blank without internet
     return docs_dir / "index.html"
 
 

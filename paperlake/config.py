@@ -29,7 +29,9 @@ DOCS_ENV = "PAPERLAKE_DOCS"
 
 
 def validation_docs_dir(lake_uri: str) -> str:
-    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else `validation/` beside a local lake.
+    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else a folder beside a local lake, one per lake:
+    `validation/` beside a lake folder named `lake` (./data/lake: ./data/validation), `NAME-validation/`
+    beside any other (two lakes in one folder never share a site).
 
     A lake on object storage keeps its docs locally in ./data/validation unless told otherwise.
     """
@@ -37,5 +39,6 @@ def validation_docs_dir(lake_uri: str) -> str:
         return os.environ[DOCS_ENV]
     if "://" in lake_uri and not lake_uri.startswith("file://"):
         return os.path.abspath("data/validation")
-    local = lake_uri.removeprefix("file://").rstrip("/")
-    return os.path.join(os.path.dirname(os.path.abspath(local)), "validation")
+    local = os.path.abspath(lake_uri.removeprefix("file://").rstrip("/"))
+    name = os.path.basename(local)
+    return os.path.join(os.path.dirname(local), "validation" if name == "lake" else f"{name}-validation")
