@@ -101,11 +101,17 @@ def summary_rows(results: Iterable[GateResult]) -> list[dict]:
 
 def summary_markdown(results: Iterable[GateResult], docs_index: Path | None = None) -> str:
     """The validation summary for a Prefect artifact: one line per table and feed-day."""
+    return summaries_markdown(summary_rows(results), docs_index)
+
+
+def summaries_markdown(summaries: Iterable[dict], docs_index: str | Path | None = None) -> str:
+    """A markdown table of validation summaries (GateResult.summary dicts), readable in the Prefect UI
+    itself; the Data Docs' place follows as a path (a browser will not open file:// from the UI)."""
     lines = [
         "| table | feed | date | rows | passed | quarantined | rejected | failed rules |",
         "|---|---|---|---:|---:|---:|---:|---|",
     ]
-    for s in summary_rows(results):
+    for s in summaries:
         rules = ", ".join(f"{rule} ({n})" for rule, n in s["failed_rules"].items()) or "-"
         if s["rejected_by"]:
             rules += " — **rejected by " + ", ".join(s["rejected_by"]) + "**"
@@ -114,5 +120,8 @@ def summary_markdown(results: Iterable[GateResult], docs_index: Path | None = No
             f"| {s['rows_quarantined']} | {s['rows_rejected']} | {rules} |"
         )
     if docs_index is not None:
-        lines.append(f"\nData Docs: [{docs_index}]({Path(docs_index).resolve().as_uri()})")
+        where = str(docs_index) if "://" in str(docs_index) else str(Path(docs_index).resolve())
+        uri = where if "://" in where else Path(where).as_uri()
+        lines.append(f"\nEvery expectation of each batch, in Great Expectations Data Docs (offline pages, on the machine "
+                     f"that ran the flow): `{where}` ([{uri}]({uri}))")
     return "\n".join(lines)
