@@ -688,6 +688,8 @@ def serve(
     if problem:
         _fail(problem)
     deployments.serve(daily_cron, maintain_cron, resolve_lake_uri(lake) if lake else None)
+    names = ", ".join(spec.name for spec in deployments.DEPLOYMENTS)
+    err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
 if __name__ == "__main__":

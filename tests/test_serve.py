@@ -59,3 +59,45 @@ def test_maintain_prints_files_before_and_after(lake):
     assert "time travel kept for 0 day(s)" in result.output
     [papers_line] = [line for line in result.output.splitlines() if line.startswith("│ papers")]
     assert "3 → 1" in papers_line
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_ctrl_c_stops_serve_and_pauses_its_deployments(tmp_path):
+    """A real SIGINT, as a terminal sends it: serve exits, and its deployments no longer fire."""
+    import signal
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {"PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "paperlake.cli", "serve", "--lake", str(tmp_path / "lake")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        with get_client(sync_client=True) as client:
+            deadline = time.monotonic() + 90
+            while not _served(client) and serving.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert serving.poll() is None, serving.communicate()
+            assert _served(client), "serve did not register its deployments in 90 s"
+            time.sleep(2)  # the runner's loops are up
+            serving.send_signal(signal.SIGINT)
+            out, err = serving.communicate(timeout=60)
+            paused = {name: client.read_deployment_by_name(f"{name}/{name}").paused for name in ("daily", "maintain", "backfill")}
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+    assert serving.returncode == 0, err
+    assert "Traceback" not in err and "the deployments daily, maintain, backfill are paused" in err
+    assert paused == {"daily": True, "maintain": True, "backfill": True}
+
+
+def _served(client) -> bool:
+    try:
+        return all(not client.read_deployment_by_name(f"{name}/{name}").paused for name in ("daily", "maintain", "backfill"))
+    except Exception:  # not registered yet
+        return False
