@@ -30,6 +30,17 @@ LakeOption = Annotated[
 ]
 
 
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also print Prefect's own logs: every task run, and the traceback of a failure.")
+]
+
+
+def _flow_console(activity: str, verbose: bool):
+    from paperlake.flow_console import flow_console
+
+    return flow_console(err, activity, verbose)
+
+
 def _parse_date(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
@@ -99,6 +110,7 @@ def ingest(
         Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="The day the snapshots list. Default: the file's date line, else its modification date.")
     ] = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Ingest archived snapshot files (text page copies) into the lake, as one Prefect flow run."""
     day = _parse_date(snapshot_date, "--date")
@@ -108,7 +120,8 @@ def ingest(
     _run_flows_quietly()
     from flows.ingest import ingest_files
 
-    report = _load_report_of(ingest_files, [str(p) for p in paths], resolve_lake_uri(lake), day)
+    with _flow_console(f"ingesting {len(paths)} path(s)", verbose):
+        report = _load_report_of(ingest_files, [str(p) for p in paths], resolve_lake_uri(lake), day)
     if any(s.status in ("partial", "failed", "rejected") for s in report.snapshots):
         raise typer.Exit(1)
 
@@ -118,6 +131,7 @@ def reparse(
     feed: Annotated[Optional[str], typer.Option("--feed", metavar="FEED", help="Only snapshots of this feed.")] = None,
     since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only snapshots dated on or after this day.")] = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Rebuild sightings and papers from the stored raw snapshots, without fetching (after a parser fix)."""
     since_date = _parse_date(since, "--since")
@@ -125,7 +139,8 @@ def reparse(
     _run_flows_quietly()
     from flows.reparse import reparse_archive
 
-    report = _load_report_of(reparse_archive, lake_uri, _checked_feed(feed), since_date)
+    with _flow_console("reparsing the stored snapshots", verbose):
+        report = _load_report_of(reparse_archive, lake_uri, _checked_feed(feed), since_date)
     if report.rejections:
         raise typer.Exit(1)
 
@@ -149,6 +164,7 @@ def run(
     day: Annotated[Optional[str], typer.Option("--date", metavar="YYYY-MM-DD", help="The day to fetch. Default: today, UTC.")] = None,
     feeds: FeedsOption = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fetch one day of every live feed into the lake (the daily flow); one failing feed does not stop the others."""
     from datetime import timezone
@@ -160,7 +176,7 @@ def run(
 
     from flows.daily import FeedsFailed, daily
 
-    with tags(*names):
+    with _flow_console(f"daily {the_day}: fetching and loading {', '.join(names)}", verbose), tags(*names):
         state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
     error = None if state.is_completed() else state.result(raise_on_failure=False)
     if error is not None and not isinstance(error, FeedsFailed):
@@ -190,6 +206,7 @@ def backfill(
     feeds: FeedsOption = None,
     batch_days: Annotated[int, typer.Option("--batch-days", metavar="N", min=1, help="Days loaded (and committed) together.")] = 30,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fetch a range of days as one flow run, committing in batches; rerun it to resume: landed days are skipped."""
     start_date, end_date = _parse_date(start, "--start"), _parse_date(end, "--end")
@@ -201,7 +218,11 @@ def backfill(
 
     from flows.backfill import BackfillFailed, progress_listener
     from flows.backfill import backfill as backfill_flow
+    from paperlake.flow_console import quiet_prefect_console
     from paperlake.progress_bar import backfill_progress_bar
+
+    if not verbose:
+        quiet_prefect_console()  # the bar and the summary say it; Prefect's logs stay in the UI
 
     with backfill_progress_bar(f"backfill {start_date}..{end_date}", err) as listener, progress_listener(listener), tags(*names):
         state = backfill_flow(start_date, end_date, names, resolve_lake_uri(lake), batch_days, return_state=True)
@@ -642,6 +663,7 @@ def maintain(
         typer.Option("--retention-days", metavar="DAYS", min=0, envvar="PAPERLAKE_RETENTION_DAYS", help="Keep time travel for this many days: vacuum deletes only files older versions no longer need after that."),
     ] = 7,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
     lake_uri = _open_lake(lake).uri
@@ -649,7 +671,8 @@ def maintain(
     from flows.artifacts import maintenance_rows
     from flows.maintain import maintain as maintain_flow
 
-    rows = maintenance_rows(maintain_flow(retention_days, lake_uri))
+    with _flow_console("compacting, vacuuming and checkpointing every table", verbose):
+        rows = maintenance_rows(maintain_flow(retention_days, lake_uri))
     if not rows:
         out.print("no tables yet: nothing to maintain")
         return

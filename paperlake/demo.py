@@ -80,10 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paperlake.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lake", help="lake root (default: $PAPERLAKE_LAKE, else ./data/lake)")
     parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder with hf_daily/, arxiv/ and pages/")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also print Prefect's logs (every task run)")
     args = parser.parse_args(argv)
     console = Console()
     lake_uri = resolve_lake_uri(args.lake)
     quiet_prefect_defaults()
+    if not args.verbose:  # Prefect's ~160 INFO lines would bury what landed; the Prefect UI keeps them
+        from paperlake.flow_console import quiet_prefect_console
+
+        quiet_prefect_console()
     from paperlake.replay import ReplayServer
 
     with ReplayServer(args.samples) as server, feeds_pointed_at(server.base_url):
