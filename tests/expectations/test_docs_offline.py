@@ -78,3 +78,11 @@ def test_the_data_docs_render_in_a_browser_without_network(tmp_path):
     assert detail["exceptions"] == [] and all(url.startswith("file://") for url in detail["requests"])
     assert "arxiv_id_format" in detail["text"] or "arxiv_id" in detail["text"]
     assert detail["height"] > 500
+
+
+def test_each_lake_has_its_own_site(tmp_path, monkeypatch):
+    from paperlake.config import validation_docs_dir
+
+    monkeypatch.delenv("PAPERLAKE_DOCS", raising=False)
+    sites = {validation_docs_dir(str(tmp_path / name)) for name in ("lake", "lake2", "archive-lake")}
+    assert sites == {str(tmp_path / "validation"), str(tmp_path / "lake2-validation"), str(tmp_path / "archive-lake-validation")}
