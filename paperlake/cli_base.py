@@ -47,8 +47,7 @@ class OneLineErrors(TyperGroup):
         except BaseException as error:  # also Rust panics from Polars, which are not Exceptions
             if debugging():
                 raise
-            err.print(f"[bold red]error:[/] {escape(one_line(error))}", highlight=False)
-            err.print("(run `paperlake --debug ...` for the traceback)", style="dim", highlight=False)
+            err.print(f"[bold red]error:[/] {escape(one_line(error))} [dim](`paperlake --debug ...` shows the traceback)[/]", highlight=False)
             raise typer.Exit(1) from None
 
 

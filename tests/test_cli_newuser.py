@@ -232,7 +232,8 @@ def test_an_unexpected_error_is_one_line_and_debug_keeps_the_traceback(scenario,
     result = run("papers", "--lake", str(broken))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")
-    assert len(result.stderr.strip().splitlines()) == 2  # the error, and how to see the traceback
+    [line] = result.stderr.strip().splitlines()  # the cause, and how to see the traceback, in one line
+    assert "sightings" in line and line.endswith("(`paperlake --debug ...` shows the traceback)")
     debug = run("--debug", "papers", "--lake", str(broken))
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
