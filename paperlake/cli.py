@@ -134,13 +134,13 @@ def reparse(
     verbose: VerboseOption = False,
 ) -> None:
     """Rebuild sightings and papers from the stored raw snapshots, without fetching (after a parser fix)."""
-    since_date = _parse_date(since, "--since")
+    since_date, feed = _parse_date(since, "--since"), _checked_feed(feed)
     lake_uri = _open_lake(lake).uri
     _run_flows_quietly()
     from flows.reparse import reparse_archive
 
     with _flow_console("reparsing the stored snapshots", verbose):
-        report = _load_report_of(reparse_archive, lake_uri, _checked_feed(feed), since_date)
+        report = _load_report_of(reparse_archive, lake_uri, feed, since_date)
     if report.rejections:
         raise typer.Exit(1)
 
