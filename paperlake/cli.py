@@ -239,7 +239,9 @@ def backfill(
 
 
 def _print_backfill_report(report) -> None:
-    table = Table("feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day", title="feed-days")
+    from paperlake.output import print_rows
+
+    rows = []
     for feed in report.feeds:
         mine = [o for o in report.outcomes if o.feed == feed]
         fetched = [o for o in mine if o.status in ("landed", "unchanged")]
@@ -248,8 +250,8 @@ def _print_backfill_report(report) -> None:
         counts = [str(sum(o.status == status for o in mine)) for status in ("landed", "unchanged", "already", "failed")]
         fetch_per_day = f"{sum(o.fetch_seconds for o in fetched) / len(fetched):.2f}" if fetched else "-"
         load_per_day = f"{sum(load.load_seconds for load in loads) / load_days:.2f}" if load_days else "-"
-        table.add_row(feed, *counts, fetch_per_day, load_per_day)
-    out.print(table)
+        rows.append([feed, *counts, fetch_per_day, load_per_day])
+    print_rows(out, ["feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day"], rows, "feed-days")
     out.print(escape(report.describe()), soft_wrap=True)
 
 
@@ -291,17 +293,18 @@ def validate(lake: LakeOption = None) -> None:
     the_lake = _open_lake(lake)
     from expectations.gate import validate_table
 
+    from paperlake.output import print_rows
+
     now = datetime.now(timezone.utc)
-    table = Table("table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)", title="validation")
-    failed = False
+    rows, failed = [], False
     for name in ("snapshots", "sightings", "papers"):
         result = validate_table(name, the_lake.read(name), today=now.date(), checked_at=now)
         summary = result.summary
         failed = failed or bool(summary["failed_rules"] or summary["rejected_by"])
         rules = ", ".join(f"{rule} ({n})" for rule, n in summary["failed_rules"].items()) or "-"
-        table.add_row(name, str(summary["rows_in"]), str(summary["rows_clean"]), str(summary["rows_quarantined"]),
-                      ", ".join(summary["rejected_by"]) or "-", escape(rules))
-    out.print(table)
+        rows.append([name, summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"], ", ".join(summary["rejected_by"]) or "-", rules])
+    columns = ["table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)"]
+    print_rows(out, columns, rows, "validation")
     if failed:
         raise typer.Exit(1)
 
@@ -331,11 +334,11 @@ def _load_report_of(flow_function, *args):
 
 
 def _print_load_report(report) -> None:
-    table = Table("snapshot", "date", "status", "rows", title="snapshots")
-    for s in report.snapshots:
-        status = "skipped (already ingested)" if s.status == "skipped" else s.status
-        table.add_row(escape(s.source), str(s.snapshot_date), status, str(s.row_count))
-    out.print(table)
+    from paperlake.output import print_rows
+
+    rows = [[s.source, s.snapshot_date, "skipped (already ingested)" if s.status == "skipped" else s.status, s.row_count]
+            for s in report.snapshots]
+    print_rows(out, ["snapshot", "date", "status", "rows"], rows, "snapshots")
     for s in report.snapshots:
         for issue in s.issues:
             err.print(f"[yellow]warning:[/] {escape(issue)}", highlight=False)

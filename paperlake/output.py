@@ -153,6 +153,12 @@ def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None,
     console.file.flush()
 
 
+def print_rows(console: Console, columns: list[str], rows: list[list], title: str | None = None) -> None:
+    """A small report table (a command's summary), printed as print_frame prints frames."""
+    frame = pl.DataFrame([[None if v is None else str(v) for v in row] for row in rows], schema=columns, orient="row")
+    print_frame(console, frame, title)
+
+
 def emit(frame: pl.DataFrame, fmt: str, console: Console, out_path: Path | None = None, title: str | None = None) -> None:
     """Print `frame` in `fmt`, or write it to `out_path` and say so."""
     if out_path is not None:
