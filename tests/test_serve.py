@@ -64,36 +64,66 @@ def test_maintain_prints_files_before_and_after(lake):
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_ctrl_c_stops_serve_and_pauses_its_deployments(tmp_path):
-    """A real SIGINT, as a terminal sends it: serve exits, and its deployments no longer fire."""
-    import signal
+    """Ctrl-C as a terminal sends it: the tty turns the keystroke into SIGINT for the whole foreground
+    process group. serve exits, and its deployments are paused so no schedule fires for nobody."""
+    import fcntl
+    import pty
+    import termios
     import time
 
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {"PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env |= {"PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "120"}
+    primary, secondary = pty.openpty()
+
+    def own_terminal() -> None:  # in the child: a session of its own, with the pty as its controlling terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
     serving = subprocess.Popen(
         [sys.executable, "-m", "paperlake.cli", "serve", "--lake", str(tmp_path / "lake")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=secondary, stdout=secondary, stderr=secondary, env=env, preexec_fn=own_terminal,
     )
+    os.close(secondary)
     try:
         with get_client(sync_client=True) as client:
             deadline = time.monotonic() + 90
             while not _served(client) and serving.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert serving.poll() is None, serving.communicate()
-            assert _served(client), "serve did not register its deployments in 90 s"
+            assert serving.poll() is None and _served(client), _drain(primary)
             time.sleep(2)  # the runner's loops are up
-            serving.send_signal(signal.SIGINT)
-            out, err = serving.communicate(timeout=60)
+            os.write(primary, b"\x03")  # Ctrl-C typed at the terminal
+            try:
+                serving.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pytest.fail("serve was still running 60 s after Ctrl-C:\n" + _drain(primary))
             paused = {name: client.read_deployment_by_name(f"{name}/{name}").paused for name in ("daily", "maintain", "backfill")}
+        shown = _drain(primary)
     finally:
         if serving.poll() is None:
             serving.kill()
-    assert serving.returncode == 0, err
-    assert "Traceback" not in err and "the deployments daily, maintain, backfill are paused" in err
+        os.close(primary)
+    assert serving.returncode == 0, shown
+    assert "Traceback" not in shown and "the deployments daily, maintain, backfill are paused" in " ".join(shown.split())
     assert paused == {"daily": True, "maintain": True, "backfill": True}
+
+
+def _drain(primary: int) -> str:
+    """What the terminal received so far."""
+    import select
+
+    chunks = []
+    while select.select([primary], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
 
 
 def _served(client) -> bool:
