@@ -29,6 +29,7 @@ from paperlake.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+BENCH_README = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
 PLACEHOLDERS = {
     "YYYY-MM-DD": "2024-03-11", "D": "2024-03-12", "F": "hf_daily", "URI": "/tmp/paperlake-readme-lake",
     "PATH...": "samples/pages", "FILE": "out.csv", "table|csv|json|parquet": "csv", "table|csv|json": "csv",
@@ -36,14 +37,14 @@ PLACEHOLDERS = {
 READ_ONLY = {"tables", "papers", "show", "new", "trending", "history", "query", "quarantine", "report", "dupes"}
 
 
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
+def blocks(language: str, text: str = README) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, re.DOTALL)
 
 
-def shell_lines() -> list[str]:
+def shell_lines(text: str = README) -> list[str]:
     """Each command of the bash blocks, continuation lines joined, comments dropped."""
     lines = []
-    for block in blocks("bash"):
+    for block in blocks("bash", text):
         for line in block.replace("\\\n", " ").splitlines():
             words = shlex.split(line, comments=True)
             while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):  # VAR=value before a command
@@ -113,7 +114,7 @@ def test_every_read_only_command_runs(readme_folder, monkeypatch):
 
 def test_every_other_command_names_something_that_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for words in shell_lines():
+    for words in shell_lines() + shell_lines(BENCH_README):
         program = words[0]
         if program == "make":
             assert re.search(rf"^{re.escape(words[1])}:", makefile, re.MULTILINE), words
@@ -160,7 +161,7 @@ def test_the_contents_list_every_heading_with_a_working_anchor():
 
 
 def test_the_benchmark_details_moved_to_bench_readme():
-    bench = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
+    bench = BENCH_README
     assert "## Figures of the last run" in bench and "## What made it fast" in bench
     assert "bench/README.md" in README and "| target | measured | limit | met |" in README
     assert "Figures of the last run" not in README
