@@ -57,12 +57,10 @@ def flow_console(console: Console, activity: str, verbose: bool = False) -> Iter
     quiet_prefect_console()
     retries = _RetryLines(console)
     http_log = logging.getLogger("feeds.http")
-    http_log.addHandler(retries)
-    propagate, http_log.propagate = http_log.propagate, False
+    http_log.addHandler(retries)  # still propagates: Prefect sends it to the run's logs in the UI
     spinner = console.status(escape(activity)) if console.is_terminal else nullcontext()
     try:
         with spinner:
             yield
     finally:
         http_log.removeHandler(retries)
-        http_log.propagate = propagate
