@@ -16,6 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from paperlake.cli_base import OneLineErrors, err, set_debug
+from paperlake.cli_base import checked_feed as _checked_feed
+from paperlake.cli_base import open_lake as _open_lake
+from paperlake.cli_base import output_format as _output_format
+from paperlake.cli_base import print_version as _print_version
 from paperlake.config import resolve_lake_uri
 
 app = typer.Typer(
@@ -53,27 +57,6 @@ def _parse_date(value: str | None, flag: str) -> date | None:
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
-
-
-def _open_lake(lake: str | None):
-    """The lake the user pointed at, after checking there is one (else exit 1 saying where we looked and why)."""
-    from lake.locate import NoLakeError, check_lake, locate
-    from lake.store import Lake
-
-    location = locate(lake)
-    try:
-        check_lake(location)
-    except NoLakeError as error:
-        _fail(str(error), code=1)
-    return Lake(location.uri)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from importlib.metadata import version
-
-        typer.echo(f"paperlake {version('paperlake')}")
-        raise typer.Exit()
 
 
 @app.callback()
@@ -407,40 +390,10 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, h
 PAPER_COLUMNS = ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds"]
 
 
-def _check_out_of_lake(out_file: Path | None, lake_uri: str) -> None:
-    """An output file inside the lake's folder could overwrite table data: refuse it."""
-    if out_file is None or "://" in lake_uri:
-        return
-    root = Path(lake_uri).resolve()
-    if out_file.resolve().is_relative_to(root):
-        raise typer.BadParameter(f"{out_file} is inside the lake ({root}); write results elsewhere", param_hint="--out")
-
-
-def _output_format(format: str | None, out_file: Path | None, lake_uri: str) -> str:
-    """The format to print or write (`--format`, else the --out file's extension), checked before any work."""
-    from paperlake.output import OutputError, choose_format
-
-    _check_out_of_lake(out_file, lake_uri)
-    try:
-        return choose_format(format, out_file)
-    except OutputError as error:
-        raise typer.BadParameter(str(error), param_hint="--format") from None
-
-
 def _emit(frame, fmt: str, out_file: Path | None = None, title: str | None = None) -> None:
     from paperlake.output import emit
 
     emit(frame, fmt, out, out_file, title)
-
-
-def _checked_feed(feed: str | None) -> str | None:
-    """`--feed` names one of the feeds a lake holds; anything else would silently match nothing."""
-    from feeds.registry import LIVE_FEEDS
-
-    known = ("archive", *LIVE_FEEDS)
-    if feed is not None and feed not in known:
-        raise typer.BadParameter(f"unknown feed {feed!r}; the feeds are: {', '.join(known)}", param_hint="--feed")
-    return feed
 
 
 def _window(since: str | None, until: str | None, feed: str | None):

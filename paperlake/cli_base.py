@@ -1,10 +1,12 @@
-"""What every `paperlake` command shares: one-line errors instead of tracebacks, and help text
-that reads like a person wrote it (no `<bool>`, `<str>` or `{paths}` from Typer's defaults).
+"""What every `paperlake` command shares: one-line errors instead of tracebacks, the checks made
+before any work (is there a lake, a known feed, a usable output format), and help text that reads
+like a person wrote it (no `<bool>`, `<str>` or `{paths}` from Typer's defaults).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 import typer
@@ -49,6 +51,65 @@ class OneLineErrors(TyperGroup):
                 raise
             err.print(f"[bold red]error:[/] {escape(one_line(error))} [dim](`paperlake --debug ...` shows the traceback)[/]", highlight=False)
             raise typer.Exit(1) from None
+
+
+# --- what the commands check before any work -----------------------------------------------
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+def open_lake(lake: str | None):
+    """The lake the user pointed at, after checking there is one (else exit 1 saying where we looked and why)."""
+    from lake.locate import NoLakeError, check_lake, locate
+    from lake.store import Lake
+
+    location = locate(lake)
+    try:
+        check_lake(location)
+    except NoLakeError as error:
+        fail(str(error), code=1)
+    return Lake(location.uri)
+
+
+def print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"paperlake {version('paperlake')}")
+        raise typer.Exit()
+
+
+def check_out_of_lake(out_file: Path | None, lake_uri: str) -> None:
+    """An output file inside the lake's folder could overwrite table data: refuse it."""
+    if out_file is None or "://" in lake_uri:
+        return
+    root = Path(lake_uri).resolve()
+    if out_file.resolve().is_relative_to(root):
+        raise typer.BadParameter(f"{out_file} is inside the lake ({root}); write results elsewhere", param_hint="--out")
+
+
+def output_format(format: str | None, out_file: Path | None, lake_uri: str) -> str:
+    """The format to print or write (`--format`, else the --out file's extension), checked before any work."""
+    from paperlake.output import OutputError, choose_format
+
+    check_out_of_lake(out_file, lake_uri)
+    try:
+        return choose_format(format, out_file)
+    except OutputError as error:
+        raise typer.BadParameter(str(error), param_hint="--format") from None
+
+
+def checked_feed(feed: str | None) -> str | None:
+    """`--feed` names one of the feeds a lake holds; anything else would silently match nothing."""
+    from feeds.registry import LIVE_FEEDS
+
+    known = ("archive", *LIVE_FEEDS)
+    if feed is not None and feed not in known:
+        raise typer.BadParameter(f"unknown feed {feed!r}; the feeds are: {', '.join(known)}", param_hint="--feed")
+    return feed
 
 
 # --- help text: Typer 0.29 labels every option with its Python type; say it as a person would ---
