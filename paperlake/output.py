@@ -12,12 +12,14 @@ import json
 from pathlib import Path
 
 import polars as pl
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json", "parquet")
 # `--out FILE` without `--format`: the file's extension says what to write.
+TEXT_MIN_WIDTH = 10  # narrower than this, a title column reads as a list of words
 EXTENSION_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table", ".text": "table"}
 
 
@@ -121,19 +123,47 @@ def _keeps_whole(name: str) -> bool:
     return name.endswith(("_id", "_date", "_at")) or name in ("version", "feed", "table")
 
 
-def rich_table(frame: pl.DataFrame, title: str | None = None) -> Table:
-    """A boxed table for a terminal: it takes the terminal's width and wraps long text between words."""
+def rich_table(frame: pl.DataFrame, title: str | None = None, width: int | None = None) -> Table:
+    """A table for a terminal `width` columns wide: long text wraps between words.
+
+    Ids, dates, times and short values keep their whole width (they are copied into the next
+    command; a long header folds instead); text columns share what is left. No vertical rules: on an
+    80-column terminal the text needs those columns more than a frame does.
+    """
     cells = text_cells(frame)
-    table = Table(title=title)
+    widths = column_widths(list(frame.columns), cells, width) if width else None
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False)
     for i, name in enumerate(frame.columns):
-        if _keeps_whole(name):
-            longest = max([len(name), *(len(row[i]) for row in cells)])
-            table.add_column(name, no_wrap=True, min_width=longest)
-        else:
-            table.add_column(name, overflow="fold")  # folds only a word longer than its column
+        table.add_column(name, overflow="fold", width=widths[i] if widths else None)
     for row in cells:
         table.add_row(*(escape(cell) for cell in row))
     return table
+
+
+def _is_fixed(name: str, longest: int) -> bool:
+    return _keeps_whole(name) or longest <= 8
+
+
+def column_widths(names: list[str], cells: list[list[str]], width: int) -> list[int] | None:
+    """Widths that fit `width`, or None when every column fits as it is.
+
+    Raises OutputError when even the fixed columns and TEXT_MIN_WIDTH per text column do not fit.
+    """
+    longest = [max([1, *(len(row[i]) for row in cells)]) for i in range(len(names))]
+    natural = [max(len(name), n) for name, n in zip(names, longest)]
+    available = width - 3 * len(names)  # between two columns: a space of padding each side and the rule's place
+    if sum(natural) <= available:
+        return None
+    widths = [max(n, 4) if _is_fixed(name, n) else 0 for name, n in zip(names, longest)]
+    text = [i for i, w in enumerate(widths) if w == 0]
+    left = available - sum(widths)
+    floors = {i: min(longest[i], TEXT_MIN_WIDTH) for i in text}
+    if left < sum(floors.values()):
+        raise OutputError(f"a terminal {width} columns wide is too narrow for this table")
+    wanted = sum(natural[i] for i in text) or 1
+    for i in text:
+        widths[i] = max(floors[i], min(natural[i], left * natural[i] // wanted))
+    return widths
 
 
 def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None, listing: bool = False) -> None:
@@ -143,7 +173,10 @@ def print_frame(console: Console, frame: pl.DataFrame, title: str | None = None,
     stderr, so `| wc -l` and `| sort` see only the header and rows.
     """
     if console.is_terminal:
-        console.print(rich_table(frame, title))
+        try:
+            console.print(rich_table(frame, title, console.width))
+        except OutputError:  # too narrow for columns side by side: one record after another
+            print_records(console, frame, title)
         if listing:
             console.print(f"({frame.height} row{'s' if frame.height != 1 else ''})")
         return
@@ -157,6 +190,16 @@ def print_rows(console: Console, columns: list[str], rows: list[list], title: st
     """A small report table (a command's summary), printed as print_frame prints frames."""
     frame = pl.DataFrame([[None if v is None else str(v) for v in row] for row in rows], schema=columns, orient="row")
     print_frame(console, frame, title)
+
+
+def print_records(console: Console, frame: pl.DataFrame, title: str | None = None) -> None:
+    """Each row as `column: value` lines, a blank line between rows; the console wraps between words."""
+    if title:
+        console.print(f"[bold]{escape(title)}[/]")
+    for row in text_cells(frame):
+        for name, value in zip(frame.columns, row):
+            console.print(f"[bold]{escape(name)}:[/] {escape(value)}", highlight=False)
+        console.print()
 
 
 def emit(frame: pl.DataFrame, fmt: str, console: Console, out_path: Path | None = None, title: str | None = None) -> None:

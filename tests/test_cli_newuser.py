@@ -165,6 +165,10 @@ def test_a_terminal_gets_its_full_width_and_words_are_never_split(scenario):
     words = {word for line in narrow.splitlines() for word in line.replace("│", " ").split()}
     assert set(LONG_TITLE.split()) <= words  # wrapped between words only
     assert A in narrow and "(1 row)" in narrow
+    # Too narrow for the columns side by side: one record after another, each value whole.
+    records = in_terminal(50, "papers", "--lake", scenario.lake.uri)
+    assert "paper_id: title:" in records and "title: Sparse Routing for Tiny Transformers" in records.splitlines()
+    assert records.count("first_seen_date: ") == 5 and "(5 rows)" in records
 
 
 LISTINGS = {
