@@ -86,10 +86,16 @@ JQUERY_STAND_IN = """
 """
 
 
-def make_site_offline(site_dir: Path) -> int:
-    """Rewrite every page of the site not rewritten yet; returns how many were."""
+def make_site_offline(site_dir: Path, built_since: float | None = None) -> int:
+    """Rewrite every page of the site not rewritten yet; returns how many were.
+
+    `built_since` (a time.time()) skips pages older than the build that just ran: a site with a
+    year of runs holds thousands of pages, and only the index, the suites and the new results change.
+    """
     rewritten = 0
     for page in Path(site_dir).rglob("*.html"):
+        if built_since is not None and page.stat().st_mtime < built_since:
+            continue
         text = page.read_text(encoding="utf-8")
         if MARKER in text:
             continue
