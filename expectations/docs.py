@@ -7,9 +7,11 @@ well, so each build indexes every run so far, not just the current process's.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Iterable
 
+from expectations.docs_offline import make_site_offline
 from expectations.gate import GateResult
 from expectations.suites import SUITES
 
@@ -29,6 +31,7 @@ def build_data_docs(results: Iterable[GateResult], docs_dir: Path) -> Path:
     from expectations import gx_runtime
 
     docs_dir = Path(docs_dir).resolve()
+    started = time.time() - 1  # file times may be a little coarse
     site_name, store = _site(docs_dir)
     for suite in SUITES.values():
         gx_runtime.registered_suite(suite)
@@ -47,6 +50,7 @@ def build_data_docs(results: Iterable[GateResult], docs_dir: Path) -> Path:
             store.set(key, result.validation)
             resource_ids.append(key)
         gx_runtime.context().build_data_docs(site_names=[site_name], resource_identifiers=resource_ids)
+    make_site_offline(docs_dir, started)  # GX's pages fetch their CSS and JS from CDNs: blank without internet
     return docs_dir / "index.html"
 
 
@@ -99,11 +103,17 @@ def summary_rows(results: Iterable[GateResult]) -> list[dict]:
 
 def summary_markdown(results: Iterable[GateResult], docs_index: Path | None = None) -> str:
     """The validation summary for a Prefect artifact: one line per table and feed-day."""
+    return summaries_markdown(summary_rows(results), docs_index)
+
+
+def summaries_markdown(summaries: Iterable[dict], docs_index: str | Path | None = None) -> str:
+    """A markdown table of validation summaries (GateResult.summary dicts), readable in the Prefect UI
+    itself; the Data Docs' place follows as a path (a browser will not open file:// from the UI)."""
     lines = [
         "| table | feed | date | rows | passed | quarantined | rejected | failed rules |",
         "|---|---|---|---:|---:|---:|---:|---|",
     ]
-    for s in summary_rows(results):
+    for s in summaries:
         rules = ", ".join(f"{rule} ({n})" for rule, n in s["failed_rules"].items()) or "-"
         if s["rejected_by"]:
             rules += " — **rejected by " + ", ".join(s["rejected_by"]) + "**"
@@ -112,5 +122,8 @@ def summary_markdown(results: Iterable[GateResult], docs_index: Path | None = No
             f"| {s['rows_quarantined']} | {s['rows_rejected']} | {rules} |"
         )
     if docs_index is not None:
-        lines.append(f"\nData Docs: [{docs_index}]({Path(docs_index).resolve().as_uri()})")
+        where = str(docs_index) if "://" in str(docs_index) else str(Path(docs_index).resolve())
+        uri = where if "://" in where else Path(where).as_uri()
+        lines.append(f"\nEvery expectation of each batch, in Great Expectations Data Docs (offline pages, on the machine "
+                     f"that ran the flow): `{where}` ([{uri}]({uri}))")
     return "\n".join(lines)

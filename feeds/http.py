@@ -31,6 +31,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures of the network or the peer, not of our request: the same request may well work again.
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 EXCERPT_CHARS = 200
+# Connection refused means nothing listens there: unlike a 503, waiting rarely helps, so try twice, not max_attempts times.
+REFUSED_MAX_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class _Retryable:
     reason: str
     status_code: int | None = None
     retry_after: str | None = None
+    refused: bool = False  # the connection was refused: nothing listens at that address
 
 
 class Closing:
@@ -241,7 +244,7 @@ class HttpClient(Closing):
             if isinstance(outcome, Response):
                 return outcome
             problem = outcome
-            if attempt == self.settings.max_attempts:
+            if attempt == self.settings.max_attempts or (problem.refused and attempt >= REFUSED_MAX_ATTEMPTS):
                 reason = f"gave up after {attempt} attempts: {problem.reason}"
                 raise FetchError(self.feed, day, request_url, reason, problem.status_code)
             wait = self._wait_seconds(attempt, problem)
@@ -257,7 +260,8 @@ class HttpClient(Closing):
         try:
             response = self._read(url, day)
         except RETRY_EXCEPTIONS as err:
-            return _Retryable(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)
+            refused = isinstance(err, httpx.ConnectError) and "refused" in str(err).lower()
+            return _Retryable(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__, refused=refused)
         except httpx.HTTPError as err:
             raise FetchError(self.feed, day, url, f"{type(err).__name__}: {err}") from err
         status = response.status_code

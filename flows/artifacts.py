@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 import polars as pl
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.reports import LoadReport
 from transforms.feed_days import DayChange
@@ -75,9 +75,13 @@ def publish_load_artifacts(
     )
     docs = docs_index or _first_docs_index(reports.values())
     if docs:
-        create_link_artifact(
-            docs_link(docs), link_text="validation Data Docs", key=keys.data_docs,
-            description=f"{title}: Great Expectations Data Docs (a local file: open it on the machine that ran the flow)",
+        from expectations.docs import summaries_markdown
+
+        # The summary itself, readable in the UI; the Data Docs are a local file a browser will not open from it.
+        summaries = [s for report in reports.values() for s in getattr(report, "validation", [])]
+        create_markdown_artifact(
+            f"# {title}: validation\n\n" + summaries_markdown(summaries, docs), key=keys.data_docs,
+            description=f"{title}: rows in, passed, quarantined and rejected per table and feed-day",
         )
     return keys
 

@@ -113,7 +113,7 @@ def server_problem(timeout_seconds: float = 5.0) -> str | None:
 
 
 def serve(daily_cron: str = DAILY_CRON, maintain_cron: str = MAINTAIN_CRON, lake_uri: str | None = None) -> None:
-    """Register the deployments and run their flow runs from this process until interrupted."""
-    from prefect import serve as prefect_serve
+    """Register the deployments and run their flow runs from this process until Ctrl-C, which pauses them."""
+    from paperlake.serving import serve_until_interrupted
 
-    prefect_serve(*runner_deployments(daily_cron, maintain_cron, lake_uri))
+    serve_until_interrupted(runner_deployments(daily_cron, maintain_cron, lake_uri))

@@ -196,8 +196,10 @@ class PaperDetail:
 
 
 def paper_id_of(text: str) -> str:
-    """Accept what people paste: 'arXiv:2403.01234v2' is paper 2403.01234."""
+    """Accept what people paste: 'arXiv:2403.01234v2', or its arxiv.org or huggingface.co/papers URL, is paper 2403.01234."""
     cleaned = text.strip()
+    cleaned = re.sub(r"^(https?://)?(www\.|export\.)?(arxiv\.org/(abs|pdf|html)|huggingface\.co/papers)/", "", cleaned, flags=re.IGNORECASE)
+    cleaned = re.sub(r"(\.pdf)?[/?#].*$|\.pdf$", "", cleaned) if re.match(r"\d{4}\.\d{4,5}", cleaned) else cleaned
     cleaned = re.sub(r"^arxiv:", "", cleaned, flags=re.IGNORECASE)
     match = re.fullmatch(r"(\d{4}\.\d{4,5})(v\d+)?", cleaned)
     return match.group(1) if match else cleaned

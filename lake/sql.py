@@ -34,13 +34,26 @@ def run_query(lake: Lake, sql: str, as_of: AsOf = None) -> pl.DataFrame:
     read_tables = _tables_read(probe, sql)
     con = _connect(lake, as_of, read_tables)
     try:
-        return con.sql(sql).pl()
+        return _frame(con.sql(sql))
     except (duckdb.CatalogException, duckdb.BinderException) as err:
         raise QueryError(_explain_catalog_error(str(err), read_tables)) from None
     except duckdb.PermissionException:
         raise QueryError("paperlake query reads only the lake's tables: files, URLs and extensions are off limits") from None
     except duckdb.Error as err:
         raise QueryError(str(err)) from None
+
+
+# DuckDB types Polars cannot take from Arrow (an INTERVAL, a UNION, anything holding one): read as text.
+_TEXT_ONLY_TYPES = ("INTERVAL", "UNION")
+
+
+def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """The result as a Polars frame; values of a type Polars cannot hold come as DuckDB prints them."""
+    columns = [
+        f'CAST("{name}" AS VARCHAR) AS "{name}"' if any(kind in str(dtype) for kind in _TEXT_ONLY_TYPES) else f'"{name}"'
+        for name, dtype in zip((c.replace('"', '""') for c in relation.columns), relation.types)
+    ]
+    return relation.project(", ".join(columns)).pl()
 
 
 def _tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:

@@ -15,17 +15,34 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from paperlake.cli_base import OneLineErrors, err, set_debug
+from paperlake.cli_base import checked_feed as _checked_feed
+from paperlake.cli_base import open_lake as _open_lake
+from paperlake.cli_base import output_format as _output_format
+from paperlake.cli_base import print_version as _print_version
 from paperlake.config import resolve_lake_uri
 
 app = typer.Typer(
-    help="paperlake: research-paper feeds kept as a Delta Lake.", no_args_is_help=True, add_completion=False
+    help="paperlake: research-paper feeds kept as a Delta Lake.", no_args_is_help=True, add_completion=False,
+    cls=OneLineErrors,
 )
 out = Console()
-err = Console(stderr=True, soft_wrap=True)
 
 LakeOption = Annotated[
-    Optional[str], typer.Option("--lake", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake.")
+    Optional[str],
+    typer.Option("--lake", metavar="FOLDER|URI", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake."),
 ]
+
+
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also print Prefect's own logs: every task run, and the traceback of a failure.")
+]
+
+
+def _flow_console(activity: str, verbose: bool):
+    from paperlake.flow_console import flow_console
+
+    return flow_console(err, activity, verbose)
 
 
 def _parse_date(value: str | None, flag: str) -> date | None:
@@ -44,6 +61,12 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.callback()
 def _storage(
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_print_version, help="Print paperlake's version and exit.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="PAPERLAKE_DEBUG", help="On an unexpected error, print the whole traceback, not one line.")
+    ] = False,
     storage_option: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -54,6 +77,7 @@ def _storage(
     ] = None,
 ) -> None:
     """paperlake: research-paper feeds kept as a Delta Lake."""
+    set_debug(debug)
     from lake.storage import StorageOptionError, parse_pairs, set_command_options
 
     try:
@@ -64,11 +88,16 @@ def _storage(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Snapshot files, or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Snapshot files, or folders of them.")],
     snapshot_date: Annotated[
-        Optional[str], typer.Option("--date", help="The day the snapshots list (YYYY-MM-DD). Default: a saved API answer's file name date; a page copy's date line, else its modification date.")
+        Optional[str],
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD",
+            help="The day the snapshots list. Default: a saved API answer's file name date; a page copy's date line, else its modification date.",
+        ),
     ] = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Ingest archived snapshot files (page copies, saved API answers) into the lake, as one Prefect flow run."""
     day = _parse_date(snapshot_date, "--date")
@@ -78,29 +107,33 @@ def ingest(
     _run_flows_quietly()
     from flows.ingest import ingest_files
 
-    report = _load_report_of(ingest_files, [str(p) for p in paths], resolve_lake_uri(lake), day)
+    with _flow_console(f"ingesting {len(paths)} path(s)", verbose):
+        report = _load_report_of(ingest_files, [str(p) for p in paths], resolve_lake_uri(lake), day)
     if any(s.status in ("partial", "failed", "rejected") for s in report.snapshots):
         raise typer.Exit(1)
 
 
 @app.command()
 def reparse(
-    feed: Annotated[Optional[str], typer.Option("--feed", help="Only snapshots of this feed.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only snapshots dated on or after this day (YYYY-MM-DD).")] = None,
+    feed: Annotated[Optional[str], typer.Option("--feed", metavar="FEED", help="Only snapshots of this feed.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only snapshots dated on or after this day.")] = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Rebuild sightings and papers from the stored raw snapshots, without fetching (after a parser fix)."""
-    since_date = _parse_date(since, "--since")
+    since_date, feed = _parse_date(since, "--since"), _checked_feed(feed)
+    lake_uri = _open_lake(lake).uri
     _run_flows_quietly()
     from flows.reparse import reparse_archive
 
-    report = _load_report_of(reparse_archive, resolve_lake_uri(lake), feed, since_date)
+    with _flow_console("reparsing the stored snapshots", verbose):
+        report = _load_report_of(reparse_archive, lake_uri, feed, since_date)
     if report.rejections:
         raise typer.Exit(1)
 
 
 FeedsOption = Annotated[
-    Optional[str], typer.Option("--feeds", help="Comma-separated live feeds. Default: hf_daily,arxiv.")
+    Optional[str], typer.Option("--feeds", metavar="FEED,FEED", help="Comma-separated live feeds. Default: hf_daily,arxiv.")
 ]
 
 
@@ -117,10 +150,11 @@ def _feed_names(value: str | None) -> list[str]:
 def run(
     day: Annotated[
         Optional[str],
-        typer.Option("--date", help="Fetch exactly this day (YYYY-MM-DD). Default: every day that is due (not final yet), up to today."),
+        typer.Option("--date", metavar="YYYY-MM-DD", help="Fetch exactly this day. Default: every day that is due (not final yet), up to today."),
     ] = None,
     feeds: FeedsOption = None,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fetch what is due of every live feed into the lake (the daily flow); one failing feed-day does not stop the others.
 
@@ -134,7 +168,7 @@ def run(
 
     from flows.daily import FeedsFailed, daily
 
-    with tags(*names):
+    with _flow_console(f"daily {the_day or 'run'}: fetching and loading {', '.join(names)}", verbose), tags(*names):
         state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
     error = None if state.is_completed() else state.result(raise_on_failure=False)
     label = the_day or "run"
@@ -163,46 +197,65 @@ def _print_feed_run(result) -> None:
     )
     if result.plan and result.plan.bound_message:
         err.print(f"[yellow]note:[/] {escape(result.plan.bound_message)}", highlight=False)
-    if result.loaded.report is not None:
+    if len(days) > 1:  # a window: what changed, not a line per payload of every unchanged day
+        _print_day_changes(changes)
+        report = result.report
+        out.print(f"{report.sighting_count} sightings written, {report.quarantined_count} quarantined; "
+                  f"papers: {report.new_paper_count} new, {report.updated_paper_count} updated")
+    elif result.loaded.report is not None:
         _print_load_report(result.report)
+
+
+def _print_day_changes(changes) -> None:
+    from paperlake.output import print_rows
+
+    shown = [c for c in changes if c.outcome != "unchanged" or c.became_final]
+    rows = [[c.snapshot_date, c.outcome, c.row_count, c.status + (" (became final)" if c.became_final else ""), c.error or ""]
+            for c in shown]
+    if rows:
+        print_rows(out, ["day", "fetch", "rows", "status", "problem"], rows, "feed-days that changed")
+    unchanged = len(changes) - len(shown)
+    if unchanged:
+        out.print(f"{unchanged} day(s) fetched again unchanged")
 
 
 @app.command()
 def status(
-    days: Annotated[bool, typer.Option("--days", help="With --format csv or json: the provisional days, not the per-feed summary.")] = False,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    days: Annotated[bool, typer.Option("--days", help="The provisional days, one row each, instead of the per-feed summary.")] = False,
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Where each live feed stands: final through which day, the provisional days and when each was last fetched, anything stuck."""
     from datetime import timezone
 
-    from lake.store import Lake
     from paperlake.status import feed_summary, provisional_days
 
-    _check_format(format, None)
-    the_lake = Lake(resolve_lake_uri(lake))
-    if not the_lake.has_table("feed_days"):
-        _fail(f"no feed has been fetched into {the_lake.uri} yet: run `paperlake run` first", code=1)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     rows = the_lake.read("feed_days")
+    if rows.is_empty():
+        _fail(f"no live feed has been fetched into {the_lake.uri} yet: `paperlake run` fetches what is due", code=1)
     now = datetime.now(timezone.utc)
-    if format != "table":  # one frame, so the output parses
-        _emit(provisional_days(rows, now) if days else feed_summary(rows, now), format)
-        return
-    _emit(feed_summary(rows, now), format, title="feeds")
     open_days = provisional_days(rows, now)
+    if days or out_file is not None or fmt != "table":  # one frame, so the output parses
+        _emit(open_days if days else feed_summary(rows, now), fmt, out_file)
+        return
+    _emit(feed_summary(rows, now), fmt, title="feeds")
     if open_days.height:
-        _emit(open_days, format, title="provisional days: fetched again by every run until they settle")
+        _emit(open_days, fmt, title="provisional days: fetched again by every run until they settle")
     else:
         out.print("every fetched day is final")
 
 
 @app.command()
 def backfill(
-    start: Annotated[str, typer.Option("--start", help="First day to fetch (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--end", help="Last day to fetch (YYYY-MM-DD), included.")],
+    start: Annotated[str, typer.Option("--start", metavar="YYYY-MM-DD", help="First day to fetch.")],
+    end: Annotated[str, typer.Option("--end", metavar="YYYY-MM-DD", help="Last day to fetch, included.")],
     feeds: FeedsOption = None,
-    batch_days: Annotated[int, typer.Option("--batch-days", min=1, help="Days loaded (and committed) together.")] = 30,
+    batch_days: Annotated[int, typer.Option("--batch-days", metavar="N", min=1, help="Days loaded (and committed) together.")] = 30,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Fetch a range of days as one flow run, committing in batches; rerun it to resume: landed days are skipped."""
     start_date, end_date = _parse_date(start, "--start"), _parse_date(end, "--end")
@@ -214,7 +267,11 @@ def backfill(
 
     from flows.backfill import BackfillFailed, progress_listener
     from flows.backfill import backfill as backfill_flow
+    from paperlake.flow_console import quiet_prefect_console
     from paperlake.progress_bar import backfill_progress_bar
+
+    if not verbose:
+        quiet_prefect_console()  # the bar and the summary say it; Prefect's logs stay in the UI
 
     with backfill_progress_bar(f"backfill {start_date}..{end_date}", err) as listener, progress_listener(listener), tags(*names):
         state = backfill_flow(start_date, end_date, names, resolve_lake_uri(lake), batch_days, return_state=True)
@@ -231,7 +288,9 @@ def backfill(
 
 
 def _print_backfill_report(report) -> None:
-    table = Table("feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day", title="feed-days")
+    from paperlake.output import print_rows
+
+    rows = []
     for feed in report.feeds:
         mine = [o for o in report.outcomes if o.feed == feed]
         fetched = [o for o in mine if o.status in ("landed", "unchanged")]
@@ -240,34 +299,39 @@ def _print_backfill_report(report) -> None:
         counts = [str(sum(o.status == status for o in mine)) for status in ("landed", "unchanged", "already", "failed")]
         fetch_per_day = f"{sum(o.fetch_seconds for o in fetched) / len(fetched):.2f}" if fetched else "-"
         load_per_day = f"{sum(load.load_seconds for load in loads) / load_days:.2f}" if load_days else "-"
-        table.add_row(feed, *counts, fetch_per_day, load_per_day)
-    out.print(table)
+        rows.append([feed, *counts, fetch_per_day, load_per_day])
+    print_rows(out, ["feed", "landed", "unchanged", "already in the lake", "failed", "fetch s/day", "load s/day"], rows, "feed-days")
     out.print(escape(report.describe()), soft_wrap=True)
 
 
 @app.command()
 def quarantine(
-    feed: Annotated[Optional[str], typer.Option("--feed", help="Only rows of this feed.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only rows of snapshots dated on or after this day.")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    feed: Annotated[Optional[str], typer.Option("--feed", metavar="FEED", help="Only rows of this feed (archive, hf_daily, arxiv).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only rows of snapshots dated on or after this day.")] = None,
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """List the rows the validation gate held back, with the rule each broke and why."""
     import polars as pl
 
-    from lake.store import Lake
+    from lake.locate import missing_table_note
     from lake.writes import snapshot_filter
 
-    where, _ = snapshot_filter(feed, _parse_date(since, "--since"))
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
+    where, _ = snapshot_filter(_checked_feed(feed), _parse_date(since, "--since"))
+    if not the_lake.has_table("quarantine"):
+        err.print(missing_table_note(the_lake.uri, "quarantine", "no load has held a row back"), highlight=False)
     held = (
-        Lake(resolve_lake_uri(lake)).scan("quarantine").filter(where)
+        the_lake.scan("quarantine").filter(where)
         .select("snapshot_date", "feed", "table", "rule", "reason", "snapshot_id", "quarantine_id", "row_json")
         .sort("snapshot_date", "feed", "rule")
         .collect()
     )
-    if format == "table":
+    if fmt == "table":
         held = held.select("snapshot_date", "feed", "table", "rule", pl.col("reason").str.slice(0, 160))
-    _emit(held, format)
+    _emit(held, fmt, out_file)
 
 
 @app.command()
@@ -275,21 +339,21 @@ def validate(lake: LakeOption = None) -> None:
     """Re-check every table already in the lake against its expectation suite and print a summary."""
     from datetime import timezone
 
+    the_lake = _open_lake(lake)
     from expectations.gate import validate_table
-    from lake.store import Lake
 
-    the_lake = Lake(resolve_lake_uri(lake))
+    from paperlake.output import print_rows
+
     now = datetime.now(timezone.utc)
-    table = Table("table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)", title="validation")
-    failed = False
+    rows, failed = [], False
     for name in ("snapshots", "sightings", "papers"):
         result = validate_table(name, the_lake.read(name), today=now.date(), checked_at=now)
         summary = result.summary
         failed = failed or bool(summary["failed_rules"] or summary["rejected_by"])
         rules = ", ".join(f"{rule} ({n})" for rule, n in summary["failed_rules"].items()) or "-"
-        table.add_row(name, str(summary["rows_in"]), str(summary["rows_clean"]), str(summary["rows_quarantined"]),
-                      ", ".join(summary["rejected_by"]) or "-", escape(rules))
-    out.print(table)
+        rows.append([name, summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"], ", ".join(summary["rejected_by"]) or "-", rules])
+    columns = ["table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)"]
+    print_rows(out, columns, rows, "validation")
     if failed:
         raise typer.Exit(1)
 
@@ -319,11 +383,11 @@ def _load_report_of(flow_function, *args):
 
 
 def _print_load_report(report) -> None:
-    table = Table("snapshot", "date", "status", "rows", title="snapshots")
-    for s in report.snapshots:
-        status = "skipped (already ingested)" if s.status == "skipped" else s.status
-        table.add_row(escape(s.source), str(s.snapshot_date), status, str(s.row_count))
-    out.print(table)
+    from paperlake.output import print_rows
+
+    rows = [[s.source, s.snapshot_date, "skipped (already ingested)" if s.status == "skipped" else s.status, s.row_count]
+            for s in report.snapshots]
+    print_rows(out, ["snapshot", "date", "status", "rows"], rows, "snapshots")
     for s in report.snapshots:
         for issue in s.issues:
             err.print(f"[yellow]warning:[/] {escape(issue)}", highlight=False)
@@ -339,74 +403,69 @@ def _print_load_report(report) -> None:
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the lake's tables (DuckDB dialect).")],
+    sql: Annotated[str, typer.Argument(metavar="SQL", help="One read-only SQL statement over the lake's tables (DuckDB dialect).")],
     as_of: AsOfOption = None,
-    format: FormatOption = "table",
+    format: FormatOption = None,
     out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
-    _check_format(format, out_file)
-    _check_out_of_lake(out_file, resolve_lake_uri(lake))
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from lake.sql import QueryError, run_query
-    from lake.store import Lake
 
     try:
-        result = run_query(Lake(resolve_lake_uri(lake)), sql, as_of)
+        result = run_query(the_lake, sql, as_of)
     except QueryError as error:
         _fail(str(error))
-    _emit(result, format, out_file)
+    _note_tables_not_created(the_lake, sql)
+    _emit(result, fmt, out_file)
+
+
+def _note_tables_not_created(the_lake, sql: str) -> None:
+    """A table the statement reads but no load has created yet reads as empty: say so, it is not an error."""
+    import duckdb
+
+    from lake.locate import missing_table_note
+    from lake.sql import _tables_read
+
+    for name in _tables_read(duckdb.connect(":memory:"), sql):
+        if not the_lake.has_table(name):
+            err.print(missing_table_note(the_lake.uri, name, "it reads as empty"), highlight=False)
 
 
 # --- exploring the lake: read-only, so nothing below imports Prefect or Great Expectations ---
 
 AsOfOption = Annotated[
     Optional[str],
-    typer.Option("--as-of", help="Read every table at this Delta version, or at this time (ISO 8601; no zone means UTC)."),
+    typer.Option("--as-of", metavar="VERSION|TIME", help="Read every table at this Delta version, or at this time (ISO 8601; no zone means UTC)."),
 ]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or parquet (parquet needs --out).")]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the result to this file instead of printing it.")]
-SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day of the window (YYYY-MM-DD), included.")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day of the window (YYYY-MM-DD), included.")]
-FeedOption = Annotated[Optional[str], typer.Option("--feed", help="Only sightings of this feed (archive, hf_daily, arxiv).")]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")]
+FormatOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format", "-f", metavar="table|csv|json|parquet",
+        help="Output format. Default: the --out file's extension (.csv, .json, .parquet, .txt), else table.",
+    ),
+]
+OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the result to this file instead of printing it.")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="First day of the window, included.")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the window, included.")]
+FeedOption = Annotated[Optional[str], typer.Option("--feed", metavar="FEED", help="Only sightings of this feed (archive, hf_daily, arxiv).")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most this many rows.")]
 
 PAPER_COLUMNS = ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds"]
 
 
-def _check_out_of_lake(out_file: Path | None, lake_uri: str) -> None:
-    """An output file inside the lake's folder could overwrite table data: refuse it."""
-    if out_file is None or "://" in lake_uri:
-        return
-    root = Path(lake_uri).resolve()
-    if out_file.resolve().is_relative_to(root):
-        raise typer.BadParameter(f"{out_file} is inside the lake ({root}); write results elsewhere", param_hint="--out")
+def _emit(frame, fmt: str, out_file: Path | None = None, title: str | None = None) -> None:
+    from paperlake.output import emit
 
-
-def _check_format(format: str, out_file: Path | None) -> None:
-    from paperlake.explore import OUTPUT_FORMATS
-
-    if format not in OUTPUT_FORMATS:
-        raise typer.BadParameter(f"{format!r} is not one of {', '.join(OUTPUT_FORMATS)}", param_hint="--format")
-    if format == "parquet" and out_file is None:
-        raise typer.BadParameter("parquet is binary: give --out FILE", param_hint="--format")
-
-
-def _emit(frame, format: str, out_file: Path | None = None, title: str | None = None) -> None:
-    from paperlake.explore import emit
-
-    emit(frame, format, out, out_file, title)
-
-
-def _sightings(lake: str | None):
-    from lake.store import Lake
-
-    return Lake(resolve_lake_uri(lake)).scan("sightings")
+    emit(frame, fmt, out, out_file, title)
 
 
 def _window(since: str | None, until: str | None, feed: str | None):
     from lake.queries import Window
 
+    feed = _checked_feed(feed)
     since_date, until_date = _parse_date(since, "--since"), _parse_date(until, "--until")
     if since_date and until_date and since_date > until_date:
         raise typer.BadParameter(f"--since {since_date} is after --until {until_date}", param_hint="--since")
@@ -420,35 +479,43 @@ def papers(
     feed: FeedOption = None,
     search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words to find in titles and abstracts (any case); best matches first.")] = None,
     limit: LimitOption = 50,
-    format: FormatOption = "table",
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Papers seen in a window, newest first: first seen (ever), last seen and days seen (in the window)."""
-    _check_format(format, None)
+    window = _window(since, until, feed)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from lake import queries
 
-    window = _window(since, until, feed)
+    sightings = the_lake.scan("sightings")
     if search is None:
-        found = queries.papers_in_window(_sightings(lake), window, limit).select(PAPER_COLUMNS)
+        found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
     else:
         try:
-            found = queries.search(_sightings(lake), search, window, limit).select(*PAPER_COLUMNS, "score")
+            found = queries.search(sightings, search, window, limit).select(*PAPER_COLUMNS, "score")
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--search") from None
-    _emit(found, format)
+    _emit(found, fmt, out_file)
 
 
 @app.command()
 def show(
-    paper_id: Annotated[str, typer.Argument(help="A paper id: an arXiv id (a vN suffix or arXiv: prefix is fine) or title:<hash>.")],
+    paper_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="PAPER",
+            help="A paper id: an arXiv id (a vN suffix, an arXiv: prefix or an arxiv.org or huggingface.co/papers URL is fine) or title:<hash>.",
+        ),
+    ],
     lake: LakeOption = None,
 ) -> None:
     """Everything the lake knows about one paper: sightings day by day, versions, when each value first appeared."""
     from lake.queries import show_paper
-    from lake.store import Lake
     from paperlake.explore import print_paper
 
-    the_lake = Lake(resolve_lake_uri(lake))
+    the_lake = _open_lake(lake)
     detail = show_paper(the_lake.scan("sightings"), the_lake.scan("papers"), paper_id)
     if detail is None:
         _fail(f"no paper {paper_id!r} in the lake; find ids with: paperlake papers --search WORDS", code=1)
@@ -457,107 +524,114 @@ def show(
 
 @app.command()
 def new(
-    since: Annotated[str, typer.Option("--since", help="Papers first seen on or after this day (YYYY-MM-DD).")],
+    since: Annotated[str, typer.Option("--since", metavar="YYYY-MM-DD", help="Papers first seen on or after this day.")],
     until: UntilOption = None,
     feed: FeedOption = None,
     limit: LimitOption = 50,
-    format: FormatOption = "table",
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Papers first seen since a date (never listed before it), newest first."""
-    _check_format(format, None)
+    window = _window(since, until, feed)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from lake.queries import new_since
 
-    fresh = new_since(_sightings(lake), _window(since, until, feed), limit)
-    _emit(fresh.select(PAPER_COLUMNS), format)
+    fresh = new_since(the_lake.scan("sightings"), window, limit)
+    _emit(fresh.select(PAPER_COLUMNS), fmt, out_file)
 
 
 @app.command()
 def trending(
-    days: Annotated[int, typer.Option("--days", "-d", min=1, help="Length of the window in days, ending with --until.")] = 7,
-    until: Annotated[Optional[str], typer.Option("--until", help="Last day of the window (YYYY-MM-DD). Default: today.")] = None,
+    days: Annotated[int, typer.Option("--days", "-d", metavar="N", min=1, help="Length of the window in days, ending with --until.")] = 7,
+    until: Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the window. Default: today.")] = None,
     feed: FeedOption = None,
     limit: LimitOption = 20,
-    format: FormatOption = "table",
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Papers of the last --days days ranked by how they were received: latest upvotes, comments, then days on the list."""
-    _check_format(format, None)
+    today = _parse_date(until, "--until") or date.today()
+    feed = _checked_feed(feed)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from lake import queries
 
-    today = _parse_date(until, "--until") or date.today()
-    sightings = _sightings(lake)
+    sightings = the_lake.scan("sightings")
     ranked = queries.trending(sightings, today, days, feed, limit)
     columns = ["paper_id", "title", "days_seen", "upvotes", "best_rank", "first_seen_date", "last_seen_date"]
-    _emit(ranked.select(columns), format)
+    _emit(ranked.select(columns), fmt, out_file)
     latest = queries.latest_snapshot_date(sightings, feed)
-    if ranked.is_empty() and format == "table" and latest is not None and latest < today:
+    if ranked.is_empty() and latest is not None and latest < today:
         err.print(f"nothing listed in the {days} days up to {today}; the latest snapshot is of {latest}: try --until {latest}")
 
 
 @app.command()
 def history(
-    table: Annotated[str, typer.Argument(help="A table: snapshots, sightings, papers or quarantine.")],
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Only the latest N versions.")] = None,
-    format: FormatOption = "table",
+    table: Annotated[str, typer.Argument(metavar="TABLE", help="A table: snapshots, sightings, papers or quarantine.")],
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", metavar="N", min=1, help="Only the latest N versions.")] = None,
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """A table's versions: commit time (UTC), operation, rows added/updated/deleted, and the run that wrote each."""
-    _check_format(format, None)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from lake.queries import table_history
-    from lake.store import Lake, UnknownTableError
+    from lake.store import UnknownTableError
 
-    the_lake = Lake(resolve_lake_uri(lake))
     try:
         entries = the_lake.history(table, limit)
     except (UnknownTableError, FileNotFoundError) as error:
         _fail(str(error).strip("'\""))
     versions = table_history(entries)
-    if format == "table":  # a terminal shows the essentials; csv/json carry every column
+    if fmt == "table":  # a terminal shows the essentials; csv/json carry every column
         versions = versions.select("version", "committed_at", "operation", "rows_added", "rows_updated", "rows_deleted", "run_id", "feed")
-    _emit(versions, format, title=f"{table} history")
+    _emit(versions, fmt, out_file, title=f"{table} history")
 
 
 @app.command()
 def report(
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML page.")] = Path("report.html"),
+    out_file: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the HTML page.")] = Path("report.html"),
     since: SinceOption = None,
     until: UntilOption = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many papers the top-papers charts show.")] = 10,
+    top: Annotated[int, typer.Option("--top", metavar="N", min=1, help="How many papers the top-papers charts show.")] = 10,
     lake: LakeOption = None,
 ) -> None:
     """Write one self-contained HTML page of charts that opens offline: papers per day, new versus returning, days on the list, top recurring papers, their upvotes, quarantine counts."""
     from datetime import timezone
 
-    from lake.store import Lake
     from paperlake.report import write_report
 
     window = _window(since, until, None)
-    summary = write_report(Lake(resolve_lake_uri(lake)), out_file, window, top, datetime.now(timezone.utc))
+    summary = write_report(_open_lake(lake), out_file, window, top, datetime.now(timezone.utc))
     out.print(f"wrote {escape(str(out_file))}: {summary}")
 
 
 @app.command()
-def tables(lake: LakeOption = None) -> None:
-    """List the lake's tables with their row counts and Delta versions."""
-    from lake.store import Lake
+def tables(format: FormatOption = None, out_file: OutOption = None, lake: LakeOption = None) -> None:
+    """List the lake's tables with their row counts and Delta versions (none for a table not created yet)."""
+    import polars as pl
+
     from lake.schemas import TABLES
 
-    the_lake = Lake(resolve_lake_uri(lake))
-    table = Table("table", "rows", "version", "description", title=f"lake at {the_lake.uri}")
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
+    rows = []
     for name, spec in TABLES.items():
-        if the_lake.has_table(name):
-            delta = the_lake.delta(name)
-            table.add_row(name, str(delta.count()), str(delta.version()), spec.description)
-        else:
-            table.add_row(name, "-", "-", spec.description)
-    out.print(table)
+        delta = the_lake.delta(name) if the_lake.has_table(name) else None
+        rows.append({"table": name, "rows": delta.count() if delta else None, "version": delta.version() if delta else None,
+                     "description": spec.description})
+    frame = pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64, "version": pl.Int64, "description": pl.String})
+    _emit(frame, fmt, out_file, title=f"lake at {the_lake.uri}")
 
 
 @app.command()
 def dupes(
     min_score: Annotated[
-        Optional[float], typer.Option("--min-score", min=0, max=100, help="List pairs scoring at least this (0-100). Default: 85.")
+        Optional[float], typer.Option("--min-score", metavar="SCORE", min=0, max=100, help="List pairs scoring at least this (0-100). Default: 85.")
     ] = None,
     merge: Annotated[
         Optional[tuple[str, str]], typer.Option("--merge", metavar="A B", help="Confirm B is the same work as A: B's sightings count for A, from now on and after any reparse.")
@@ -568,18 +642,18 @@ def dupes(
     ambiguous: Annotated[bool, typer.Option("--ambiguous", help="List title-only papers whose title is that of several arXiv papers (linked to none).")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Also list the pairs already confirmed or dismissed.")] = False,
     limit: LimitOption = 50,
-    format: FormatOption = "table",
+    format: FormatOption = None,
+    out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
     """Pairs of papers that look like the same work (near-identical titles, or the same abstract under another title), with a score and the reason; kept in the paper_links table, never merged without --merge."""
-    _check_format(format, None)
+    the_lake = _open_lake(lake)
+    fmt = _output_format(format, out_file, the_lake.uri)
     from datetime import timezone
 
     from lake.queries import paper_id_of
-    from lake.store import Lake
     from paperlake import dupes as finder
 
-    the_lake = Lake(resolve_lake_uri(lake))
     now = datetime.now(timezone.utc)
     if merge and dismiss:
         raise typer.BadParameter("give --merge or --dismiss, not both", param_hint="--merge")
@@ -592,10 +666,11 @@ def dupes(
             out.print(escape(f"{verb} (score {row['score']}: {row['reason']}); recorded in paper_links"), highlight=False)
             return
         if ambiguous:
-            _emit(finder.ambiguous(the_lake).head(limit), format, title="titles matching several arXiv papers")
+            _emit(finder.ambiguous(the_lake).head(limit), fmt, out_file, title="titles matching several arXiv papers")
             return
         threshold = 85.0 if min_score is None else min_score
-        _emit(finder.find_and_store(the_lake, threshold, now, show_all).head(limit), format, title=f"possible duplicates (score >= {threshold:g})")
+        found = finder.find_and_store(the_lake, threshold, now, show_all).head(limit)
+        _emit(found, fmt, out_file, title=f"possible duplicates (score >= {threshold:g})")
     except finder.DupesError as error:
         _fail(str(error), code=1)
 
@@ -607,16 +682,19 @@ def dupes(
 def maintain(
     retention_days: Annotated[
         int,
-        typer.Option("--retention-days", min=0, envvar="PAPERLAKE_RETENTION_DAYS", help="Keep time travel for this many days: vacuum deletes only files older versions no longer need after that."),
+        typer.Option("--retention-days", metavar="DAYS", min=0, envvar="PAPERLAKE_RETENTION_DAYS", help="Keep time travel for this many days: vacuum deletes only files older versions no longer need after that."),
     ] = 7,
     lake: LakeOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
+    lake_uri = _open_lake(lake).uri
     _run_flows_quietly()
     from flows.artifacts import maintenance_rows
     from flows.maintain import maintain as maintain_flow
 
-    rows = maintenance_rows(maintain_flow(retention_days, resolve_lake_uri(lake)))
+    with _flow_console("compacting, vacuuming and checkpointing every table", verbose):
+        rows = maintenance_rows(maintain_flow(retention_days, lake_uri))
     if not rows:
         out.print("no tables yet: nothing to maintain")
         return
@@ -631,10 +709,10 @@ def maintain(
 @app.command()
 def serve(
     daily_cron: Annotated[
-        str, typer.Option("--daily-cron", envvar="PAPERLAKE_DAILY_CRON", help="When `daily` runs (cron, UTC).")
+        str, typer.Option("--daily-cron", metavar="CRON", envvar="PAPERLAKE_DAILY_CRON", help="When `daily` runs (cron, UTC).")
     ] = "0 6 * * *",
     maintain_cron: Annotated[
-        str, typer.Option("--maintain-cron", envvar="PAPERLAKE_MAINTAIN_CRON", help="When `maintain` runs (cron, UTC).")
+        str, typer.Option("--maintain-cron", metavar="CRON", envvar="PAPERLAKE_MAINTAIN_CRON", help="When `maintain` runs (cron, UTC).")
     ] = "0 5 * * 0",
     lake: LakeOption = None,
 ) -> None:
@@ -655,6 +733,8 @@ def serve(
     if problem:
         _fail(problem)
     deployments.serve(daily_cron, maintain_cron, resolve_lake_uri(lake) if lake else None)
+    names = ", ".join(spec.name for spec in deployments.DEPLOYMENTS)
+    err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
 if __name__ == "__main__":

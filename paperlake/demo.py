@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import sys
 from contextlib import contextmanager
 from datetime import date
@@ -78,10 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paperlake.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lake", help="lake root (default: $PAPERLAKE_LAKE, else ./data/lake)")
     parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder with hf_daily/, arxiv/ and pages/")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also print Prefect's logs (every task run)")
     args = parser.parse_args(argv)
     console = Console()
     lake_uri = resolve_lake_uri(args.lake)
     quiet_prefect_defaults()
+    if not args.verbose:  # Prefect's ~160 INFO lines would bury what landed; the Prefect UI keeps them
+        from paperlake.flow_console import quiet_prefect_console
+
+        quiet_prefect_console()
     from paperlake.replay import ReplayServer
 
     with ReplayServer(args.samples) as server, feeds_pointed_at(server.base_url):
@@ -114,10 +121,25 @@ def print_landed(console: Console, lake_uri: str, results: list, page_reports: l
     papers = lake.read("papers")
     console.print(papers_table("papers seen on the most days", top_recurring(papers), console.width))
     console.print(papers_table("papers seen through several feeds", cross_feed(papers), console.width))
-    lake_flag = "" if lake_uri == resolve_lake_uri() else f" --lake {lake_uri}"
     console.print("explore the lake:", style="bold")
-    for command in ("trending --until 2024-03-13 --days 3", "show 2403.05017", "history papers"):
-        console.print(escape(f"  .venv/bin/paperlake {command}{lake_flag}"), soft_wrap=True)
+    for hint in explore_hints(lake_uri):
+        console.print(escape(f"  {hint}"), soft_wrap=True, highlight=False)
+
+
+def explore_hints(lake_uri: str) -> list[str]:
+    """Commands to paste next: the command as installed and the lake named, so they work from any folder."""
+    lake = lake_uri if "://" in lake_uri else str(Path(lake_uri).absolute())
+    program = installed_command()
+    return [f"{program} {command} --lake {shlex.quote(lake)}" for command in
+            ("trending --until 2024-03-13 --days 3", "show 2403.05017", "history papers")]
+
+
+def installed_command() -> str:
+    """`paperlake` as this Python installed it, by its absolute path: a hint pasted in any folder runs it."""
+    beside = Path(sys.executable).parent / "paperlake"
+    if beside.exists():
+        return shlex.quote(str(beside.absolute()))
+    return shutil.which("paperlake") or f"{shlex.quote(sys.executable)} -m paperlake.cli"
 
 
 def feed_day_table(results: list, request_count: int) -> Table:

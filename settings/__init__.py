@@ -52,7 +52,9 @@ def resolve_lake_uri(flag_value: str | None = None) -> str:
 
 
 def validation_docs_dir(lake_uri: str, environ: Mapping[str, str] = os.environ) -> str:
-    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else `validation/` beside a local lake.
+    """Where Great Expectations Data Docs go: $PAPERLAKE_DOCS, else a folder beside a local lake, one per lake:
+    `validation/` beside a lake folder named `lake` (./data/lake: ./data/validation), `NAME-validation/`
+    beside any other (two lakes in one folder never share a site).
 
     A lake on object storage keeps its docs locally in ./data/validation unless told otherwise.
     """
@@ -60,8 +62,9 @@ def validation_docs_dir(lake_uri: str, environ: Mapping[str, str] = os.environ) 
         return environ[DOCS_ENV]
     if "://" in lake_uri and not lake_uri.startswith("file://"):
         return os.path.abspath(REMOTE_LAKE_DOCS_DIR)
-    local = lake_uri.removeprefix("file://").rstrip("/")
-    return os.path.join(os.path.dirname(os.path.abspath(local)), "validation")
+    local = os.path.abspath(lake_uri.removeprefix("file://").rstrip("/"))
+    name = os.path.basename(local)
+    return os.path.join(os.path.dirname(local), "validation" if name == "lake" else f"{name}-validation")
 
 
 def quiet_prefect_defaults() -> None:

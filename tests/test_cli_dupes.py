@@ -95,7 +95,7 @@ def test_a_lower_min_score_lists_related_papers_like_the_piip_pair(labelled_lake
     piip = rows[link_id(*PIIP)]
     assert float(piip["score"]) < DEFAULT_MIN_SCORE
     assert piip["reason"].startswith("one title adds a subtitle to the other; abstracts differ")
-    assert "possible duplicates (score >= 85)" in dupes(labelled_lake).stdout
+    assert "possible duplicates (score >= 85)" in dupes(labelled_lake).stderr  # piped: the title goes to stderr
 
 
 def test_merge_makes_one_paper_and_is_listed_as_confirmed(labelled_lake):
@@ -142,11 +142,15 @@ def test_ambiguous_lists_title_only_papers_matching_several_arxiv_papers(lake):
     ]
     write_lake(lake, papers)
     rows = csv_rows(dupes(lake, "--ambiguous", "-f", "csv").stdout)
-    assert [(r["paper_id"], r["arxiv_ids"]) for r in rows] == [("title:ambiguous", "2403.10004, 2403.10005")]
+    assert [(r["paper_id"], json.loads(r["arxiv_ids"])) for r in rows] == [("title:ambiguous", ["2403.10004", "2403.10005"])]
 
 
-def test_an_empty_lake_lists_nothing(lake):
-    assert "(0 rows)" in dupes(lake).stdout
+def test_an_empty_lake_lists_nothing_and_no_lake_is_an_error(lake):
+    assert "no lake at" in dupes(lake, code=1).stderr
+    from lake import writes
+
+    writes.ensure_tables(lake)
+    assert dupes(lake).stdout.splitlines() == ["score  status  paper_id  other_paper_id  reason  title  other_title"]
 
 
 def test_the_default_in_the_help_is_the_transform_default():

@@ -66,3 +66,8 @@ def test_the_demo_runs_as_make_run_runs_it_from_any_folder(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "archive: 3 page copies, 15 new sightings" in result.stdout
     assert Lake(str(tmp_path / "lake")).delta("papers").count() == 30
+    # What landed, not Prefect's logs (about 160 INFO lines before; the Prefect UI keeps them).
+    assert "INFO" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+    # The closing hints name the lake and the command as installed, so they work pasted anywhere.
+    hints = result.stdout.split("explore the lake:")[1].split()
+    assert f"{Path(sys.executable).parent / 'paperlake'}" in hints and str(tmp_path / "lake") in hints

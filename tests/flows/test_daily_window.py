@@ -87,6 +87,10 @@ def test_status_says_where_each_feed_stands_and_names_a_stuck_day(live, lake):
     assert stuck["fetch_count"] == 1 and stuck["row_count"] == 0  # what the last good fetch saw is kept
 
 
-def test_status_on_a_lake_no_feed_has_been_fetched_into_says_so(lake):
+def test_status_on_a_lake_no_live_feed_has_been_fetched_into_says_so(lake):
+    from flows.ingest import ingest_files
+    from tests.feeds.replay_fixtures import SAMPLES
+
+    ingest_files([str(SAMPLES / "pages" / "2024-03-11.txt")], lake.uri)  # a lake, but of page copies only
     result = CliRunner().invoke(app, ["status", "--lake", lake.uri])
-    assert result.exit_code == 1 and "no feed has been fetched into" in " ".join(result.output.split())
+    assert result.exit_code == 1 and "no live feed has been fetched into" in " ".join(result.output.split())
