@@ -33,12 +33,12 @@ def test_the_demo_lands_three_days_of_both_feeds_and_the_pages_then_a_rerun_adds
 
     assert code == 0, output
     assert "daily 2024-03-11: hf_daily 10 new sightings, arxiv 6 new sightings" in output
-    assert "daily 2024-03-13: hf_daily 9 new sightings, arxiv 4 new sightings" in output
-    assert "6 HTTP requests to the replay server" in output  # one page per feed-day: the whole listing fits
+    assert "daily 2024-03-13: hf_daily 9 new sightings, arxiv 6 new sightings" in output  # 4 submitted, 2 new versions
+    assert "9 HTTP requests to the replay server" in output  # a page per HF day, two queries per arXiv day
     assert "archive: 3 page copies, 15 new sightings" in output
     assert "papers seen through several feeds (16, the first 10)" in output
     counts = {name: lake.delta(name).count() for name in ("snapshots", "sightings", "papers")}
-    assert counts == {"snapshots": 9, "sightings": 59, "papers": 30}
+    assert counts == {"snapshots": 12, "sightings": 61, "papers": 30}  # an arXiv day is two payloads
     assert re.search(r"│ papers +│ 30 +│", output)
     papers = lake.read("papers")
     assert papers["arxiv_id"].null_count() == 0  # every page title found its arXiv id
