@@ -252,8 +252,10 @@ def validate(lake: LakeOption = None) -> None:
 
 def _run_flows_quietly() -> None:
     from paperlake.config import quiet_prefect_defaults
+    from paperlake.lifetime import install_for_flows
 
     quiet_prefect_defaults()
+    install_for_flows()  # signals stop the command in seconds; Prefect's temporary server follows it
 
 
 def _load_report_of(flow_function, *args):
@@ -300,15 +302,22 @@ def query(
     format: FormatOption = "table",
     out_file: OutOption = None,
     lake: LakeOption = None,
+    no_limits: Annotated[bool, typer.Option("--no-limits", help="Lift the time and memory limits ($PAPERLAKE_QUERY_TIME_LIMIT_SECONDS, default 600; $PAPERLAKE_QUERY_MEMORY_LIMIT, default 50%).")] = False,
 ) -> None:
     """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
     _check_format(format, out_file)
     _check_out_of_lake(out_file, resolve_lake_uri(lake))
-    from lake.sql import QueryError, run_query
+    from lake.sql import QueryError, QueryInterrupted, QueryLimitError, QueryLimits, run_query
     from lake.store import Lake
+    from paperlake.lifetime import sigterm_interrupts
 
     try:
-        result = run_query(Lake(resolve_lake_uri(lake)), sql, as_of)
+        with sigterm_interrupts() as signalled:
+            result = run_query(Lake(resolve_lake_uri(lake)), sql, as_of, QueryLimits.from_env(lifted=no_limits))
+    except QueryInterrupted as error:
+        _fail(str(error), code=signalled.exit_code)
+    except QueryLimitError as error:
+        _fail(str(error), code=1)
     except QueryError as error:
         _fail(str(error))
     _emit(result, format, out_file)

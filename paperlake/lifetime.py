@@ -1,0 +1,139 @@
+"""How long a command and what it started live: signals, and Prefect's temporary API server.
+
+- Ctrl-C and SIGTERM (to the process or its whole group: a terminal, `timeout`, systemd) stop a
+  flow-running command within seconds with one line and exit 130/143. Delta commits are atomic,
+  so the lake is at a committed version, and every command is idempotent: the same command carries
+  on. Prefect's own reaction (a "Crash detected" wall per run and task) is silenced, since the one
+  line says it all.
+- The temporary Prefect API server runs as `paperlake.server_child`, which watches this process
+  and stops when it is gone (also after SIGKILL), and in its own session, so a signal to our group
+  does not take it away mid-run (Prefect then retried it for minutes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import types
+from dataclasses import dataclass
+from typing import Iterator
+
+from paperlake.server_child import PARENT_PID_ENV
+
+SERVER_APP = "prefect.server.api.server:create_app"
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# After a signal the command unwinds (atexit stops the server); if it is stuck, it ends anyway.
+HARD_STOP_SECONDS = 8.0
+
+
+class CommandInterrupted(SystemExit):
+    """Raised in the main thread by a signal: unwinds the command and exits with 130 or 143."""
+
+
+@dataclass
+class Signalled:
+    signum: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.signum, 130)
+
+
+def command_line() -> str:
+    return "paperlake " + shlex.join(sys.argv[1:])
+
+
+def install_for_flows() -> None:
+    """Called by commands that run flows, before Prefect starts its server."""
+    follow_this_process()
+    stop_on_signals()
+
+
+def stop_on_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signalled = Signalled()
+
+    def handle(signum, frame) -> None:
+        if signalled.signum is not None:  # a second Ctrl-C: no more waiting
+            os._exit(EXIT_CODES.get(signum, 130))
+        signalled.signum = signum
+        logging.disable(logging.CRITICAL)  # Prefect's crash reports for every run and task
+        name = signal.Signals(signum).name
+        print(
+            f"interrupted by {name}: `{command_line()}` stopped; the lake is at its last committed version, "
+            "run the same command again to carry on",
+            file=sys.stderr,
+            flush=True,
+        )
+        threading.Thread(target=_hard_stop, args=(signalled.exit_code,), daemon=True).start()
+        raise CommandInterrupted(signalled.exit_code)
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    _silence_output_after(signalled)
+
+
+def _silence_output_after(signalled: Signalled) -> None:
+    """Once interrupted, whatever the unwinding prints (Prefect's states, the CLI's summary) is noise."""
+    for stream_name in ("stdout", "stderr"):
+        stream = getattr(sys, stream_name)
+        original_write = stream.write
+
+        def write(text, _original=original_write):
+            return len(text) if signalled.signum is not None else _original(text)
+
+        with contextlib.suppress(AttributeError, TypeError):
+            stream.write = write
+
+
+def _hard_stop(exit_code: int) -> None:
+    time.sleep(HARD_STOP_SECONDS)
+    os._exit(exit_code)
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[Signalled]:
+    """For read-only commands: SIGTERM raises KeyboardInterrupt like Ctrl-C does; which one came is recorded."""
+    signalled = Signalled()
+    if threading.current_thread() is not threading.main_thread():
+        yield signalled
+        return
+
+    def handle(signum, frame) -> None:
+        signalled.signum = signum
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield signalled
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def follow_this_process() -> None:
+    """Start Prefect's temporary server as a child that watches us (see paperlake/server_child.py)."""
+    from prefect.server.api import server
+
+    if isinstance(server.subprocess, types.SimpleNamespace):
+        return
+    shim = types.SimpleNamespace(**{name: getattr(subprocess, name) for name in dir(subprocess) if not name.startswith("__")})
+    shim.Popen = _watched_popen
+    server.subprocess = shim
+
+
+def _watched_popen(args, **kwargs):
+    args = list(args)
+    if SERVER_APP in args and "uvicorn" in args:
+        args[args.index("uvicorn")] = "paperlake.server_child"
+        kwargs["env"] = {**(kwargs.get("env") or os.environ), PARENT_PID_ENV: str(os.getpid())}
+        kwargs["start_new_session"] = True
+    return subprocess.Popen(args, **kwargs)
