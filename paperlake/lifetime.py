@@ -67,22 +67,27 @@ def stop_on_signals() -> None:
         signalled.signum = signum
         logging.disable(logging.CRITICAL)  # Prefect's crash reports for every run and task
         name = signal.Signals(signum).name
-        print(
+        write_stderr(
             f"interrupted by {name}: `{command_line()}` stopped; the lake is at its last committed version, "
-            "run the same command again to carry on",
-            file=sys.stderr,
-            flush=True,
+            "run the same command again to carry on\n"
         )
         threading.Thread(target=_hard_stop, args=(signalled.exit_code,), daemon=True).start()
         raise CommandInterrupted(signalled.exit_code)
 
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
-    _silence_output_after(signalled)
+    write_stderr = _silence_output_after(signalled)
 
 
-def _silence_output_after(signalled: Signalled) -> None:
-    """Once interrupted, whatever the unwinding prints (Prefect's states, the CLI's summary) is noise."""
+def _silence_output_after(signalled: Signalled):
+    """Once interrupted, whatever the unwinding prints (Prefect's states, the CLI's summary) is noise.
+
+    Returns a writer to stderr that still works, for the one line that says what happened.
+    """
+    try:
+        stderr_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured stream in tests
+        stderr_fd = 2
     for stream_name in ("stdout", "stderr"):
         stream = getattr(sys, stream_name)
         original_write = stream.write
@@ -92,6 +97,12 @@ def _silence_output_after(signalled: Signalled) -> None:
 
         with contextlib.suppress(AttributeError, TypeError):
             stream.write = write
+
+    def write_stderr(text: str) -> None:
+        with contextlib.suppress(OSError):
+            os.write(stderr_fd, text.encode("utf-8", errors="replace"))
+
+    return write_stderr
 
 
 def _hard_stop(exit_code: int) -> None:
