@@ -1,0 +1,45 @@
+"""The HTTP helper against hostile servers on 127.0.0.1: a drip is cut by deadlines, an echoed token is redacted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+import pytest
+
+from feeds.http import FetchError, HttpClient, HttpSettings
+from tests.feeds.hostile_servers import DripHandler, EchoHeadersHandler, serving
+
+DAY = date(2024, 3, 11)
+TOKEN = "hf_SECRETtoken0123456789abcdef"
+
+
+def test_a_dripping_server_costs_the_request_deadline_then_the_feed_day_budget():
+    settings = HttpSettings(
+        request_deadline_seconds=0.5, feed_day_budget_seconds=1.6, max_attempts=10, backoff_seconds=0.05, backoff_max_seconds=0.05
+    )
+    with serving(DripHandler) as url, HttpClient("hf_daily", settings) as http:
+        started_at = time.monotonic()
+        with pytest.raises(FetchError) as failure:
+            http.get(url + "/api/daily_papers", {"date": "2024-03-11"}, day=DAY)
+        elapsed_seconds = time.monotonic() - started_at
+    message = str(failure.value)
+    # Before deadlines, this request read one byte a second for 28 hours.
+    assert elapsed_seconds < 3.5, f"{elapsed_seconds:.1f} s"
+    assert message.startswith("hf_daily 2024-03-11: feed-day budget of 1.6 s spent"), message
+    assert "request deadline" in message and "PAPERLAKE_HTTP_FEED_DAY_BUDGET_SECONDS" in message
+
+
+def test_a_token_echoed_by_the_server_is_redacted_from_the_error_and_the_logs(caplog):
+    settings = HttpSettings(token=TOKEN, max_attempts=1)
+    caplog.set_level(logging.DEBUG)
+    with serving(EchoHeadersHandler) as url, HttpClient("hf_daily", settings) as http:
+        with pytest.raises(FetchError) as failure:
+            http.get(url + "/api/daily_papers", {"date": "2024-03-11"}, day=DAY)
+        logging.getLogger("flows.anything").warning("echo: %s", failure.value)
+    message = str(failure.value)
+    assert "HTTP 401" in message and "bad credentials" in message
+    assert TOKEN not in message and "[redacted]" in message
+    assert TOKEN not in repr(failure.value.args) and TOKEN not in caplog.text
+    assert len(message) < 400  # the quoted body stays short
