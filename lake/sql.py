@@ -70,6 +70,14 @@ class QueryLimits:
 
 def run_query(lake: Lake, sql: str, as_of: AsOf = None, limits: QueryLimits = QueryLimits()) -> pl.DataFrame:
     """Run one read-only statement against every table of the lake (each table at `as_of`, if given)."""
+    started_at = time.monotonic()
+    try:
+        return _run_query(lake, sql, as_of, limits)
+    except KeyboardInterrupt as err:  # while opening the tables, before the query itself ran
+        raise _stopped(err, time.monotonic() - started_at, limits) from None
+
+
+def _run_query(lake: Lake, sql: str, as_of: AsOf, limits: QueryLimits) -> pl.DataFrame:
     try:
         as_of = parse_as_of(as_of)
     except TimeTravelError as err:
@@ -82,14 +90,9 @@ def run_query(lake: Lake, sql: str, as_of: AsOf = None, limits: QueryLimits = Qu
         raise QueryError(f"paperlake query is read-only: a {statements[0].type.name} statement is not allowed (only SELECT)")
     read_tables = _tables_read(probe, sql)
     con = _connect(lake, as_of, read_tables, limits)
-    # DuckDB stops a running query when asked from another thread; a timer does the asking.
-    timer = threading.Timer(limits.time_limit_seconds, con.interrupt) if limits.time_limit_seconds else None
     started_at = time.monotonic()
     try:
-        if timer:
-            timer.daemon = True
-            timer.start()
-        return con.sql(sql).pl()
+        return _execute(con, sql, limits)
     except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as err:
         raise _stopped(err, time.monotonic() - started_at, limits) from None
     except duckdb.OutOfMemoryException:
@@ -103,9 +106,41 @@ def run_query(lake: Lake, sql: str, as_of: AsOf = None, limits: QueryLimits = Qu
         raise QueryError("paperlake query reads only the lake's tables: files, URLs and extensions are off limits") from None
     except duckdb.Error as err:
         raise QueryError(_vacuumed_hint(str(err))) from None
-    finally:
-        if timer:
-            timer.cancel()
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, limits: QueryLimits) -> pl.DataFrame:
+    """Run the query in a thread, so this one stays free to notice a signal or the time limit.
+
+    DuckDB does not look at Python's signals while it runs; `interrupt()` from another thread
+    stops it within milliseconds.
+    """
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["frame"] = con.sql(sql).pl()
+        except BaseException as err:  # handed to the waiting thread, which raises it
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name="query", daemon=True)
+    deadline_at = time.monotonic() + limits.time_limit_seconds if limits.time_limit_seconds else None
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+            if deadline_at and time.monotonic() > deadline_at:
+                con.interrupt()
+                worker.join(5)
+                break
+    except KeyboardInterrupt:
+        con.interrupt()
+        worker.join(5)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    if "frame" not in outcome:
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+    return outcome["frame"]
 
 
 def _stopped(err: BaseException, elapsed_seconds: float, limits: QueryLimits) -> QueryError:
