@@ -8,6 +8,7 @@ versions that can still be read instead.
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timezone
 
 from deltalake import DeltaTable
@@ -63,3 +64,21 @@ def _last_vacuum_at(table_uri: str, storage_options) -> str | None:
     if not times:
         return None
     return datetime.fromtimestamp(max(times) / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_OS_CAUSE = re.compile(r"[A-Za-z][^:\n()]*\(os error \d+\)")
+
+
+def first_line_with_cause(err: BaseException) -> str:
+    """The error's first line, plus the operating system's cause when delta-rs put it further down or in a
+    chained error (`Generic LocalFileSystem error` alone hides `No space left on device (os error 28)`)."""
+    texts, cause = [], err
+    while cause is not None and len(texts) < 8:
+        texts.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    text = "\n".join(texts).strip()
+    first = (text.splitlines() or [type(err).__name__])[0]
+    found = _OS_CAUSE.search(text)
+    if found and found.group(0).strip() not in first:
+        first = f"{first}: {found.group(0).strip()}"
+    return first

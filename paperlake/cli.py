@@ -55,6 +55,9 @@ def _storage(
 ) -> None:
     """paperlake: research-paper feeds kept as a Delta Lake."""
     from lake.storage import StorageOptionError, parse_pairs, set_command_options
+    from paperlake.lifetime import one_line_for_lake_errors
+
+    one_line_for_lake_errors()
 
     try:
         set_command_options(parse_pairs(storage_option or []))
@@ -237,16 +240,24 @@ def validate(lake: LakeOption = None) -> None:
     the_lake = Lake(resolve_lake_uri(lake))
     now = datetime.now(timezone.utc)
     table = Table("table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)", title="validation")
-    failed = False
+    failed, unreadable = False, []
     for name in ("snapshots", "sightings", "papers"):
-        result = validate_table(name, the_lake.read(name), today=now.date(), checked_at=now)
+        try:
+            rows = the_lake.read(name)
+        except FileNotFoundError as error:  # a damaged table: a data file its log lists is gone
+            table.add_row(name, "-", "-", "-", "cannot be read", "damaged: see below")
+            unreadable.append(str(error))
+            continue
+        result = validate_table(name, rows, today=now.date(), checked_at=now)
         summary = result.summary
         failed = failed or bool(summary["failed_rules"] or summary["rejected_by"])
         rules = ", ".join(f"{rule} ({n})" for rule, n in summary["failed_rules"].items()) or "-"
         table.add_row(name, str(summary["rows_in"]), str(summary["rows_clean"]), str(summary["rows_quarantined"]),
                       ", ".join(summary["rejected_by"]) or "-", escape(rules))
     out.print(table)
-    if failed:
+    for message in unreadable:
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if failed or unreadable:
         raise typer.Exit(1)
 
 

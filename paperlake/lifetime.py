@@ -148,3 +148,24 @@ def _watched_popen(args, **kwargs):
         kwargs["env"] = {**(kwargs.get("env") or os.environ), PARENT_PID_ENV: str(os.getpid())}
         kwargs["start_new_session"] = True
     return subprocess.Popen(args, **kwargs)
+
+
+def one_line_for_lake_errors() -> None:
+    """A table that cannot be read (damaged, vacuumed) ends any command with one line and exit 1, not a traceback."""
+    previous = sys.excepthook
+    if getattr(previous, "paperlake_one_line", False):
+        return
+
+    def hook(kind, error, trace) -> None:
+        from lake.store import DamagedTableError, TimeTravelError
+
+        cause = error
+        while cause is not None and not isinstance(cause, (DamagedTableError, TimeTravelError)):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            return previous(kind, error, trace)
+        sys.stderr.write(f"error: {cause}\n")
+        sys.stderr.flush()
+
+    hook.paperlake_one_line = True
+    sys.excepthook = hook
