@@ -592,7 +592,12 @@ def maintain(
     from flows.artifacts import maintenance_rows
     from flows.maintain import maintain as maintain_flow
 
-    rows = maintenance_rows(maintain_flow(retention_days, resolve_lake_uri(lake)))
+    from flows.maintain import MaintenanceFailed
+
+    try:
+        rows = maintenance_rows(maintain_flow(retention_days, resolve_lake_uri(lake)))
+    except MaintenanceFailed as error:
+        _fail(str(error), code=1)
     if not rows:
         out.print("no tables yet: nothing to maintain")
         return
