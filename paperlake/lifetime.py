@@ -53,7 +53,8 @@ def command_line() -> str:
 def install_for_flows() -> None:
     """Called by commands that run flows, before Prefect starts its server."""
     follow_this_process()
-    stop_on_signals()
+    if "pytest" not in sys.modules:  # a test process keeps its own Ctrl-C (tests run the command in a child)
+        stop_on_signals()
 
 
 def stop_on_signals() -> None:
