@@ -34,9 +34,9 @@ TITLE_MAX_CHARS = 300
 ABSTRACT_MIN_CHARS = 120
 
 
-# A saved page lists at most a few hundred papers (~1 MB); a file far larger, without the page's
-# header, or without a single title/abstract pair near the top is something else, and reading it
-# line by line would cost minutes and one issue per line.
+# A saved page lists at most a few hundred papers (~1 MB); a file far larger, or without a single
+# title/abstract pair near the top, is something else, and reading it line by line would cost
+# minutes and one issue per line.
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 BODY_LINES_BEFORE_A_PAIR = 60
 # Issues kept with their line; the rest are counted by rule in one summary issue.
@@ -52,9 +52,6 @@ def parse(content: bytes, source: str) -> ParseResult:
         return ParseResult(parsed_frame([]), [issue])
     if not text.strip():
         return ParseResult(parsed_frame([]), [ParseIssue(source, "empty", "the file has no text")])
-    if not looks_like_text_page(content):
-        message = "no trending-page header (`new`, `Subscribe`, ...) in its first lines: not a page copy saved as text"
-        return ParseResult(parsed_frame([]), [ParseIssue(source, "not_a_page_copy", message, 1)])
     lines = _numbered_lines(text)
     body_start, _ = _read_header(lines)
     records, issues = _read_pairs(lines[body_start:], source)

@@ -21,7 +21,8 @@ def bad_files(tmp_path_factory):
 def test_both_files_are_recognised_as_not_page_copies_within_the_bound(bad_files):
     for path in bad_files:
         parsed = time_parse(path)
-        assert (parsed["rule"], parsed["issue_count"], parsed["row_count"]) == ("not_a_page_copy", 1, 0), parsed
+        assert (parsed["rule"], parsed["row_count"]) == ("not_a_page_copy", 0), parsed
+        assert parsed["issue_count"] <= MAX_ISSUES_LISTED + 1
         assert within_bounds(parsed) == []
 
 
