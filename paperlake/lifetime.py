@@ -53,7 +53,9 @@ def command_line() -> str:
 def install_for_flows() -> None:
     """Called by commands that run flows, before Prefect starts its server."""
     follow_this_process()
-    if "pytest" not in sys.modules:  # a test process keeps its own Ctrl-C (tests run the command in a child)
+    # A test process keeps its own Ctrl-C (tests run the command in a child); `serve` stops its own
+    # way (it pauses its deployments), and "run the same command again" is no advice for it.
+    if "pytest" not in sys.modules and sys.argv[1:2] != ["serve"]:
         stop_on_signals()
 
 
