@@ -12,6 +12,7 @@ every request has a total deadline, and every feed-day a budget for all its page
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -35,6 +36,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures of the network or the peer, not of our request: the same request may well work again.
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 EXCERPT_CHARS = 160
+# Pages of one fetch follow each other within seconds (retry pauses happen inside a request); a
+# request for the same day after this long a pause is a new fetch, with a new feed-day budget.
+NEW_FETCH_GAP_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,10 @@ class HttpClient(Closing):
         self.feed = feed
         self.settings = settings
         self._sleep, self._clock, self._pacer, self._monotonic = sleep, clock, pacer, monotonic
-        self._day_started_at: dict[date, float] = {}  # the feed-day budget runs from a day's first request
+        # The feed-day budget runs from a fetch's first request; a long-lived client (a served
+        # deployment) fetching the same day again later starts a new budget.
+        self._day_started_at: dict[date, float] = {}
+        self._day_last_at: dict[date, float] = {}
         register_secret(settings.token)
         self._rng = rng or random.Random()
         timeout = httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds)
@@ -251,7 +258,15 @@ class HttpClient(Closing):
     ) -> Response:
         """A 2xx response, or FetchError. `is_throttled` flags 2xx bodies that mean "slow down"."""
         request_url = str(httpx.URL(url, params=params))
-        self._day_started_at.setdefault(day, self._monotonic())
+        now = self._monotonic()
+        if now - self._day_last_at.get(day, -math.inf) > NEW_FETCH_GAP_SECONDS:
+            self._day_started_at[day] = now
+        try:
+            return self._get(request_url, day, is_throttled)
+        finally:
+            self._day_last_at[day] = self._monotonic()
+
+    def _get(self, request_url: str, day: date, is_throttled: Callable[[Response], bool] | None) -> Response:
         for attempt in range(1, self.settings.max_attempts + 1):
             self._check_budget(request_url, day, attempt - 1, None)
             outcome = self._attempt(request_url, day, is_throttled)

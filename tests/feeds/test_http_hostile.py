@@ -43,3 +43,17 @@ def test_a_token_echoed_by_the_server_is_redacted_from_the_error_and_the_logs(ca
     assert TOKEN not in message and "[redacted]" in message
     assert TOKEN not in repr(failure.value.args) and TOKEN not in caplog.text
     assert len(message) < 400  # the quoted body stays short
+
+
+def test_the_feed_day_budget_covers_one_fetch_and_a_later_fetch_of_the_day_gets_a_new_one():
+    now = [0.0]
+    settings = HttpSettings(feed_day_budget_seconds=10, max_attempts=1)
+    with serving(EchoHeadersHandler) as url, HttpClient("hf_daily", settings, monotonic=lambda: now[0]) as http:
+        with pytest.raises(FetchError, match="HTTP 401"):
+            http.get(url, day=DAY)  # page 1 at 0 s
+        now[0] = 20.0  # page 2, 20 s into a fetch with a 10-s budget
+        with pytest.raises(FetchError, match="feed-day budget of 10 s spent"):
+            http.get(url, day=DAY)
+        now[0] = 20.0 + 601  # the same day fetched again, ten minutes later: a new fetch
+        with pytest.raises(FetchError, match="HTTP 401"):
+            http.get(url, day=DAY)

@@ -59,17 +59,19 @@ def _one_line(stderr: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_a_runaway_query_stops_at_its_time_limit_with_one_line(big_lake):
     started_at = time.monotonic()
     process = _query(big_lake, RUNAWAY, PAPERLAKE_QUERY_TIME_LIMIT_SECONDS="1.5")
     _, stderr = process.communicate(timeout=60)
     elapsed_seconds = time.monotonic() - started_at
     assert process.returncode == 1
-    assert "query stopped after 2 s: its time limit is 1.5 s" in _one_line(stderr) or "time limit is 1.5 s" in _one_line(stderr)
+    assert "its time limit is 1.5 s" in _one_line(stderr)
     assert "--no-limits" in stderr
     assert elapsed_seconds < 30, f"{elapsed_seconds:.1f} s"  # imports included, on a busy CI machine
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_interrupts_a_query_with_one_line(big_lake, signum, exit_code):
     process = _query(big_lake, RUNAWAY)
