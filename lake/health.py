@@ -82,3 +82,16 @@ def first_line_with_cause(err: BaseException) -> str:
     if found and found.group(0).strip() not in first:
         first = f"{first}: {found.group(0).strip()}"
     return first
+
+
+def check_writable(lake, table: str) -> None:
+    """Refuse a write while the lake has a damaged table: the target itself always, every table on a
+    lake object's first write. Writing into the readable tables alone would put them out of step
+    (sightings appended, then papers refused)."""
+    from lake.schemas import TABLES
+
+    names = [table] if getattr(lake, "_tables_checked", False) else [table, *(name for name in TABLES if name != table)]
+    for name in names:
+        if lake.has_table(name):
+            lake.delta(name)  # raises DamagedTableError naming the table and the missing file
+    lake._tables_checked = True

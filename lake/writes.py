@@ -68,8 +68,9 @@ def committing(lake: Lake, table: str, write: Callable[[], T]) -> T:
     Storage faults (read-only folder, full disk, denied bucket) become a LakeWriteError naming the
     table: delta-rs commits last, so a failed write leaves the table at its last version.
     """
-    if lake.has_table(table):
-        lake.delta(table)  # a damaged table (a data file gone) raises here: nothing is written into it
+    from lake.health import check_writable
+
+    check_writable(lake, table)  # a damaged table (a data file gone) raises here: nothing is written
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         try:
             return write()

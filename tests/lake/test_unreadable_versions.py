@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from lake import writes
-from lake.health import first_line_with_cause
+from lake.health import check_writable, first_line_with_cause
 from lake.maintenance import maintain_table
 from lake.schemas import PAPERS
 from lake.sql import QueryError, run_query
@@ -53,6 +53,9 @@ def test_a_table_with_a_deleted_data_file_is_named_and_not_written_into(lake):
     with pytest.raises(DamagedTableError):
         writes.append(lake, PAPERS, pl.DataFrame([paper_row(99)]), writes.CommitInfo("test"))
     assert sorted(os.listdir(Path(lake.table_uri("papers")) / "_delta_log")) == log_files_before  # no commit
+    # Nor into the other tables: sightings landing while papers cannot follow would put them out of step.
+    with pytest.raises(DamagedTableError, match="table 'papers'"):
+        check_writable(Lake(lake.uri), "sightings")  # what every commit of a new run asks first
 
 
 def test_commands_on_a_damaged_table_end_in_one_line_and_validate_says_so(lake):

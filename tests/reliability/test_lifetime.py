@@ -85,20 +85,28 @@ def test_sigkilled_command_leaves_no_prefect_server(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_to_the_group_stops_the_run_in_seconds_with_one_line(tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "to_group", "exit_code"),
+    [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
+    ids=["ctrl-c-to-the-group", "sigterm-to-the-process"],
+)
+def test_a_signal_stops_the_run_in_seconds_with_one_line(tmp_path, signum, to_group, exit_code):
     process, servers = _start_and_wait_for_server(tmp_path)
     time.sleep(1.5)  # into the flow run: the server answers, tasks run (the whole run takes 8 s or more)
     started_at = time.monotonic()
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    if to_group:  # what a terminal's Ctrl-C, `timeout` and systemd do
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     try:
         _, stderr = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("the command was still running 30 s after Ctrl-C")
+        pytest.fail(f"the command was still running 30 s after {signal.Signals(signum).name}")
     stop_seconds = time.monotonic() - started_at
     text = stderr.decode(errors="replace")
     lines = [line for line in text.splitlines() if "interrupted" in line]
-    assert process.returncode == 130, text[-2000:]
+    assert process.returncode == exit_code, text[-2000:]
     assert stop_seconds < 12, f"took {stop_seconds:.1f} s to stop"
     assert len(lines) == 1 and "run the same command again" in lines[0], text[-2000:]
     assert "Traceback" not in text and "Crash detected" not in text, text[-2000:]
