@@ -590,9 +590,8 @@ def maintain(
     """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
     _run_flows_quietly()
     from flows.artifacts import maintenance_rows
-    from flows.maintain import maintain as maintain_flow
-
     from flows.maintain import MaintenanceFailed
+    from flows.maintain import maintain as maintain_flow
 
     try:
         rows = maintenance_rows(maintain_flow(retention_days, resolve_lake_uri(lake)))
