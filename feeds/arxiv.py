@@ -275,6 +275,12 @@ def read_feed(content: bytes, source: str) -> tuple[ET.Element | None, ParseIssu
         return None, ParseIssue(source, "invalid_xml", f"invalid XML: {err}", 1)
     if root.tag != FEED_TAG:
         return None, ParseIssue(source, "not_atom_feed", f"root element is {root.tag!r}, not an Atom <feed>")
+    stack = [(root, 1)]  # Atom nests 4 deep; copying or writing a far deeper tree ends in RecursionError
+    while stack:
+        element, depth = stack.pop()
+        if depth > 64:
+            return None, ParseIssue(source, "invalid_xml", "XML nested too deeply to be an Atom feed (over 64 levels)")
+        stack.extend((child, depth + 1) for child in element)
     return root, None
 
 

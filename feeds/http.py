@@ -3,22 +3,26 @@
 httpx's own `HTTPTransport(retries=N)` only retries failed connections; 429s, 5xx and read
 timeouts need the loop here. Sleep, clocks and randomness are injected so tests against a local
 server run in milliseconds. The API token goes into a header only: it is never part of a URL, a
-log line or an error message.
+log line or an error message, and a server echoing it back is redacted (feeds/redact.py).
+
+A dripping server (one byte a second) never trips a read timeout, which applies between bytes:
+every request has a total deadline, and every feed-day a budget for all its pages and retries.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Callable, Mapping
 
 import httpx
 
+from feeds.pacing import PROCESS_PACER, Pacer, backoff_seconds, retry_after_seconds  # noqa: F401 (re-exported)
+from feeds.redact import redact, register_secret
 from settings import __version__
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,10 @@ USER_AGENT = f"paperlake/{__version__} (+{PROJECT_URL})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures of the network or the peer, not of our request: the same request may well work again.
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-EXCERPT_CHARS = 200
+EXCERPT_CHARS = 160
+# Pages of one fetch follow each other within seconds (retry pauses happen inside a request); a
+# request for the same day after this long a pause is a new fetch, with a new feed-day budget.
+NEW_FETCH_GAP_SECONDS = 600.0
 # Connection refused means nothing listens there: unlike a 503, waiting rarely helps, so try twice, not max_attempts times.
 REFUSED_MAX_ATTEMPTS = 2
 
@@ -46,6 +53,10 @@ class HttpSettings:
     # A server asking for a longer pause gets this much; the attempt budget still bounds the total.
     retry_after_max_seconds: float = 120.0
     max_response_bytes: int = 20 * 1024 * 1024
+    # A whole answer, headers to last byte; a real one takes seconds, so this only stops a drip.
+    request_deadline_seconds: float = 300.0
+    # Every page, attempt and retry pause of one feed-day together; then the day fails, others carry on.
+    feed_day_budget_seconds: float = 1800.0
     # Politeness floor between the starts of two requests (arXiv asks for 3 s).
     min_interval_seconds: float = 0.0
     token: str | None = field(default=None, repr=False)
@@ -59,6 +70,8 @@ SETTINGS_ENV = {
     "PAPERLAKE_HTTP_BACKOFF_SECONDS": ("backoff_seconds", float),
     "PAPERLAKE_HTTP_RETRY_AFTER_MAX_SECONDS": ("retry_after_max_seconds", float),
     "PAPERLAKE_HTTP_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
+    "PAPERLAKE_HTTP_REQUEST_DEADLINE_SECONDS": ("request_deadline_seconds", float),
+    "PAPERLAKE_HTTP_FEED_DAY_BUDGET_SECONDS": ("feed_day_budget_seconds", float),
 }
 
 
@@ -83,7 +96,7 @@ class FetchError(Exception):
     """A feed-day could not be fetched; the message names feed, date, URL and HTTP status."""
 
     def __init__(self, feed: str, day: date, url: str, reason: str, status_code: int | None = None):
-        self.feed, self.day, self.url, self.reason, self.status_code = feed, day, url, reason, status_code
+        self.feed, self.day, self.url, self.reason, self.status_code = feed, day, redact(url), redact(reason), status_code
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -109,7 +122,7 @@ class Response:
 
 
 def body_excerpt(content: bytes) -> str:
-    text = " ".join(content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace").split())
+    text = redact(" ".join(content[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace").split()))
     return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
@@ -117,54 +130,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """A Retry-After header (delta-seconds or an HTTP date) as seconds from `now`; None if absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
-def backoff_seconds(attempt: int, settings: HttpSettings, rng: random.Random) -> float:
-    """Wait before retry `attempt` (1-based): exponential, with "equal jitter" so waits still grow."""
-    ceiling = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** (attempt - 1))
-    return ceiling * (0.5 + rng.random() / 2)
-
-
-class Pacer:
-    """Spaces the starts of requests to each host by a minimum interval.
-
-    One pacer serves the whole process by default, because flows open a feed (and so a client)
-    per day: pacing kept in a client would let a backfill hit the host as fast as it can.
-    """
-
-    def __init__(self, sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
-        self._sleep, self._monotonic = sleep, monotonic
-        self._next_start_by_host: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait_turn(self, host: str, interval_seconds: float) -> None:
-        if interval_seconds <= 0:
-            return
-        with self._lock:  # reserve a slot, then sleep outside the lock so other hosts are not held up
-            now = self._monotonic()
-            start = max(now, self._next_start_by_host.get(host, now))
-            self._next_start_by_host[host] = start + interval_seconds
-        if start > now:
-            self._sleep(start - now)
-
-
-PROCESS_PACER = Pacer()
+class _DeadlinePassed(Exception):
+    """The answer was still coming when the request's deadline passed."""
 
 
 @dataclass(frozen=True)
@@ -212,12 +181,18 @@ class HttpClient(Closing):
         rng: random.Random | None = None,
         pacer: Pacer = PROCESS_PACER,
         transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         if settings.max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {settings.max_attempts}")
         self.feed = feed
         self.settings = settings
-        self._sleep, self._clock, self._pacer = sleep, clock, pacer
+        self._sleep, self._clock, self._pacer, self._monotonic = sleep, clock, pacer, monotonic
+        # The feed-day budget runs from a fetch's first request; a long-lived client (a served
+        # deployment) fetching the same day again later starts a new budget.
+        self._day_started_at: dict[date, float] = {}
+        self._day_last_at: dict[date, float] = {}
+        register_secret(settings.token)
         self._rng = rng or random.Random()
         timeout = httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds)
         self._client = httpx.Client(
@@ -239,7 +214,19 @@ class HttpClient(Closing):
         """A 2xx response, or FetchError. `is_throttled` flags 2xx bodies that mean "slow down";
         `explain` reads a feed's own message from the body of an error answer that is not retried."""
         request_url = str(httpx.URL(url, params=params))
+        now = self._monotonic()
+        if now - self._day_last_at.get(day, -math.inf) > NEW_FETCH_GAP_SECONDS:
+            self._day_started_at[day] = now
+        try:
+            return self._get(request_url, day, is_throttled, explain)
+        finally:
+            self._day_last_at[day] = self._monotonic()
+
+    def _get(
+        self, request_url: str, day: date, is_throttled: Callable[[Response], bool] | None, explain: Callable[[Response], str | None] | None
+    ) -> Response:
         for attempt in range(1, self.settings.max_attempts + 1):
+            self._check_budget(request_url, day, attempt - 1, None)
             outcome = self._attempt(request_url, day, is_throttled, explain)
             if isinstance(outcome, Response):
                 return outcome
@@ -248,9 +235,25 @@ class HttpClient(Closing):
                 reason = f"gave up after {attempt} attempts: {problem.reason}"
                 raise FetchError(self.feed, day, request_url, reason, problem.status_code)
             wait = self._wait_seconds(attempt, problem)
+            if wait >= self._budget_left(day):
+                self._check_budget(request_url, day, attempt, problem, force=True)
             log.warning("%s %s: %s; retry %d in %.1fs: GET %s", self.feed, day, problem.reason, attempt, wait, request_url)
             self._sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _budget_left(self, day: date) -> float:
+        return self.settings.feed_day_budget_seconds - (self._monotonic() - self._day_started_at[day])
+
+    def _check_budget(self, url: str, day: date, attempts: int, problem: _Retryable | None, force: bool = False) -> None:
+        """FetchError once the feed-day's budget is spent (or a retry would overrun it)."""
+        if not force and self._budget_left(day) > 0:
+            return
+        last = f"; last problem: {problem.reason}" if problem else ""
+        reason = (
+            f"feed-day budget of {self.settings.feed_day_budget_seconds:g} s spent on pages and retries "
+            f"after {attempts} attempt(s) at this page ($PAPERLAKE_HTTP_FEED_DAY_BUDGET_SECONDS){last}"
+        )
+        raise FetchError(self.feed, day, url, reason, problem.status_code if problem else None)
 
     def _attempt(
         self, url: str, day: date, is_throttled: Callable[[Response], bool] | None, explain: Callable[[Response], str | None] | None = None
@@ -259,6 +262,8 @@ class HttpClient(Closing):
         self._pacer.wait_turn(httpx.URL(url).netloc.decode("ascii"), self.settings.min_interval_seconds)
         try:
             response = self._read(url, day)
+        except _DeadlinePassed as late:
+            return _Retryable(str(late))
         except RETRY_EXCEPTIONS as err:
             refused = isinstance(err, httpx.ConnectError) and "refused" in str(err).lower()
             return _Retryable(f"{type(err).__name__}: {err}" if str(err) else type(err).__name__, refused=refused)
@@ -276,12 +281,21 @@ class HttpClient(Closing):
     def _read(self, url: str, day: date) -> Response:
         """Stream the body and stop past the cap, so a runaway response never sits whole in memory."""
         cap = self.settings.max_response_bytes
-        with self._client.stream("GET", url, headers=self._auth_headers()) as streamed:
+        deadline_seconds = max(0.001, min(self.settings.request_deadline_seconds, self._budget_left(day)))
+        deadline_at = self._monotonic() + deadline_seconds
+        # No single wait for bytes may outlast the deadline either (a server silent before its headers).
+        timeout = httpx.Timeout(min(self.settings.read_timeout_seconds, deadline_seconds), connect=self.settings.connect_timeout_seconds)
+        with self._client.stream("GET", url, headers=self._auth_headers(), timeout=timeout) as streamed:
             declared = streamed.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > cap:
                 raise self._too_large(url, day, streamed.status_code, f"declares {int(declared)} bytes")
             chunks, size = [], 0
             for chunk in streamed.iter_bytes():
+                if self._monotonic() > deadline_at:
+                    raise _DeadlinePassed(
+                        f"no complete answer within the {deadline_seconds:g}-s request deadline "
+                        f"(read {size} bytes; the server sends too slowly; $PAPERLAKE_HTTP_REQUEST_DEADLINE_SECONDS)"
+                    )
                 size += len(chunk)
                 if size > cap:
                     raise self._too_large(url, day, streamed.status_code, f"stopped reading at {size} bytes")

@@ -34,15 +34,28 @@ TITLE_MAX_CHARS = 300
 ABSTRACT_MIN_CHARS = 120
 
 
+# A saved page lists at most a few hundred papers (~1 MB); a file far larger, or without a single
+# title/abstract pair near the top, is something else, and reading it line by line would cost
+# minutes and one issue per line.
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+BODY_LINES_BEFORE_A_PAIR = 60
+# Issues kept with their line; the rest are counted by rule in one summary issue.
+MAX_ISSUES_LISTED = 10
+
+
 def parse(content: bytes, source: str) -> ParseResult:
+    if len(content) > MAX_PAGE_BYTES:
+        message = f"{len(content):,} bytes: far larger than a saved page (at most {MAX_PAGE_BYTES // 2**20} MiB), not a page copy"
+        return ParseResult(parsed_frame([]), [ParseIssue(source, "not_a_page_copy", message)])
     text, issue = decode(content, source)
     if issue:
         return ParseResult(parsed_frame([]), [issue])
-    lines = _numbered_lines(text)
-    if not lines:
+    if not text.strip():
         return ParseResult(parsed_frame([]), [ParseIssue(source, "empty", "the file has no text")])
+    lines = _numbered_lines(text)
     body_start, _ = _read_header(lines)
     records, issues = _read_pairs(lines[body_start:], source)
+    issues = _bounded(issues, source)
     if not records and not issues:
         issues.append(ParseIssue(source, "no_papers", "the page has a header but no title/abstract lines"))
     return ParseResult(parsed_frame(records), issues)
@@ -114,12 +127,30 @@ def _is_abstract(line: str) -> bool:
     return len(line) > TITLE_MAX_CHARS or (len(line) >= ABSTRACT_MIN_CHARS and line.endswith((".", ".)", '."')))
 
 
+def _bounded(issues: list[ParseIssue], source: str) -> list[ParseIssue]:
+    """The first few issues with their lines, then one that counts the rest by rule."""
+    if len(issues) <= MAX_ISSUES_LISTED:
+        return issues
+    issues = sorted(issues, key=lambda issue: issue.rule != "not_a_page_copy")  # the verdict first
+    rest = issues[MAX_ISSUES_LISTED:]
+    counts: dict[str, int] = {}
+    for issue in rest:
+        counts[issue.rule] = counts.get(issue.rule, 0) + 1
+    by_rule = ", ".join(f"{rule} ({count:,})" for rule, count in sorted(counts.items(), key=lambda item: -item[1]))
+    summary = ParseIssue(source, "more_issues", f"{len(rest):,} more problem line(s) not listed: {by_rule}", rest[0].line)
+    return issues[:MAX_ISSUES_LISTED] + [summary]
+
+
 def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], list[ParseIssue]]:
     records: list[dict] = []
     issues: list[ParseIssue] = []
     i = 0
     while i < len(lines):
         number, line = lines[i]
+        if not records and i >= BODY_LINES_BEFORE_A_PAIR:
+            message = f"no title/abstract pair in the first {BODY_LINES_BEFORE_A_PAIR} lines after the header: not a page copy"
+            issues.append(ParseIssue(source, "not_a_page_copy", message, number))
+            break
         if _is_abstract(line):
             issues.append(ParseIssue(source, "abstract_without_title", f"abstract with no title line before it: {line[:60]!r}", number))
             i += 1

@@ -41,6 +41,17 @@ def maintain(retention_days: int = DEFAULT_RETENTION_DAYS, lake_uri: str | None 
     present = [name for name in TABLES if lake.has_table(name)]
     if not present:
         get_run_logger().info("no tables in %s yet: nothing to maintain", lake.uri)
-    results = [maintain_one(lake, name, retention_days, commit) for name in present]
+    results, failures = [], []
+    for name in present:
+        try:
+            results.append(maintain_one(lake, name, retention_days, commit))
+        except Exception as error:  # one table's trouble must not leave the others unmaintained
+            failures.append(f"{name}: {error}")
     publish_maintenance_summary(results, retention_days)
+    if failures:
+        raise MaintenanceFailed(f"{len(failures)} table(s) not maintained (the others were): " + "; ".join(failures))
     return results
+
+
+class MaintenanceFailed(RuntimeError):
+    pass

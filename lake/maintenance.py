@@ -16,17 +16,30 @@ cleanup are not commits.
 
 from __future__ import annotations
 
+import logging
+import random
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import unquote
 
 from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError
 
 from lake.store import Lake
 from lake.writes import CommitInfo
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 DEFAULT_RETENTION_DAYS = 7
+CONFLICT_ATTEMPTS = 30  # as many as writes get
+
+
+class MaintenanceConflictError(RuntimeError):
+    """A maintenance step lost to concurrent commits every time; the table is unchanged by it."""
 # delta-rs deletes commit JSON older than this (Delta's default) when it cleans the log up.
 DEFAULT_LOG_RETENTION_DAYS = 30
 LOG_RETENTION_PROPERTY = "delta.logRetentionDuration"
@@ -75,12 +88,12 @@ def maintain_table(lake: Lake, name: str, commit: CommitInfo, retention_days: in
         raise ValueError(f"retention_days must be 0 or more, not {retention_days}")
     table = lake.delta(name)
     version_before, before = table.version(), file_stats(table)
-    _keep_log_for(table, retention_days, commit)
-    compaction = table.optimize.compact(commit_properties=commit.properties())
-    vacuumed = vacuum(table, retention_days, commit)
+    # Each step reads the table afresh: an ingest may have committed since the step before.
+    fresh(lake, name, lambda t: _keep_log_for(t, retention_days, commit))
+    compaction = fresh(lake, name, lambda t: t.optimize.compact(commit_properties=commit.properties()))
+    vacuumed = fresh(lake, name, lambda t: vacuum(t, retention_days, commit))
     # After vacuum, so the checkpoint covers the latest version and log cleanup may drop the JSON before it.
-    table.create_checkpoint()
-    table.cleanup_metadata()
+    table = fresh(lake, name, _checkpoint)
     return TableMaintenance(
         table=name,
         version_before=version_before,
@@ -92,6 +105,32 @@ def maintain_table(lake: Lake, name: str, commit: CommitInfo, retention_days: in
         vacuumed_file_count=len(vacuumed),
         retention_days=retention_days,
     )
+
+
+def fresh(lake: Lake, name: str, step: Callable[[DeltaTable], T]) -> T:
+    """Run `step` on the table as it is now; after losing to a concurrent commit, read it again and redo it.
+
+    Compaction reads files a concurrent MERGE may remove: delta-rs then refuses the commit
+    ("a concurrent transaction deleted data this operation read"), and redoing it from a fresh
+    read is correct, as writes do (lake/writes.py `committing`).
+    """
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return step(lake.delta(name))
+        except CommitFailedError as err:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise MaintenanceConflictError(
+                    f"maintain {name!r} in {lake.uri}: {attempt} attempts met concurrent commits ({str(err).splitlines()[0]})"
+                ) from None
+            log.info("maintain %r lost to a concurrent commit; redoing from a fresh read (attempt %d)", name, attempt + 1)
+            time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _checkpoint(table: DeltaTable) -> DeltaTable:
+    table.create_checkpoint()
+    table.cleanup_metadata()
+    return table
 
 
 def vacuum(table: DeltaTable, retention_days: int, commit: CommitInfo) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from urllib.parse import unquote
 
 import polars as pl
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from lake import storage
 from lake.schemas import TABLES, TableSpec
@@ -50,6 +51,35 @@ def _checked_version(version: int | None) -> int | None:
     return version
 
 
+class DamagedTableError(FileNotFoundError):
+    """A table whose log lists data files that are gone: it cannot be read, so nothing is written into it."""
+
+
+class VacuumedVersionError(TimeTravelError):
+    """An old version whose data files vacuum deleted (time travel is kept only inside the retention)."""
+
+
+class LakeDeltaTable(DeltaTable):
+    """A DeltaTable whose local file paths are plain paths.
+
+    delta-rs percent-encodes them (`/data/my%20lake/...`), and readers that get them (Polars,
+    pyarrow) look for a folder that does not exist: a lake path with a space or a non-ASCII
+    character must be used as given.
+    """
+
+    def file_uris(self, partition_filters=None) -> list[str]:
+        return [uri if "://" in uri else unquote(uri) for uri in super().file_uris(partition_filters)]
+
+
+def missing_data_files(table: DeltaTable) -> list[str]:
+    """Data files of the loaded version that are not on disk; always [] for object stores (no cheap check)."""
+    return [path for path in table.file_uris() if "://" not in path and not os.path.exists(path)]
+
+
+class UnreadableTableError(RuntimeError):
+    """A table whose transaction log delta-rs cannot read (not one with a data file gone: lake/health.py)."""
+
+
 class UnknownTableError(KeyError):
     def __str__(self) -> str:
         return f"no table {self.args[0]!r}; the lake's tables are: {', '.join(TABLES)}"
@@ -83,14 +113,24 @@ class Lake:
     def delta(self, name: str, as_of: AsOf = None) -> DeltaTable:
         """The Delta table, optionally at a version number or a timestamp (time travel)."""
         try:
-            table = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
+            table = LakeDeltaTable(self.table_uri(name), storage_options=self.storage_options)
         except TableNotFoundError:
             raise FileNotFoundError(f"table {name!r} does not exist yet in {self.uri} (ingest something first)") from None
+        except DeltaError as error:  # a log that cannot be read: say which table, whatever delta-rs says
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise UnreadableTableError(f"table {name!r} in {self.uri} cannot be read: {cause}") from error
+        latest_version = table.version()
         as_of = parse_as_of(as_of)
         if isinstance(as_of, int):
             _load_version(table, name, as_of)
         elif as_of is not None:
             _load_time(table, name, as_of)
+        if missing := missing_data_files(table):
+            from lake.health import unreadable_version_error
+
+            raise unreadable_version_error(
+                table, name, self.uri, self.table_uri(name), self.storage_options, latest_version, missing
+            )
         return table
 
     def scan(self, name: str, as_of: AsOf = None) -> pl.LazyFrame:
@@ -123,19 +163,29 @@ def _load_version(table: DeltaTable, name: str, version: int) -> None:
     table.load_as_version(version)
 
 
+AS_OF_FORMS = (
+    "--as-of takes a version number (e.g. 3, per table, see `paperlake history`), a commit time "
+    "(e.g. 2024-03-12T08:30:00Z; no zone means UTC) or a date (2024-03-12, meaning 00:00 UTC)"
+)
+
+
 def _load_time(table: DeltaTable, name: str, moment: datetime) -> None:
-    if not _created_by(table, moment):
-        raise NotCreatedYetError(f"table {name!r} did not exist yet at {moment.isoformat()}")
+    created_at = _created_at(table)
+    if moment < created_at:
+        raise NotCreatedYetError(
+            f"table {name!r} did not exist yet at {moment.isoformat()}: its first commit (version 0) was at "
+            f"{created_at.strftime('%Y-%m-%dT%H:%M:%SZ')}; {AS_OF_FORMS}"
+        )
     table.load_as_version(moment)
 
 
-def _created_by(table: DeltaTable, moment: datetime) -> bool:
+def _created_at(table: DeltaTable) -> datetime:
     """delta-rs loads version 0 for any time before the table's creation; tell the two apart.
 
     Only the oldest commit's time matters, and the history lists it last.
     """
     created_ms = table.history()[-1]["timestamp"]
-    return moment.timestamp() * 1000 >= created_ms
+    return datetime.fromtimestamp(created_ms / 1000, timezone.utc)
 
 
 def open_lake(uri: str | None = None, storage_options: dict[str, str] | None = None) -> Lake:

@@ -68,6 +68,9 @@ def committing(lake: Lake, table: str, write: Callable[[], T]) -> T:
     Storage faults (read-only folder, full disk, denied bucket) become a LakeWriteError naming the
     table: delta-rs commits last, so a failed write leaves the table at its last version.
     """
+    from lake.health import check_writable
+
+    check_writable(lake, table)  # a damaged table (a data file gone) raises here: nothing is written
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         try:
             return write()
@@ -77,8 +80,14 @@ def committing(lake: Lake, table: str, write: Callable[[], T]) -> T:
                 raise LakeWriteError(f"could not commit to table {table!r} in {lake.uri}: {attempt} attempts met concurrent commits ({err})") from None
             time.sleep(min(COMMIT_BACKOFF_MAX_SECONDS, COMMIT_BACKOFF_SECONDS * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.0))
         except (DeltaError, OSError) as err:
-            raise LakeWriteError(f"could not write table {table!r} in {lake.uri}: {_first_line(err)}") from None
+            raise LakeWriteError(f"could not write table {table!r} in {lake.uri}: {_with_cause(err)}") from None
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _with_cause(err: Exception) -> str:
+    from lake.health import first_line_with_cause
+
+    return first_line_with_cause(err)
 
 
 def _first_line(err: Exception) -> str:

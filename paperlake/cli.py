@@ -79,6 +79,9 @@ def _storage(
     """paperlake: research-paper feeds kept as a Delta Lake."""
     set_debug(debug)
     from lake.storage import StorageOptionError, parse_pairs, set_command_options
+    from paperlake.lifetime import one_line_for_lake_errors
+
+    one_line_for_lake_errors()
 
     try:
         set_command_options(parse_pairs(storage_option or []))
@@ -345,23 +348,33 @@ def validate(lake: LakeOption = None) -> None:
     from paperlake.output import print_rows
 
     now = datetime.now(timezone.utc)
-    rows, failed = [], False
+    table_rows, failed, unreadable = [], False, []
     for name in ("snapshots", "sightings", "papers"):
-        result = validate_table(name, the_lake.read(name), today=now.date(), checked_at=now)
+        try:
+            rows = the_lake.read(name)
+        except FileNotFoundError as error:  # a damaged table: a data file its log lists is gone
+            table_rows.append([name, "-", "-", "-", "cannot be read", "damaged: see below"])
+            unreadable.append(str(error))
+            continue
+        result = validate_table(name, rows, today=now.date(), checked_at=now)
         summary = result.summary
         failed = failed or bool(summary["failed_rules"] or summary["rejected_by"])
         rules = ", ".join(f"{rule} ({n})" for rule, n in summary["failed_rules"].items()) or "-"
-        rows.append([name, summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"], ", ".join(summary["rejected_by"]) or "-", rules])
+        table_rows.append([name, summary["rows_in"], summary["rows_clean"], summary["rows_quarantined"], ", ".join(summary["rejected_by"]) or "-", rules])
     columns = ["table", "rows", "passed", "would quarantine", "batch rules broken", "rules broken (rows)"]
-    print_rows(out, columns, rows, "validation")
-    if failed:
+    print_rows(out, columns, table_rows, "validation")
+    for message in unreadable:
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if failed or unreadable:
         raise typer.Exit(1)
 
 
 def _run_flows_quietly() -> None:
     from paperlake.config import quiet_prefect_defaults
+    from paperlake.lifetime import install_for_flows
 
     quiet_prefect_defaults()
+    install_for_flows()  # signals stop the command in seconds; Prefect's temporary server follows it
 
 
 def _load_report_of(flow_function, *args):
@@ -408,14 +421,21 @@ def query(
     format: FormatOption = None,
     out_file: OutOption = None,
     lake: LakeOption = None,
+    no_limits: Annotated[bool, typer.Option("--no-limits", help="Lift the time and memory limits ($PAPERLAKE_QUERY_TIME_LIMIT_SECONDS, default 600; $PAPERLAKE_QUERY_MEMORY_LIMIT, default 50%).")] = False,
 ) -> None:
     """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.sql import QueryError, run_query
+    from lake.sql import QueryError, QueryInterrupted, QueryLimitError, QueryLimits, run_query
+    from paperlake.lifetime import sigterm_interrupts
 
     try:
-        result = run_query(the_lake, sql, as_of)
+        with sigterm_interrupts() as signalled:
+            result = run_query(the_lake, sql, as_of, QueryLimits.from_env(lifted=no_limits))
+    except QueryInterrupted as error:
+        _fail(str(error), code=signalled.exit_code)
+    except QueryLimitError as error:
+        _fail(str(error), code=1)
     except QueryError as error:
         _fail(str(error))
     _note_tables_not_created(the_lake, sql)
@@ -691,10 +711,14 @@ def maintain(
     lake_uri = _open_lake(lake).uri
     _run_flows_quietly()
     from flows.artifacts import maintenance_rows
+    from flows.maintain import MaintenanceFailed
     from flows.maintain import maintain as maintain_flow
 
     with _flow_console("compacting, vacuuming and checkpointing every table", verbose):
-        rows = maintenance_rows(maintain_flow(retention_days, lake_uri))
+        try:
+            rows = maintenance_rows(maintain_flow(retention_days, lake_uri))
+        except MaintenanceFailed as error:
+            _fail(str(error), code=1)
     if not rows:
         out.print("no tables yet: nothing to maintain")
         return

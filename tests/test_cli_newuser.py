@@ -232,8 +232,8 @@ def test_query_prints_lists_structs_and_intervals(scenario):
 def test_an_unexpected_error_is_one_line_and_debug_keeps_the_traceback(scenario, tmp_path):
     broken = tmp_path / "lake"
     shutil.copytree(scenario.lake.uri, broken)
-    for data_file in (broken / "sightings").glob("*.parquet"):
-        data_file.unlink()  # the log names files that are gone: nothing the command expects
+    for log_file in (broken / "sightings" / "_delta_log").glob("*.json"):
+        log_file.write_text("{not json\n")  # a transaction log that is not JSON: nothing the command expects
     result = run("papers", "--lake", str(broken))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.startswith("error: ")

@@ -44,8 +44,14 @@ def test_a_time_reads_every_table_as_it_was_then(written):
     assert run_query(written.lake, COUNTS, as_of=written.moments[7]).rows() == [(16, 5)]
 
 
-def test_before_the_lake_existed_every_table_is_empty(written):
-    assert run_query(written.lake, COUNTS, as_of="2000-01-01").rows() == [(0, 0)]
+def test_before_the_lake_existed_a_query_says_when_each_table_was_first_committed(written):
+    # Issue 13 point 7: not a silent empty answer. The Python API still reads such a table as empty.
+    with pytest.raises(QueryError) as refused:
+        run_query(written.lake, COUNTS, as_of="2000-01-01")
+    message = str(refused.value)
+    assert "table 'sightings' did not exist yet at 2000-01-01T00:00:00+00:00: its first commit (version 0) was at 20" in message
+    assert "table 'papers' did not exist yet" in message
+    assert "a version number" in message and "a commit time" in message and "a date (2024-03-12, meaning 00:00 UTC)" in message
     assert open_lake(written.lake.uri).read("papers", as_of=datetime(2000, 1, 1, tzinfo=timezone.utc)).height == 0
 
 
