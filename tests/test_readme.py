@@ -167,4 +167,6 @@ def test_the_benchmark_details_moved_to_bench_readme():
     assert "## Figures of the last run" in bench and "## What made it fast" in bench
     assert "bench/README.md" in README and "| target | measured | limit | met |" in README
     assert "Figures of the last run" not in README
-    assert len(README.splitlines()) < 889
+    # The README keeps a headline table; the benchmark's internals live in bench/README.md.
+    performance = README.split("\n## Performance", 1)[1].split("\n## ", 1)[0]
+    assert len(performance.splitlines()) < 40
