@@ -1,6 +1,7 @@
-"""A local stand-in for the two live APIs, serving the project's own sample payloads.
+"""A local stand-in for the two live APIs, serving the project's own sample payloads or a living world.
 
     python -m paperlake.replay --port 8765 --samples samples/
+    python -m paperlake.replay --port 8765 --world 7 --start 2024-03-04 --end 2024-04-14 --now 2024-03-11T06:00:00Z
 
 serves `GET /api/daily_papers?date=&p=&limit=` (pages of samples/hf_daily/YYYY-MM-DD.json) and
 `GET /api/query?search_query=...&start=&max_results=` (arXiv Atom from samples/arxiv/YYYY-MM-DD.xml,
@@ -8,6 +9,10 @@ for the day in `submittedDate:[...]`, filtered by `cat:`), in the real formats, 
 fetch code runs unchanged offline. Tests script faults per path (`Fault`): statuses with
 Retry-After, stalls longer than the client's timeout, cut-off bodies, replaced or rewritten
 bodies.
+
+With `--world` (or `ReplayServer(world=LivingWorld(...))`) it serves a seeded, clock-driven world
+instead (paperlake.living): lists that fill, counts that grow, arXiv announcement lag and new
+versions, now and then a 429; `GET/POST /_clock` reads and moves its clock.
 """
 
 from __future__ import annotations
@@ -21,20 +26,24 @@ import xml.etree.ElementTree as ET  # building only; sample files are parsed wit
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qsl, urlsplit
 
 from defusedxml import ElementTree as SafeET
 
 from feeds import arxiv
 
+if TYPE_CHECKING:
+    from paperlake.living import LivingWorld
+
 log = logging.getLogger(__name__)
 
 HF_PATH = "/api/daily_papers"
 ARXIV_PATH = "/api/query"
+CLOCK_PATH = "/_clock"  # the living world's clock control (paperlake.living_server)
 JSON_TYPE = "application/json; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -97,13 +106,27 @@ class ReplayServer:
 
     def __init__(
         self,
-        samples_dir: str | Path,
+        samples_dir: str | Path | None = None,
         faults: Mapping[str, Sequence[Fault | None]] | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        world: LivingWorld | None = None,
+        clock: Callable[[], datetime] | None = None,
     ):
-        self.samples_dir = Path(samples_dir)
+        """Serves `samples_dir`'s finished days, or, given a `world`, what that world shows at `clock()`
+        (the wall clock by default; `POST /_clock` or `set_clock` moves it)."""
+        if (samples_dir is None) == (world is None):
+            raise ValueError("give either samples_dir or world")
+        self.samples_dir = Path(samples_dir) if samples_dir is not None else None
+        self.world = world
+        self.clock, self._throttle = None, None
+        if world is not None:
+            # Imported here so the samples mode (make run, most tests) never builds a world.
+            from paperlake.living_server import ServerClock, Throttle
+
+            self.clock = ServerClock(clock)
+            self._throttle = Throttle(world.seed, world.settings.throttle_share)
         self.requests: list[RecordedRequest] = []
         self._scripts: dict[str, deque[Fault | None]] = {}
         self._lock = threading.Lock()
@@ -165,8 +188,27 @@ class ReplayServer:
             script = self._scripts.get(request.path)
             return script.popleft() if script else None
 
+    def set_clock(self, now_at: datetime, *, ticking: bool = False) -> None:
+        """Move a world server's clock (what `POST /_clock` does)."""
+        if self.clock is None:
+            raise ValueError("only a server with a world has a clock")
+        self.clock.set(now_at, ticking=ticking)
+
+    def control_answer(self, method: str, body: bytes) -> Answer:
+        from paperlake.living_server import clock_answer
+
+        if self.clock is None:
+            return Answer(404, b"no clock: this server replays sample files\n", TEXT_TYPE)
+        return clock_answer(self.clock, method, body)
+
     def answer(self, path: str, params: Mapping[str, str]) -> Answer:
         """The normal answer to a request, as the real API would give it."""
+        if self.world is not None:
+            from paperlake.living_server import throttled_answer, world_answer
+
+            if self._throttle.should_throttle(path, params):
+                return throttled_answer(self.world.settings.retry_after_seconds)
+            return world_answer(self.world, path, params, self.clock.now())
         if path == HF_PATH:
             return hf_answer(self.samples_dir, params)
         if path == ARXIV_PATH:
@@ -187,6 +229,9 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
+            if url.path == CLOCK_PATH:  # control, not an API request: not recorded, never faulted
+                self._send(server.control_answer("GET", b""))
+                return
             headers = {name.lower(): value for name, value in self.headers.items()}
             request = RecordedRequest(url.path, dict(parse_qsl(url.query)), headers)
             fault = server._next_fault(request)
@@ -197,6 +242,13 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             except Exception as err:  # a bug or a bad sample file: say so instead of hanging up
                 log.exception("replay failed to answer %s", self.path)
                 self._send(Answer(500, f"replay error: {type(err).__name__}: {err}\n".encode(), TEXT_TYPE))
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if urlsplit(self.path).path != CLOCK_PATH:
+                self._send(Answer(405, b"only POST /_clock\n", TEXT_TYPE))
+                return
+            self._send(server.control_answer("POST", body))
 
         def _respond(self, request: RecordedRequest, fault: Fault | None) -> None:
             fault = fault or Fault()
@@ -236,6 +288,11 @@ def with_fault(answer: Answer, fault: Fault) -> Answer:
 
 
 def hf_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
+    return hf_page_answer(params, lambda day: hf_day_items(samples_dir, day))
+
+
+def hf_page_answer(params: Mapping[str, str], items_for: Callable[[date], list]) -> Answer:
+    """One page of a day's listing, whoever provides the listing (sample files or a living world)."""
     day = _iso_day(params.get("date", ""))
     if day is None:
         return _json_error(400, f"Invalid date {params.get('date', '')!r}: expected YYYY-MM-DD")
@@ -245,7 +302,7 @@ def hf_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
         return _json_error(400, "p and limit must be integers")
     if page_index < 0 or not 1 <= limit <= HF_MAX_LIMIT:
         return _json_error(400, f"p must be >= 0 and limit between 1 and {HF_MAX_LIMIT}")
-    items = hf_day_items(samples_dir, day)
+    items = items_for(day)
     page = items[page_index * limit : (page_index + 1) * limit]
     # Compact like the real API, and so pages join into exactly the one-page document.
     return Answer(200, json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), JSON_TYPE)
@@ -266,12 +323,10 @@ def _json_error(status: int, message: str) -> Answer:
 
 def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
     query = params.get("search_query", "")
-    try:
-        start, max_results = int(params.get("start", "0")), int(params.get("max_results", "10"))
-    except ValueError:
-        return arxiv_error_answer("start and max_results must be integers")
-    if start < 0 or not 0 <= max_results <= ARXIV_MAX_RESULTS:
-        return arxiv_error_answer(f"start must be non-negative and max_results at most {ARXIV_MAX_RESULTS}")
+    paging = arxiv_paging(params)
+    if isinstance(paging, str):
+        return arxiv_error_answer(paging)
+    start, max_results = paging
     days = _submitted_days(query)
     if days is None:
         return arxiv_error_answer("the replay server only answers submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM] queries")
@@ -292,6 +347,17 @@ def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
         updated=f"{(days[-1] + timedelta(days=1)).isoformat()}T00:00:00-05:00",
     )
     return Answer(200, body, ATOM_TYPE)
+
+
+def arxiv_paging(params: Mapping[str, str]) -> tuple[int, int] | str:
+    """(start, max_results) from the query string, or the message arXiv's Error entry gives."""
+    try:
+        start, max_results = int(params.get("start", "0")), int(params.get("max_results", "10"))
+    except ValueError:
+        return "start and max_results must be integers"
+    if start < 0 or not 0 <= max_results <= ARXIV_MAX_RESULTS:
+        return f"start must be non-negative and max_results at most {ARXIV_MAX_RESULTS}"
+    return start, max_results
 
 
 def arxiv_day_entries(samples_dir: Path, day: date) -> list:
@@ -350,13 +416,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--samples", default="samples", help="folder with hf_daily/ and arxiv/ sample payloads")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    from paperlake.living_server import add_world_arguments, world_server
+
+    add_world_arguments(parser)
     args = parser.parse_args(argv)
-    samples = Path(args.samples)
-    if not any((samples / feed).is_dir() for feed in ("hf_daily", "arxiv")):
-        parser.error(f"{samples} has neither hf_daily/ nor arxiv/ sample folders")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = ReplayServer(samples, host=args.host, port=args.port)
-    print(f"replaying {samples.resolve()} at {server.base_url}", flush=True)
+    if args.world is not None:
+        server = world_server(args, parser)
+        what = f"living world {args.world} ({args.start} to {args.end}), clock at {server.clock.now().isoformat()}"
+    else:
+        samples = Path(args.samples)
+        if not any((samples / feed).is_dir() for feed in ("hf_daily", "arxiv")):
+            parser.error(f"{samples} has neither hf_daily/ nor arxiv/ sample folders")
+        server, what = ReplayServer(samples, host=args.host, port=args.port), str(samples.resolve())
+    print(f"replaying {what} at {server.base_url}", flush=True)
     print(f"  PAPERLAKE_HF_URL={server.base_url} PAPERLAKE_ARXIV_URL={server.base_url}", flush=True)
     try:
         server.serve_forever()
