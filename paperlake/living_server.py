@@ -2,6 +2,7 @@
 
     GET  /_clock                                   -> {"now": "2024-03-11T06:00:00Z", "ticking": false}
     POST /_clock {"now": "2024-03-11T06:00:00Z"}   -> the clock stops there (add "ticking": true to let it run on)
+    GET  /_truth                                   -> LivingWorld.truth(now) as JSON
 
 A test moves the clock of a server running in another process through this endpoint, then runs the
 real flows against it: the world answers what the real APIs would answer at that moment.
@@ -17,9 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Mapping
 
+import httpx
+
 from feeds import arxiv
 from feeds.fields import parse_utc
-from paperlake.living import LivingWorld, WorldSettings
+from paperlake.living import LivingWorld, WorldSettings, WorldTruth
 from paperlake.living_model import EASTERN
 from paperlake.replay import (
     ARXIV_PATH,
@@ -111,8 +114,42 @@ def clock_answer(clock: ServerClock, method: str, body: bytes) -> Answer:
         except (ValueError, KeyError, TypeError) as err:
             message = {"error": f'expected {{"now": "YYYY-MM-DDTHH:MM:SSZ"}}: {type(err).__name__}: {err}'}
             return Answer(400, json.dumps(message).encode(), JSON_TYPE)
-    now = {"now": clock.now().isoformat().replace("+00:00", "Z"), "ticking": clock.ticking}
+    now = {"now": utc_text(clock.now()), "ticking": clock.ticking}
     return Answer(200, json.dumps(now).encode(), JSON_TYPE)
+
+
+def truth_answer(world: LivingWorld, at: datetime) -> Answer:
+    return Answer(200, json.dumps(truth_document(world.truth(at)), indent=1).encode(), JSON_TYPE)
+
+
+def truth_document(truth: WorldTruth) -> dict:
+    """The truth as JSON, for a test in another process: dates and times as ISO strings."""
+    return {
+        "at": utc_text(truth.at),
+        "hf_lists": {day.isoformat(): list(paper_ids) for day, paper_ids in sorted(truth.hf_lists.items())},
+        "hf_papers": {
+            paper_id: {"listing_date": t.listing_date.isoformat(), "upvotes": t.upvote_count, "comment_count": t.comment_count, "settled": t.settled}
+            for paper_id, t in sorted(truth.hf_papers.items())
+        },
+        "arxiv_papers": {
+            paper_id: {
+                "version": t.version, "v1_date": t.v1_date.isoformat(), "updated_at": utc_text(t.updated_at),
+                "categories": list(t.categories), "withdrawn": t.withdrawn,
+            }
+            for paper_id, t in sorted(truth.arxiv_papers.items())
+        },
+    }
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def set_remote_clock(base_url: str, now_at: datetime, *, ticking: bool = False) -> datetime:
+    """Move the clock of a world server running elsewhere (`POST /_clock`); returns the clock it reports."""
+    answer = httpx.post(base_url.rstrip("/") + "/_clock", json={"now": utc_text(now_at), "ticking": ticking}, timeout=10)
+    answer.raise_for_status()
+    return parse_utc(answer.json()["now"])
 
 
 def world_answer(world: LivingWorld, path: str, params: Mapping[str, str], at: datetime) -> Answer:

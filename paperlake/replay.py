@@ -12,7 +12,7 @@ bodies.
 
 With `--world` (or `ReplayServer(world=LivingWorld(...))`) it serves a seeded, clock-driven world
 instead (paperlake.living): lists that fill, counts that grow, arXiv announcement lag and new
-versions, now and then a 429; `GET/POST /_clock` reads and moves its clock.
+versions, now and then a 429; `GET/POST /_clock` reads and moves its clock, `GET /_truth` says what a perfect observer knows then.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 HF_PATH = "/api/daily_papers"
 ARXIV_PATH = "/api/query"
-CLOCK_PATH = "/_clock"  # the living world's clock control (paperlake.living_server)
+# A living world's controls (paperlake.living_server): read or move its clock, read its truth.
+CLOCK_PATH, TRUTH_PATH = "/_clock", "/_truth"
+CONTROL_PATHS = (CLOCK_PATH, TRUTH_PATH)
 JSON_TYPE = "application/json; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -194,11 +196,14 @@ class ReplayServer:
             raise ValueError("only a server with a world has a clock")
         self.clock.set(now_at, ticking=ticking)
 
-    def control_answer(self, method: str, body: bytes) -> Answer:
-        from paperlake.living_server import clock_answer
+    def control_answer(self, method: str, path: str, body: bytes) -> Answer:
+        """`/_clock` (GET, POST) and `/_truth` (GET) of a world server."""
+        from paperlake.living_server import clock_answer, truth_answer
 
         if self.clock is None:
             return Answer(404, b"no clock: this server replays sample files\n", TEXT_TYPE)
+        if path == TRUTH_PATH and method == "GET":
+            return truth_answer(self.world, self.clock.now())
         return clock_answer(self.clock, method, body)
 
     def answer(self, path: str, params: Mapping[str, str]) -> Answer:
@@ -229,8 +234,8 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
-            if url.path == CLOCK_PATH:  # control, not an API request: not recorded, never faulted
-                self._send(server.control_answer("GET", b""))
+            if url.path in CONTROL_PATHS:  # control, not an API request: not recorded, never faulted
+                self._send(server.control_answer("GET", url.path, b""))
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
             request = RecordedRequest(url.path, dict(parse_qsl(url.query)), headers)
@@ -248,7 +253,7 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             if urlsplit(self.path).path != CLOCK_PATH:
                 self._send(Answer(405, b"only POST /_clock\n", TEXT_TYPE))
                 return
-            self._send(server.control_answer("POST", body))
+            self._send(server.control_answer("POST", CLOCK_PATH, body))
 
         def _respond(self, request: RecordedRequest, fault: Fault | None) -> None:
             fault = fault or Fault()

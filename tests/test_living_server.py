@@ -16,7 +16,7 @@ from feeds.arxiv import ArxivFeed, parse as parse_arxiv
 from feeds.hf_daily import HfDailyFeed, parse as parse_hf
 from feeds.http import HttpSettings
 from paperlake.living import LivingWorld, WorldSettings
-from paperlake.living_server import Throttle
+from paperlake.living_server import Throttle, set_remote_clock
 from paperlake.replay import ReplayServer
 from tests.feeds.replay_fixtures import FAST, ROOT, SAMPLES
 
@@ -124,6 +124,13 @@ def test_the_command_line_serves_a_world_whose_clock_another_process_moves(world
         httpx.post(base_url + "/_clock", content=json.dumps({"now": "2024-03-20T06:00:00Z"}))
         assert hf_ids(base_url, DAY) == list(world.truth(at("2024-03-20T06:00:00")).hf_lists[DAY])
         assert arxiv_versions(base_url, DAY) == truth_versions(world, at("2024-03-20T06:00:00"), DAY)
+        assert set_remote_clock(base_url, at("2024-04-30T06:00:00")) == at("2024-04-30T06:00:00")
+        truth = httpx.get(base_url + "/_truth").json()
+        expected = world.truth(at("2024-04-30T06:00:00"))
+        assert truth["at"] == "2024-04-30T06:00:00Z"
+        assert truth["hf_lists"][DAY.isoformat()] == list(expected.hf_lists[DAY])
+        assert {i: p["version"] for i, p in truth["arxiv_papers"].items()} == {i: t.version for i, t in expected.arxiv_papers.items()}
+        assert all(p["settled"] and p["upvotes"] == expected.hf_papers[i].upvote_count for i, p in truth["hf_papers"].items())
     finally:
         process.terminate()
         process.wait(timeout=10)
