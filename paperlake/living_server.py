@@ -24,7 +24,7 @@ from feeds import arxiv
 from feeds.fields import parse_utc
 from paperlake.living import LivingWorld, WorldSettings, WorldTruth
 from paperlake.living_model import EASTERN
-from paperlake.replay import (
+from paperlake.replay_answers import (
     ARXIV_PATH,
     ATOM_TYPE,
     HF_PATH,
@@ -37,7 +37,7 @@ from paperlake.replay import (
 )
 
 if TYPE_CHECKING:
-    from paperlake.replay import ReplayServer
+    from paperlake.replay import ReplayServer  # the server imports this module, lazily
 
 
 
