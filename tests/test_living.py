@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from feeds.arxiv import parse as parse_arxiv, search_query
+from feeds.arxiv import ATOM_PREFIX, parse as parse_arxiv, search_query
+from feeds.fields import split_versioned_id
 from paperlake.living import LivingWorld, WorldSettings
 from paperlake.living_model import MAIN_CATEGORIES, announced_at, grown_count
 
@@ -26,9 +27,8 @@ def ids(items: list[dict]) -> list[str]:
 
 
 def entry_versions(entries: list[ET.Element]) -> dict[str, int]:
-    """{arxiv id: version} of Atom entries, read by the real parser."""
-    rows = parse_arxiv(atom_of(entries), "test").rows
-    return dict(zip(rows["arxiv_id"].to_list(), rows["arxiv_version"].to_list()))
+    """{arxiv id: version} of Atom entries (the parser's own reading is tested below)."""
+    return dict(split_versioned_id(entry.findtext(f"{ATOM_PREFIX}id")) for entry in entries)
 
 
 def atom_of(entries: list[ET.Element]) -> bytes:
@@ -229,3 +229,47 @@ def test_truth_at_a_moment_knows_only_what_was_out_by_then():
     assert all(t.updated_at < moment for t in truth.arxiv_papers.values())
     assert not any(t.settled for t in truth.hf_papers.values() if t.listing_date >= date(2024, 3, 1))
     assert WORLD.hf_day_settled_at(date(2024, 3, 12)) < at("2024-03-27T10:00:00")
+
+
+# ---- a perfect observer converges on the truth ----
+
+
+def observe(world: LivingWorld, run_at: datetime, hf_window_days: int, arxiv_window_days: int, seen: dict) -> None:
+    """One 06:00 run of an observer that refetches every day still inside its window, as issue 12 asks of `daily`."""
+    today = run_at.date()
+    for back in range(hf_window_days + 1):
+        day = today - timedelta(days=back)
+        for item in world.hf_items(day, run_at):
+            seen["hf"][item["paper"]["id"]] = (day, item["paper"]["upvotes"], item["numComments"])
+    for back in range(arxiv_window_days + 1):
+        day = today - timedelta(days=back)
+        for field in ("submittedDate", "lastUpdatedDate"):
+            seen["arxiv"].update(entry_versions(world.arxiv_entries(day_query(day, field), run_at)))
+
+
+def test_an_observer_running_at_six_with_outages_ends_with_exactly_the_truth():
+    world = LivingWorld(START, END, seed=3, settings=replace(WorldSettings(), revision_delay_days=(1.0, 6.0)))
+    outage_dates = {date(2024, 3, 14), date(2024, 3, 15)} | {date(2024, 3, 25) + timedelta(days=n) for n in range(10)}
+    seen: dict = {"hf": {}, "arxiv": {}}
+    run_date = START
+    last_run_date = START
+    while run_date <= END + timedelta(days=30):
+        if run_date not in outage_dates:
+            # Look back far enough to cover the last outage, HF's settling, and arXiv's announcement lag.
+            gap_days = (run_date - last_run_date).days
+            observe(world, datetime.combine(run_date, datetime.min.time(), UTC) + timedelta(hours=6), 16 + gap_days, 5 + gap_days, seen)
+            last_run_date = run_date
+        run_date += timedelta(days=1)
+    truth = world.truth(datetime.combine(run_date, datetime.min.time(), UTC))
+    assert seen["arxiv"] == {paper_id: t.version for paper_id, t in truth.arxiv_papers.items()}
+    assert seen["hf"] == {i: (t.listing_date, t.upvote_count, t.comment_count) for i, t in truth.hf_papers.items()}
+    assert all(t.settled for t in truth.hf_papers.values())
+
+
+def test_a_run_that_fetches_only_today_at_six_keeps_almost_nothing():
+    seen: dict = {"hf": {}, "arxiv": {}}
+    for day in [START + timedelta(days=n) for n in range((END - START).days + 1)]:
+        observe(WORLD, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6), 0, 0, seen)
+    truth = WORLD.truth(LATE)
+    assert len(seen["hf"]) < 0.2 * len(truth.hf_papers)
+    assert seen["arxiv"] == {}
