@@ -29,6 +29,7 @@ from paperlake.living_model import (
     HfListing,
     WorldSettings,
     WorldTruth,
+    announced_at,
     day_start,
     grown_count,
     hf_paper_truth,
@@ -87,6 +88,11 @@ class LivingWorld:
         return last_listed_at + timedelta(days=self.settings.count_growth_days)
 
     # ---- arXiv ----
+
+    def arxiv_day_announced_at(self, submitted_date: date) -> datetime:
+        """When the last v1 submitted on `submitted_date` (UTC) is announced: from then on a
+        `submittedDate` query of that day only changes by new versions of its papers."""
+        return announced_at(day_start(submitted_date + timedelta(days=1)) - timedelta(seconds=1), self.settings.holidays)
 
     def arxiv_entries(self, query: str, at: datetime, *, sort_by: str | None = None, descending: bool = True) -> list:
         """The Atom `<entry>` elements arXiv answers `search_query=query` at `at`; ValueError for a query it cannot read."""

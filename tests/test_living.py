@@ -229,6 +229,8 @@ def test_truth_at_a_moment_knows_only_what_was_out_by_then():
     assert all(t.updated_at < moment for t in truth.arxiv_papers.values())
     assert not any(t.settled for t in truth.hf_papers.values() if t.listing_date >= date(2024, 3, 1))
     assert WORLD.hf_day_settled_at(date(2024, 3, 12)) < at("2024-03-27T10:00:00")
+    assert WORLD.arxiv_day_announced_at(date(2024, 3, 8)) == at("2024-03-12T00:00:00")  # Friday's: Monday 20:00 EDT
+    assert WORLD.arxiv_day_announced_at(date(2024, 3, 12)) == at("2024-03-14T00:00:00")  # a Tuesday's late papers: Wednesday
 
 
 # ---- a perfect observer converges on the truth ----

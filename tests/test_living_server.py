@@ -14,7 +14,6 @@ import pytest
 
 from feeds.arxiv import ArxivFeed, parse as parse_arxiv
 from feeds.hf_daily import HfDailyFeed, parse as parse_hf
-from feeds.http import HttpSettings
 from paperlake.living import LivingWorld, WorldSettings
 from paperlake.living_server import Throttle, set_remote_clock
 from paperlake.replay import ReplayServer
