@@ -92,7 +92,7 @@ def entry_element(paper: ArxivPaper, version: ArxivVersion) -> ET.Element:
     ET.SubElement(entry, f"{ATOM_PREFIX}id").text = versioned_url
     ET.SubElement(entry, f"{ATOM_PREFIX}updated").text = atom_timestamp(version.submitted_at)
     ET.SubElement(entry, f"{ATOM_PREFIX}published").text = atom_timestamp(paper.submitted_at)
-    ET.SubElement(entry, f"{ATOM_PREFIX}title").text = text.wrapped_title(paper.title)
+    ET.SubElement(entry, f"{ATOM_PREFIX}title").text = text.wrapped_title(paper.title_of(version))
     ET.SubElement(entry, f"{ATOM_PREFIX}summary").text = text.wrapped_summary(version.summary)
     for name in paper.authors:
         ET.SubElement(ET.SubElement(entry, f"{ATOM_PREFIX}author"), f"{ATOM_PREFIX}name").text = name

@@ -54,7 +54,8 @@ def arxiv_paper(arxiv_id: str, submitted_at: datetime, rng: random.Random, setti
     title = unique_title(rng, titles)
     summary = text.summary_text(rng, title)
     first = ArxivVersion(1, submitted_at, announced_at(submitted_at, settings.holidays), summary, text.comment_text(rng, submitted_at.year))
-    return ArxivPaper(arxiv_id, title, text.author_names(rng), primary_category, categories, later_versions(first, rng, settings))
+    versions = later_versions(first, title, rng, settings)
+    return ArxivPaper(arxiv_id, title, text.author_names(rng), primary_category, categories, versions)
 
 
 def paper_categories(rng: random.Random, settings: WorldSettings) -> tuple[str, tuple[str, ...]]:
@@ -79,7 +80,7 @@ def unique_title(rng: random.Random, titles: set[str]) -> str:
     return title
 
 
-def later_versions(first: ArxivVersion, rng: random.Random, settings: WorldSettings) -> tuple[ArxivVersion, ...]:
+def later_versions(first: ArxivVersion, title: str, rng: random.Random, settings: WorldSettings) -> tuple[ArxivVersion, ...]:
     revision_count = 0
     if rng.random() < settings.revision_share:
         revision_count = 2 if rng.random() < settings.third_version_share else 1
@@ -94,7 +95,10 @@ def later_versions(first: ArxivVersion, rng: random.Random, settings: WorldSetti
         is_withdrawal = is_withdrawn and step == revision_count
         summary = text.WITHDRAWAL_NOTICE if is_withdrawal else text.revised_summary(first.summary, number)
         comment = "Withdrawn" if is_withdrawal else previous.comment
-        versions.append(ArxivVersion(number, submitted_at, announced_at(submitted_at, settings.holidays), summary, comment, is_withdrawal))
+        # Still unique: the world's titles never end this way.
+        new_title = f"{title}: Extended Version" if not is_withdrawal and rng.random() < settings.retitle_share else None
+        announced = announced_at(submitted_at, settings.holidays)
+        versions.append(ArxivVersion(number, submitted_at, announced, summary, comment, is_withdrawal, new_title))
     return tuple(versions)
 
 

@@ -39,6 +39,7 @@ class WorldSettings:
     third_version_share: float = 0.3  # of those, the ones that also get a v3
     withdrawal_share: float = 0.03  # papers whose last version is a withdrawal notice
     revision_delay_days: tuple[float, float] = (1.0, 10.0)  # after the previous version's announcement
+    retitle_share: float = 0.1  # new versions that change the title (the HF list keeps the old one)
     holidays: tuple[date, ...] = ()  # Eastern dates with no arXiv cutoff (the day's submissions roll over)
     throttle_share: float = 0.02  # requests answered 429 (never twice in a row for one request)
     retry_after_seconds: int = 1
@@ -52,6 +53,7 @@ class ArxivVersion:
     summary: str
     comment: str | None
     is_withdrawal: bool = False
+    title: str | None = None  # a new title this version brought; None: the previous one
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class ArxivPaper:
     @property
     def submitted_at(self) -> datetime:
         return self.versions[0].submitted_at
+
+    def title_of(self, version: ArxivVersion) -> str:
+        """The title `version` shows: the latest one given up to it."""
+        return next((v.title for v in reversed(self.versions[: version.number]) if v.title), self.title)
 
     def version_at(self, at: datetime) -> ArxivVersion | None:
         """The latest version announced by `at`; None while v1 is not announced."""

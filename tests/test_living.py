@@ -275,3 +275,16 @@ def test_a_run_that_fetches_only_today_at_six_keeps_almost_nothing():
     truth = WORLD.truth(LATE)
     assert len(seen["hf"]) < 0.2 * len(truth.hf_papers)
     assert seen["arxiv"] == {}
+
+
+def test_some_new_versions_change_the_title_and_the_entry_shows_the_latest():
+    paper = next(p for p in WORLD.arxiv_papers if any(v.title for v in p.versions) and set(p.categories) & set(MAIN_CATEGORIES))
+    retitled = next(v for v in paper.versions if v.title)
+    v1_day = paper.submitted_at.date()
+
+    def title_at(moment: datetime) -> str:
+        rows = parse_arxiv(atom_of(WORLD.arxiv_entries(day_query(v1_day), moment)), "test").rows
+        return rows.filter(rows["arxiv_id"] == paper.arxiv_id)["title"].item()
+
+    assert title_at(retitled.announced_at - timedelta(seconds=1)) == paper.title
+    assert title_at(LATE) == retitled.title != paper.title
