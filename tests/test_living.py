@@ -108,6 +108,11 @@ def test_hf_items_have_the_real_api_shape():
     assert item["publishedAt"].endswith("Z") and item["paper"]["publishedAt"] < item["publishedAt"]
 
 
+def test_settings_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="hf_weekday_count, throttle_share"):
+        WorldSettings(hf_weekday_count=(5, 2), throttle_share=1.5)
+
+
 def test_weekend_volume_is_a_setting():
     quiet = LivingWorld(START, END, seed=7, settings=replace(WorldSettings(), hf_weekend_count=(0, 0), arxiv_weekend_count=(0, 0)))
     saturday = date(2024, 3, 9)
