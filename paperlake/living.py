@@ -51,6 +51,7 @@ class LivingWorld:
 
     def hf_items(self, listing_date: date, at: datetime) -> list[dict]:
         """Exactly the JSON items `GET /api/daily_papers?date=listing_date` answers at `at`, in the site's order."""
+        at = aware(at)
         listed = [listing for listing in self.hf_listings.get(listing_date, ()) if listing.listed_at <= at]
         items = [self._hf_item(listing, at) for listing in listed]
         return sorted(items, key=lambda item: (-item["paper"]["upvotes"], item["paper"]["id"]))
@@ -96,12 +97,13 @@ class LivingWorld:
 
     def arxiv_entries(self, query: str, at: datetime, *, sort_by: str | None = None, descending: bool = True) -> list:
         """The Atom `<entry>` elements arXiv answers `search_query=query` at `at`; ValueError for a query it cannot read."""
-        return matching_entries(self.arxiv_papers, query, at, sort_by=sort_by, descending=descending)
+        return matching_entries(self.arxiv_papers, query, aware(at), sort_by=sort_by, descending=descending)
 
     # ---- the truth ----
 
     def truth(self, at: datetime, categories: Iterable[str] = MAIN_CATEGORIES) -> WorldTruth:
-        wanted = set(categories)
+        """Every HF list and count and every arXiv paper (in `categories`) as they stand at `at`."""
+        at, wanted = aware(at), set(categories)
         hf_lists, hf_papers = {}, {}
         for listing_date, listings in self.hf_listings.items():
             if day_start(listing_date) > at:
@@ -119,3 +121,10 @@ class LivingWorld:
                     paper.categories, version.is_withdrawal,
                 )
         return WorldTruth(at, hf_lists, hf_papers, arxiv_truths)
+
+
+def aware(at: datetime) -> datetime:
+    # A naive time would compare as an error deep inside; say what is wrong instead.
+    if at.tzinfo is None:
+        raise ValueError(f"{at!r} has no time zone: the world's times are aware (UTC)")
+    return at

@@ -12,7 +12,8 @@ bodies.
 
 With `--world` (or `ReplayServer(world=LivingWorld(...))`) it serves a seeded, clock-driven world
 instead (paperlake.living): lists that fill, counts that grow, arXiv announcement lag and new
-versions, now and then a 429; `GET/POST /_clock` reads and moves its clock, `GET /_truth` says what a perfect observer knows then.
+versions, now and then a 429. `GET/POST /_clock` reads and moves its clock; `GET /_truth` says
+what a perfect observer knows at that moment.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ from paperlake.replay_answers import (  # noqa: F401  (re-exported: tests and th
     hf_answer,
     hf_day_items,
     hf_page_answer,
+)
+
+from paperlake.living_server import (
+    ServerClock,
+    Throttle,
+    add_world_arguments,
+    clock_answer,
+    throttled_answer,
+    truth_answer,
+    world_answer,
+    world_server,
 )
 
 if TYPE_CHECKING:
@@ -117,9 +129,6 @@ class ReplayServer:
         self.world = world
         self.clock, self._throttle = None, None
         if world is not None:
-            # Imported here so the samples mode (make run, most tests) never builds a world.
-            from paperlake.living_server import ServerClock, Throttle
-
             self.clock = ServerClock(clock)
             self._throttle = Throttle(world.seed, world.settings.throttle_share)
         self.requests: list[RecordedRequest] = []
@@ -191,8 +200,6 @@ class ReplayServer:
 
     def control_answer(self, method: str, path: str, body: bytes) -> Answer:
         """`/_clock` (GET, POST) and `/_truth` (GET) of a world server."""
-        from paperlake.living_server import clock_answer, truth_answer
-
         if self.clock is None:
             return Answer(404, b"no clock: this server replays sample files\n", TEXT_TYPE)
         if path == TRUTH_PATH and method == "GET":
@@ -202,8 +209,6 @@ class ReplayServer:
     def answer(self, path: str, params: Mapping[str, str]) -> Answer:
         """The normal answer to a request, as the real API would give it."""
         if self.world is not None:
-            from paperlake.living_server import throttled_answer, world_answer
-
             if self._throttle.should_throttle(path, params):
                 return throttled_answer(self.world.settings.retry_after_seconds)
             return world_answer(self.world, path, params, self.clock.now())
@@ -290,8 +295,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--samples", default="samples", help="folder with hf_daily/ and arxiv/ sample payloads")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    from paperlake.living_server import add_world_arguments, world_server
-
     add_world_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
