@@ -46,6 +46,7 @@ class LivingWorld:
         self.start_date, self.end_date, self.seed, self.settings = start_date, end_date, seed, settings
         self.arxiv_papers: tuple[ArxivPaper, ...] = tuple(arxiv_papers_between(start_date, end_date, seed, settings))
         self.hf_listings: dict[date, tuple[HfListing, ...]] = hf_listings_between(self.arxiv_papers, start_date, end_date, seed, settings)
+        self._withdrawals_by_id = {p.arxiv_id: p.versions[-1] for p in self.arxiv_papers if p.versions[-1].is_withdrawal}
 
     # ---- Hugging Face ----
 
@@ -69,6 +70,9 @@ class LivingWorld:
         }
         if listing.github_repo:
             paper["githubRepo"] = listing.github_repo
+        withdrawal = self._withdrawals_by_id.get(listing.arxiv_id)
+        if withdrawal and withdrawal.announced_at <= at:  # HF marks a paper withdrawn once arXiv announces it
+            paper["withdrawnAt"] = hf_timestamp(withdrawal.announced_at)
         paper["ai_keywords"] = list(listing.ai_keywords)
         return {
             "paper": paper,

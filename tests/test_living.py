@@ -113,6 +113,26 @@ def test_settings_out_of_range_are_refused():
         WorldSettings(hf_weekday_count=(5, 2), throttle_share=1.5)
 
 
+def test_an_hf_paper_is_listed_after_its_arxiv_announcement_and_marked_once_withdrawn():
+    papers = {paper.arxiv_id: paper for paper in WORLD.arxiv_papers}
+    marked_later = 0
+    for listings in WORLD.hf_listings.values():
+        for listing in listings:
+            paper = papers.get(listing.arxiv_id)
+            assert paper is None or paper.versions[0].announced_at < listing.listed_at
+            if paper is None or not paper.versions[-1].is_withdrawal:
+                continue
+            withdrawn_at = paper.versions[-1].announced_at
+            [after] = [i for i in WORLD.hf_items(listing.listing_date, LATE) if i["paper"]["id"] == paper.arxiv_id]
+            assert after["paper"]["withdrawnAt"] == withdrawn_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            if withdrawn_at > listing.listed_at:
+                items = WORLD.hf_items(listing.listing_date, withdrawn_at - timedelta(seconds=1))
+                [before] = [i for i in items if i["paper"]["id"] == paper.arxiv_id]
+                assert "withdrawnAt" not in before["paper"]
+                marked_later += 1
+    assert marked_later >= 1
+
+
 def test_weekend_volume_is_a_setting():
     quiet = LivingWorld(START, END, seed=7, settings=replace(WorldSettings(), hf_weekend_count=(0, 0), arxiv_weekend_count=(0, 0)))
     saturday = date(2024, 3, 9)
