@@ -25,7 +25,7 @@ class WorldSettings:
     hf_weekday_count: tuple[int, int] = (5, 15)  # papers on a weekday's list, inclusive range
     hf_weekend_count: tuple[int, int] = (0, 3)
     hf_us_hours: tuple[int, int] = (13, 24)  # most papers are listed in US hours, UTC [start, end)
-    hf_early_hours: tuple[int, int] = (7, 13)  # a few in the European morning
+    hf_early_hours: tuple[int, int] = (3, 13)  # a few in the (European) morning, some before a 06:00 run
     hf_early_share: float = 0.1
     hf_next_morning_share: float = 0.15  # listed under D on D+1, before the hour below (UTC)
     hf_next_morning_until_hour: int = 10

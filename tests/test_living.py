@@ -62,16 +62,17 @@ def test_the_same_seed_gives_the_same_world_and_another_seed_another():
 
 
 def test_an_hf_list_is_empty_early_on_its_day_and_full_after_the_next_morning():
-    partly_filled = 0
+    partly_filled = early_count = full_count = 0
     for day in weekdays():
         early = WORLD.hf_items(day, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6))
         evening = WORLD.hf_items(day, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=18))
         full = WORLD.hf_items(day, datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=10))
-        assert early == []
+        assert len(early) <= 2 and set(ids(early)) <= set(ids(evening)) <= set(ids(full))
         assert sorted(ids(full)) == list(WORLD.truth(LATE).hf_lists[day])
-        assert set(ids(evening)) <= set(ids(full))
         partly_filled += 0 < len(evening) < len(full)
+        early_count, full_count = early_count + len(early), full_count + len(full)
     assert partly_filled >= 5  # lists fill through the day and into the next morning
+    assert 0 < early_count < 0.1 * full_count  # a run at 06:00 sees a few papers, not none: the day has begun
     assert WORLD.hf_items(date(2024, 3, 20), at("2024-03-19T12:00:00")) == []  # a date still to come
 
 
