@@ -45,7 +45,9 @@ class LivingWorld:
             raise ValueError(f"end {end_date} is before start {start_date}")
         self.start_date, self.end_date, self.seed, self.settings = start_date, end_date, seed, settings
         self.arxiv_papers: tuple[ArxivPaper, ...] = tuple(arxiv_papers_between(start_date, end_date, seed, settings))
-        self.hf_listings: dict[date, tuple[HfListing, ...]] = hf_listings_between(self.arxiv_papers, start_date, end_date, seed, settings)
+        self.hf_listings: dict[date, tuple[HfListing, ...]] = hf_listings_between(
+            self.arxiv_papers, start_date, end_date, seed, settings
+        )
         self._withdrawals_by_id = {p.arxiv_id: p.versions[-1] for p in self.arxiv_papers if p.versions[-1].is_withdrawal}
 
     # ---- Hugging Face ----

@@ -48,11 +48,15 @@ class ArxivQuery:
 
 
 def read_query(query: str) -> ArxivQuery:
-    ranges = tuple(DateRange(m["field"], compact_at(m["start"]), compact_at(m["end"]) + RANGE_END_SLACK) for m in DATE_RANGE.finditer(query))
+    ranges = tuple(
+        DateRange(match["field"], compact_at(match["start"]), compact_at(match["end"]) + RANGE_END_SLACK)
+        for match in DATE_RANGE.finditer(query)
+    )
     categories = frozenset(CATEGORY_TERM.findall(query))
     rest = CATEGORY_TERM.sub(" ", DATE_RANGE.sub(" ", query))
     if not (ranges or categories) or not CONNECTIVES.match(rest):
-        raise ValueError(f"unsupported query {query!r}: use (cat:X OR cat:Y) AND submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM] or lastUpdatedDate:[...]")
+        supported = "(cat:X OR cat:Y) AND submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM] or lastUpdatedDate:[...]"
+        raise ValueError(f"unsupported query {query!r}: use {supported}")
     return ArxivQuery(ranges, categories)
 
 

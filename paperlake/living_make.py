@@ -53,7 +53,8 @@ def arxiv_paper(arxiv_id: str, submitted_at: datetime, rng: random.Random, setti
     primary_category, categories = paper_categories(rng, settings)
     title = unique_title(rng, titles)
     summary = text.summary_text(rng, title)
-    first = ArxivVersion(1, submitted_at, announced_at(submitted_at, settings.holidays), summary, text.comment_text(rng, submitted_at.year))
+    comment = text.comment_text(rng, submitted_at.year)
+    first = ArxivVersion(1, submitted_at, announced_at(submitted_at, settings.holidays), summary, comment)
     versions = later_versions(first, title, rng, settings)
     return ArxivPaper(arxiv_id, title, text.author_names(rng), primary_category, categories, versions)
 
@@ -134,7 +135,8 @@ def hf_listed_at(day: date, rng: random.Random, settings: WorldSettings) -> date
     roll = rng.random()
     if roll < settings.hf_next_morning_share:
         return day_start(day + timedelta(days=1)) + timedelta(seconds=rng.randrange(settings.hf_next_morning_until_hour * 3600))
-    first_hour, end_hour = settings.hf_early_hours if roll < settings.hf_next_morning_share + settings.hf_early_share else settings.hf_us_hours
+    is_early = roll < settings.hf_next_morning_share + settings.hf_early_share
+    first_hour, end_hour = settings.hf_early_hours if is_early else settings.hf_us_hours
     return day_start(day) + timedelta(seconds=rng.randrange(first_hour * 3600, end_hour * 3600))
 
 

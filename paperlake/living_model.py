@@ -49,7 +49,7 @@ class WorldSettings:
         ranges = ("hf_weekday_count", "hf_weekend_count", "hf_us_hours", "hf_early_hours", "arxiv_weekday_count",
                   "arxiv_weekend_count", "revision_delay_days")
         bad = [name for name in ranges if not 0 <= getattr(self, name)[0] <= getattr(self, name)[1]]
-        bad += [name for name in ("hf_us_hours", "hf_early_hours") if getattr(self, name)[0] == getattr(self, name)[1] or getattr(self, name)[1] > 24]
+        bad += [name for name in ("hf_us_hours", "hf_early_hours") if not getattr(self, name)[0] < getattr(self, name)[1] <= 24]
         bad += [name for name, value in vars(self).items() if name.endswith("_share") and not 0 <= value <= 1]
         if not 1 <= self.hf_next_morning_until_hour <= 24:
             bad.append("hf_next_morning_until_hour")

@@ -14,8 +14,8 @@ import argparse
 import json
 import random
 import threading
-from datetime import UTC, date, datetime, timedelta
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Mapping
 
 import httpx
@@ -37,8 +37,7 @@ from paperlake.replay_answers import (
 )
 
 if TYPE_CHECKING:
-    from paperlake.replay import ReplayServer  # the server imports this module, lazily
-
+    from paperlake.replay import ReplayServer  # which imports this module: world_server() imports it when called
 
 
 def wall_clock() -> datetime:
@@ -128,7 +127,10 @@ def truth_document(truth: WorldTruth) -> dict:
         "at": utc_text(truth.at),
         "hf_lists": {day.isoformat(): list(paper_ids) for day, paper_ids in sorted(truth.hf_lists.items())},
         "hf_papers": {
-            paper_id: {"listing_date": t.listing_date.isoformat(), "upvotes": t.upvote_count, "comment_count": t.comment_count, "settled": t.settled}
+            paper_id: {
+                "listing_date": t.listing_date.isoformat(), "upvotes": t.upvote_count,
+                "comment_count": t.comment_count, "settled": t.settled,
+            }
             for paper_id, t in sorted(truth.hf_papers.items())
         },
         "arxiv_papers": {

@@ -22,6 +22,10 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def day_at(day: date, hours: float) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=hours)
+
+
 def ids(items: list[dict]) -> list[str]:
     return [item["paper"]["id"] for item in items]
 
@@ -64,9 +68,9 @@ def test_the_same_seed_gives_the_same_world_and_another_seed_another():
 def test_an_hf_list_is_empty_early_on_its_day_and_full_after_the_next_morning():
     partly_filled = early_count = full_count = 0
     for day in weekdays():
-        early = WORLD.hf_items(day, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6))
-        evening = WORLD.hf_items(day, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=18))
-        full = WORLD.hf_items(day, datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=10))
+        early = WORLD.hf_items(day, day_at(day, 6))
+        evening = WORLD.hf_items(day, day_at(day, 18))
+        full = WORLD.hf_items(day, day_at(day, 24 + 10))
         assert len(early) <= 2 and set(ids(early)) <= set(ids(evening)) <= set(ids(full))
         assert sorted(ids(full)) == list(WORLD.truth(LATE).hf_lists[day])
         partly_filled += 0 < len(evening) < len(full)
@@ -94,7 +98,8 @@ def test_hf_lists_are_ordered_like_the_site_and_a_paper_is_on_one_date_only():
     listed = []
     for day in weekdays():
         items = WORLD.hf_items(day, LATE)
-        assert [(-i["paper"]["upvotes"], i["paper"]["id"]) for i in items] == sorted((-i["paper"]["upvotes"], i["paper"]["id"]) for i in items)
+        site_order = [(-item["paper"]["upvotes"], item["paper"]["id"]) for item in items]
+        assert site_order == sorted(site_order)
         listed.extend(ids(items))
     assert len(listed) == len(set(listed))
     world_ids = {paper.arxiv_id for paper in WORLD.arxiv_papers}
@@ -174,7 +179,7 @@ def test_a_monday_morning_submission_is_invisible_monday_night_and_visible_tuesd
     assert papers
     for paper in papers:
         day = paper.submitted_at.date()
-        monday_night, tuesday = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23), datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=26)
+        monday_night, tuesday = day_at(day, 23), day_at(day, 26)
         assert paper.arxiv_id not in entry_versions(WORLD.arxiv_entries(day_query(day), monday_night))
         assert paper.arxiv_id in entry_versions(WORLD.arxiv_entries(day_query(day), tuesday))
 
@@ -185,7 +190,7 @@ def test_friday_evening_and_weekend_submissions_wait_for_monday_evening():
     for paper in papers:
         day = paper.submitted_at.date()
         monday = day + timedelta(days=7 - day.weekday())
-        monday_evening_et = datetime.combine(monday, datetime.min.time(), UTC) + timedelta(hours=24 + (1 if monday < date(2024, 3, 10) else 0))
+        monday_evening_et = day_at(monday, 24 + (1 if monday < date(2024, 3, 10) else 0))  # 20:00 EST or EDT
         assert paper.arxiv_id not in entry_versions(WORLD.arxiv_entries(day_query(day), monday_evening_et - timedelta(minutes=1)))
         assert paper.arxiv_id in entry_versions(WORLD.arxiv_entries(day_query(day), monday_evening_et))
 
@@ -285,10 +290,10 @@ def test_an_observer_running_at_six_with_outages_ends_with_exactly_the_truth():
         if run_date not in outage_dates:
             # Look back far enough to cover the last outage, HF's settling, and arXiv's announcement lag.
             gap_days = (run_date - last_run_date).days
-            observe(world, datetime.combine(run_date, datetime.min.time(), UTC) + timedelta(hours=6), 16 + gap_days, 5 + gap_days, seen)
+            observe(world, day_at(run_date, 6), 16 + gap_days, 5 + gap_days, seen)
             last_run_date = run_date
         run_date += timedelta(days=1)
-    truth = world.truth(datetime.combine(run_date, datetime.min.time(), UTC))
+    truth = world.truth(day_at(run_date, 0))
     assert seen["arxiv"] == {paper_id: t.version for paper_id, t in truth.arxiv_papers.items()}
     assert seen["hf"] == {i: (t.listing_date, t.upvote_count, t.comment_count) for i, t in truth.hf_papers.items()}
     assert all(t.settled for t in truth.hf_papers.values())
@@ -297,7 +302,7 @@ def test_an_observer_running_at_six_with_outages_ends_with_exactly_the_truth():
 def test_a_run_that_fetches_only_today_at_six_keeps_almost_nothing():
     seen: dict = {"hf": {}, "arxiv": {}}
     for day in [START + timedelta(days=n) for n in range((END - START).days + 1)]:
-        observe(WORLD, datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6), 0, 0, seen)
+        observe(WORLD, day_at(day, 6), 0, 0, seen)
     truth = WORLD.truth(LATE)
     assert len(seen["hf"]) < 0.2 * len(truth.hf_papers)
     assert seen["arxiv"] == {}
