@@ -38,11 +38,15 @@ from paperlake.living_model import (
 
 __all__ = ["LivingWorld", "WorldSettings", "WorldTruth"]
 
+FIRST_FIVE_DIGIT_DATE = date(2015, 1, 1)  # arXiv ids have had five digits after the dot since 1501
+
 
 class LivingWorld:
     def __init__(self, start_date: date, end_date: date, *, seed: int = 0, settings: WorldSettings = WorldSettings()):
         if end_date < start_date:
             raise ValueError(f"end {end_date} is before start {start_date}")
+        if start_date < FIRST_FIVE_DIGIT_DATE + timedelta(days=62):  # older HF papers get ids two months back
+            raise ValueError(f"a world starts {FIRST_FIVE_DIGIT_DATE + timedelta(days=62)} or later (5-digit arXiv ids)")
         self.start_date, self.end_date, self.seed, self.settings = start_date, end_date, seed, settings
         self.arxiv_papers: tuple[ArxivPaper, ...] = tuple(arxiv_papers_between(start_date, end_date, seed, settings))
         self.hf_listings: dict[date, tuple[HfListing, ...]] = hf_listings_between(

@@ -159,6 +159,7 @@ def test_weekend_volume_is_a_setting():
         ("2024-03-08T20:00:00", "2024-03-12T00:00:00"),  # Friday 15:00 EST: Monday 20:00 EDT
         ("2024-03-09T12:00:00", "2024-03-12T00:00:00"),  # Saturday: Monday evening
         ("2024-01-15T12:00:00", "2024-01-16T01:00:00"),  # winter: 20:00 EST is 01:00 UTC
+        ("2024-11-01T18:30:00", "2024-11-05T01:00:00"),  # Friday 14:30 EDT, after the cutoff: Monday 20:00 EST
     ],
 )
 def test_announcements_follow_the_eastern_cutoff_and_schedule(submitted, announced):
