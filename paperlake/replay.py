@@ -1,6 +1,7 @@
-"""A local stand-in for the two live APIs, serving the project's own sample payloads.
+"""A local stand-in for the two live APIs, serving the project's own sample payloads or a living world.
 
     python -m paperlake.replay --port 8765 --samples samples/
+    python -m paperlake.replay --port 8765 --world 7 --start 2024-03-04 --end 2024-04-14 --now 2024-03-11T06:00:00Z
 
 serves `GET /api/daily_papers?date=&p=&limit=` (pages of samples/hf_daily/YYYY-MM-DD.json) and
 `GET /api/query?search_query=...&start=&max_results=` (arXiv Atom from samples/arxiv/YYYY-MM-DD.xml,
@@ -8,44 +9,65 @@ for the day in `submittedDate:[...]`, filtered by `cat:`), in the real formats, 
 fetch code runs unchanged offline. Tests script faults per path (`Fault`): statuses with
 Retry-After, stalls longer than the client's timeout, cut-off bodies, replaced or rewritten
 bodies.
+
+With `--world` (or `ReplayServer(world=LivingWorld(...))`) it serves a seeded, clock-driven world
+instead (paperlake.living): lists that fill, counts that grow, arXiv announcement lag and new
+versions, now and then a 429. `GET/POST /_clock` reads and moves its clock; `GET /_truth` says
+what a perfect observer knows at that moment.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import re
 import threading
-import xml.etree.ElementTree as ET  # building only; sample files are parsed with defusedxml
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qsl, urlsplit
 
-from defusedxml import ElementTree as SafeET
+from paperlake.replay_answers import (  # noqa: F401  (re-exported: tests and the demo import them from here)
+    ARXIV_MAX_RESULTS,
+    ARXIV_PATH,
+    ATOM_TYPE,
+    CLOCK_PATH,
+    CONTROL_PATHS,
+    HF_MAX_LIMIT,
+    HF_PATH,
+    HTML_TYPE,
+    JSON_TYPE,
+    TEXT_TYPE,
+    TRUTH_PATH,
+    Answer,
+    arxiv_answer,
+    arxiv_day_entries,
+    arxiv_error_answer,
+    arxiv_error_feed,
+    arxiv_paging,
+    hf_answer,
+    hf_day_items,
+    hf_page_answer,
+)
 
-from feeds import arxiv
-from feeds.fields import parse_utc
+from paperlake.living_server import (
+    ServerClock,
+    Throttle,
+    add_world_arguments,
+    clock_answer,
+    throttled_answer,
+    truth_answer,
+    world_answer,
+    world_server,
+)
+
+if TYPE_CHECKING:
+    from paperlake.living import LivingWorld
 
 log = logging.getLogger(__name__)
-
-HF_PATH = "/api/daily_papers"
-ARXIV_PATH = "/api/query"
-JSON_TYPE = "application/json; charset=utf-8"
-ATOM_TYPE = "application/atom+xml; charset=utf-8"
-TEXT_TYPE = "text/plain; charset=utf-8"
-HTML_TYPE = "text/html; charset=utf-8"
-HF_MAX_LIMIT = 100
-ARXIV_MAX_RESULTS = 30000
-SUBMITTED_RANGE = re.compile(r"submittedDate:\[(?P<start>\d{8})\d{4} TO (?P<end>\d{8})\d{4}\]")
-UPDATED_RANGE = re.compile(r"lastUpdatedDate:\[(?P<start>\d{8})\d{4} TO (?P<end>\d{8})\d{4}\]")
-CATEGORY = re.compile(r"\bcat:(?P<category>[\w.\-]+)")
-ATOM = arxiv.ATOM_PREFIX
 
 
 @dataclass(frozen=True)
@@ -86,26 +108,29 @@ class RecordedRequest:
     headers: dict[str, str] = field(repr=False)
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
-    content_type: str
-    headers: tuple[tuple[str, str], ...] = ()
-
-
 class ReplayServer:
     """The server in a background thread on 127.0.0.1; use as a context manager."""
 
     def __init__(
         self,
-        samples_dir: str | Path,
+        samples_dir: str | Path | None = None,
         faults: Mapping[str, Sequence[Fault | None]] | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        world: LivingWorld | None = None,
+        clock: Callable[[], datetime] | None = None,
     ):
-        self.samples_dir = Path(samples_dir)
+        """Serves `samples_dir`'s finished days, or, given a `world`, what that world shows at `clock()`
+        (the wall clock by default; `POST /_clock` or `set_clock` moves it)."""
+        if (samples_dir is None) == (world is None):
+            raise ValueError("give either samples_dir or world")
+        self.samples_dir = Path(samples_dir) if samples_dir is not None else None
+        self.world = world
+        self.clock, self._throttle = None, None
+        if world is not None:
+            self.clock = ServerClock(clock)
+            self._throttle = Throttle(world.seed, world.settings.throttle_share)
         self.requests: list[RecordedRequest] = []
         self._scripts: dict[str, deque[Fault | None]] = {}
         self._lock = threading.Lock()
@@ -167,8 +192,26 @@ class ReplayServer:
             script = self._scripts.get(request.path)
             return script.popleft() if script else None
 
+    def set_clock(self, now_at: datetime, *, ticking: bool = False) -> None:
+        """Move a world server's clock (what `POST /_clock` does)."""
+        if self.clock is None:
+            raise ValueError("only a server with a world has a clock")
+        self.clock.set(now_at, ticking=ticking)
+
+    def control_answer(self, method: str, path: str, body: bytes) -> Answer:
+        """`/_clock` (GET, POST) and `/_truth` (GET) of a world server."""
+        if self.clock is None:
+            return Answer(404, b"no clock: this server replays sample files\n", TEXT_TYPE)
+        if path == TRUTH_PATH and method == "GET":
+            return truth_answer(self.world, self.clock.now())
+        return clock_answer(self.clock, method, body)
+
     def answer(self, path: str, params: Mapping[str, str]) -> Answer:
         """The normal answer to a request, as the real API would give it."""
+        if self.world is not None:
+            if self._throttle.should_throttle(path, params):
+                return throttled_answer(self.world.settings.retry_after_seconds)
+            return world_answer(self.world, path, params, self.clock.now())
         if path == HF_PATH:
             return hf_answer(self.samples_dir, params)
         if path == ARXIV_PATH:
@@ -189,6 +232,9 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
+            if url.path in CONTROL_PATHS:  # control, not an API request: not recorded, never faulted
+                self._send(server.control_answer("GET", url.path, b""))
+                return
             headers = {name.lower(): value for name, value in self.headers.items()}
             request = RecordedRequest(url.path, dict(parse_qsl(url.query)), headers)
             fault = server._next_fault(request)
@@ -199,6 +245,13 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             except Exception as err:  # a bug or a bad sample file: say so instead of hanging up
                 log.exception("replay failed to answer %s", self.path)
                 self._send(Answer(500, f"replay error: {type(err).__name__}: {err}\n".encode(), TEXT_TYPE))
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if urlsplit(self.path).path != CLOCK_PATH:
+                self._send(Answer(405, b"only POST /_clock\n", TEXT_TYPE))
+                return
+            self._send(server.control_answer("POST", CLOCK_PATH, body))
 
         def _respond(self, request: RecordedRequest, fault: Fault | None) -> None:
             fault = fault or Fault()
@@ -234,134 +287,6 @@ def with_fault(answer: Answer, fault: Fault) -> Answer:
     )
 
 
-# ---- the daily papers API ----
-
-
-def hf_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
-    day = _iso_day(params.get("date", ""))
-    if day is None:
-        return _json_error(400, f"Invalid date {params.get('date', '')!r}: expected YYYY-MM-DD")
-    try:
-        page_index, limit = int(params.get("p", "0")), int(params.get("limit", "50"))
-    except ValueError:
-        return _json_error(400, "p and limit must be integers")
-    if page_index < 0 or not 1 <= limit <= HF_MAX_LIMIT:
-        return _json_error(400, f"p must be >= 0 and limit between 1 and {HF_MAX_LIMIT}")
-    items = hf_day_items(samples_dir, day)
-    page = items[page_index * limit : (page_index + 1) * limit]
-    # Compact like the real API, and so pages join into exactly the one-page document.
-    return Answer(200, json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), JSON_TYPE)
-
-
-def hf_day_items(samples_dir: Path, day: date) -> list:
-    """A day's listing; a day with no sample file is an empty listing, as on a weekend."""
-    path = samples_dir / "hf_daily" / f"{day.isoformat()}.json"
-    return json.loads(path.read_text("utf-8")) if path.exists() else []
-
-
-def _json_error(status: int, message: str) -> Answer:
-    return Answer(status, json.dumps({"error": message}).encode("utf-8"), JSON_TYPE)
-
-
-# ---- the arXiv API ----
-
-
-def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
-    query = params.get("search_query", "")
-    try:
-        start, max_results = int(params.get("start", "0")), int(params.get("max_results", "10"))
-    except ValueError:
-        return arxiv_error_answer("start and max_results must be integers")
-    if start < 0 or not 0 <= max_results <= ARXIV_MAX_RESULTS:
-        return arxiv_error_answer(f"start must be non-negative and max_results at most {ARXIV_MAX_RESULTS}")
-    days = _submitted_days(query)
-    updated_days = _query_days(UPDATED_RANGE, query)
-    if days is None and updated_days is None:
-        return arxiv_error_answer("the replay server only answers submittedDate:[...] or lastUpdatedDate:[...] queries")
-    categories = set(CATEGORY.findall(query))
-    if days is None:  # the latest version's date: any sample day's entries may have been updated then
-        days = updated_days
-        entries = [e for e in _all_entries(samples_dir) if _updated_day(e) in updated_days and _in_categories(e, categories)]
-    else:
-        entries = [e for day in days for e in arxiv_day_entries(samples_dir, day) if _in_categories(e, categories)]
-    if params.get("sortBy") == "submittedDate":
-        newest_first = params.get("sortOrder") != "ascending"
-        entries.sort(key=lambda e: e.findtext(f"{ATOM}published") or "", reverse=newest_first)
-    page = entries[start : start + max_results]
-    body = arxiv.atom_feed(
-        page,
-        title=f"ArXiv Query: search_query={query}&id_list=&start={start}&max_results={max_results}",
-        total_count=len(entries),
-        start_index=start,
-        items_per_page=len(page),
-        feed_id="http://arxiv.org/api/replay",
-        # The real API stamps each answer with the request day; the day after the query's last is as close as a replay gets.
-        updated=f"{(days[-1] + timedelta(days=1)).isoformat()}T00:00:00-05:00",
-    )
-    return Answer(200, body, ATOM_TYPE)
-
-
-def arxiv_day_entries(samples_dir: Path, day: date) -> list:
-    path = samples_dir / "arxiv" / f"{day.isoformat()}.xml"
-    if not path.exists():
-        return []
-    return SafeET.fromstring(path.read_bytes(), forbid_dtd=True).findall(arxiv.ENTRY_TAG)
-
-
-def arxiv_error_answer(message: str) -> Answer:
-    """arXiv's way of saying "bad query": HTTP 200 and a feed with one entry titled Error."""
-    return Answer(200, arxiv_error_feed(message), ATOM_TYPE)
-
-
-def arxiv_error_feed(message: str) -> bytes:
-    error_id = "http://arxiv.org/api/errors#" + re.sub(r"\W+", "_", message.lower()).strip("_")
-    entry = ET.Element(f"{ATOM}entry")
-    for tag, text in (("id", error_id), ("title", "Error"), ("summary", message), ("updated", "2024-01-01T00:00:00-05:00")):
-        ET.SubElement(entry, f"{ATOM}{tag}").text = text
-    return arxiv.atom_feed([entry], title="ArXiv Query: error", total_count=1, items_per_page=1, feed_id=error_id)
-
-
-def _all_entries(samples_dir: Path) -> list:
-    return [e for path in sorted((samples_dir / "arxiv").glob("*.xml")) for e in arxiv_day_entries(samples_dir, date.fromisoformat(path.stem))]
-
-
-def _updated_day(entry) -> date | None:
-    moment = parse_utc(entry.findtext(f"{ATOM}updated") or "")
-    return moment.date() if moment else None
-
-
-def _submitted_days(query: str) -> list[date] | None:
-    return _query_days(SUBMITTED_RANGE, query)
-
-
-def _query_days(pattern: re.Pattern, query: str) -> list[date] | None:
-    match = pattern.search(query)
-    if not match:
-        return None
-    first, last = _compact_day(match["start"]), _compact_day(match["end"])
-    if first is None or last is None or last < first:
-        return None
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _in_categories(entry, categories: set[str]) -> bool:
-    if not categories:
-        return True
-    terms = {c.get("term") for c in entry.findall(f"{ATOM}category")}
-    return bool(terms & categories)
-
-
-def _iso_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
-    except ValueError:
-        return None
-
-
-def _compact_day(text: str) -> date | None:
-    return _iso_day(f"{text[:4]}-{text[4:6]}-{text[6:]}")
-
-
 # ---- command line ----
 
 
@@ -370,13 +295,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--samples", default="samples", help="folder with hf_daily/ and arxiv/ sample payloads")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    add_world_arguments(parser)
     args = parser.parse_args(argv)
-    samples = Path(args.samples)
-    if not any((samples / feed).is_dir() for feed in ("hf_daily", "arxiv")):
-        parser.error(f"{samples} has neither hf_daily/ nor arxiv/ sample folders")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = ReplayServer(samples, host=args.host, port=args.port)
-    print(f"replaying {samples.resolve()} at {server.base_url}", flush=True)
+    if args.world is not None:
+        server = world_server(args, parser)
+        what = f"living world {args.world} ({args.start} to {args.end}), clock at {server.clock.now().isoformat()}"
+    else:
+        samples = Path(args.samples)
+        if not any((samples / feed).is_dir() for feed in ("hf_daily", "arxiv")):
+            parser.error(f"{samples} has neither hf_daily/ nor arxiv/ sample folders")
+        server, what = ReplayServer(samples, host=args.host, port=args.port), str(samples.resolve())
+    print(f"replaying {what} at {server.base_url}", flush=True)
     print(f"  PAPERLAKE_HF_URL={server.base_url} PAPERLAKE_ARXIV_URL={server.base_url}", flush=True)
     try:
         server.serve_forever()
