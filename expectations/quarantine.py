@@ -9,11 +9,14 @@ import base64
 import hashlib
 import json
 from datetime import date, datetime, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import polars as pl
 
 from lake.schemas import QUARANTINE, TableSpec
+
+if TYPE_CHECKING:
+    from feeds.payload import ParseIssue
 
 _REASON_VALUE_CHARS = 80
 
@@ -106,3 +109,42 @@ def quarantine_frame(
             }
         )
     return pl.DataFrame(records, schema=QUARANTINE.polars_schema)
+
+
+# The `table` of a row the parser could not place (a stray page line, a listing item with no id):
+# it never became a row of any table, so it is held under the step that dropped it.
+PARSE_TABLE = "parse"
+
+
+def parse_reject_frame(
+    rejects: list[ParseIssue],
+    *,
+    feed: str,
+    snapshot_date: date,
+    snapshot_id: str,
+    run_id: str | None,
+    quarantined_at: datetime,
+) -> pl.DataFrame:
+    """One QUARANTINE row per row a parser dropped (feeds.payload.ParseIssue with its text).
+
+    row_json holds the file, the line and the text, so the same line of the same file has the same
+    id on every ingest; a reparse after a parser fix replaces these rows like rule rejects.
+    """
+    records = {}
+    for issue in rejects:
+        row_json = row_to_json({"source": issue.source, "line": issue.line, "text": issue.text})
+        where = f"{issue.source}:{issue.line}" if issue.line is not None else issue.source
+        qid = quarantine_id(PARSE_TABLE, feed, snapshot_date, row_json)
+        records[qid] = {
+            "quarantine_id": qid,
+            "table": PARSE_TABLE,
+            "feed": feed,
+            "snapshot_date": snapshot_date,
+            "snapshot_id": snapshot_id,
+            "rule": issue.rule,
+            "reason": f"{where}: {issue.message} [{issue.rule}]",
+            "row_json": row_json,
+            "run_id": run_id,
+            "quarantined_at": quarantined_at,
+        }
+    return pl.DataFrame(list(records.values()), schema=QUARANTINE.polars_schema)

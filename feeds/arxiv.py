@@ -26,7 +26,7 @@ from defusedxml import ElementTree as SafeET
 from feeds.atom import ARXIV_NS, ATOM_NS, ATOM_PREFIX, ENTRY_TAG, FEED_TAG, OPENSEARCH_NS, TOTAL_RESULTS_TAG, atom_feed  # noqa: F401
 from feeds.fields import collapse_whitespace, parse_utc, split_versioned_id
 from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, Response, settings_from_env, utc_now
-from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame, rejected
 from feeds.settling import Settling, settling_from_env
 
 FEED = "arxiv"
@@ -243,9 +243,11 @@ def parse(content: bytes, source: str) -> ParseResult:
     records, issues = [], []
     for rank, entry in enumerate(root.findall(ENTRY_TAG), start=1):
         record, entry_issues = read_entry(entry, rank, source)
-        issues.extend(entry_issues)
         if record:
             records.append(record)
+        else:  # a dropped entry is a row reject: its XML goes to the quarantine with the issue
+            entry_issues = rejected(entry_issues, ET.tostring(entry, encoding="unicode"))
+        issues.extend(entry_issues)
     return ParseResult(parsed_frame(records), issues)
 
 

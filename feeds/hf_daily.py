@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 from feeds.fields import collapse_whitespace, is_arxiv_id, parse_utc
 from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, settings_from_env, utc_now
 from feeds.json_lists import UTF8_BOM, compact_json, join_json_lists, looks_like_json  # noqa: F401  (re-exported)
-from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame
+from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame, rejected
 from feeds.settling import Settling, settling_from_env
 
 FEED = "hf_daily"
@@ -119,9 +119,11 @@ def parse(content: bytes, source: str) -> ParseResult:
     records, issues = [], []
     for rank, item in enumerate(items, start=1):
         record, item_issues = read_item(item, rank, source)
-        issues.extend(item_issues)
         if record:
             records.append(record)
+        else:  # a dropped item is a row reject: its JSON goes to the quarantine with the issue
+            item_issues = rejected(item_issues, json.dumps(item, ensure_ascii=False, default=str))
+        issues.extend(item_issues)
     return ParseResult(parsed_frame(records), issues)
 
 

@@ -9,7 +9,7 @@ the parser thought of it. `PayloadFormat` is one row of the format registry (fee
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Callable, Protocol
@@ -53,6 +53,10 @@ class ParseIssue:
     rule: str
     message: str
     line: int | None = None
+    # The row's own text (a page line, a listing item as JSON, an Atom entry), set only when the
+    # parser dropped a row: such an issue is a row reject and goes to the quarantine; an issue
+    # without text is about the payload as a whole (empty, not a page copy) or a field read as null.
+    text: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -63,12 +67,37 @@ class ParseIssue:
 class ParseResult:
     rows: pl.DataFrame
     issues: list[ParseIssue] = field(default_factory=list)
+    # Every row the parser dropped, each with its text. `issues` may list only the first few (a
+    # text page bounds its list); the quarantine needs them all, so rows in = kept + quarantined.
+    rejects: list[ParseIssue] | None = None
+
+    def __post_init__(self) -> None:
+        if self.rejects is None:
+            self.rejects = [issue for issue in self.issues if issue.text is not None]
 
     @property
     def status(self) -> str:
         if not self.issues:
             return "ok"
         return "partial" if self.rows.height else "failed"
+
+
+# A rejected row's text is kept whole up to this size: enough for any real line or item, and a
+# hostile megabyte line still makes a quarantine row of reasonable size.
+MAX_REJECT_TEXT_CHARS = 20_000
+
+
+def reject_text(text: str) -> str:
+    if len(text) <= MAX_REJECT_TEXT_CHARS:
+        return text
+    return f"{text[:MAX_REJECT_TEXT_CHARS]}... [{len(text):,} characters, cut]"
+
+
+def rejected(issues: list[ParseIssue], text: str) -> list[ParseIssue]:
+    """A dropped row's issues, the last one (the one that dropped it) carrying the row's text."""
+    if not issues:
+        return issues
+    return issues[:-1] + [replace(issues[-1], text=reject_text(text))]
 
 
 def parsed_frame(records: list[dict]) -> pl.DataFrame:

@@ -9,8 +9,9 @@ first title glued to `Subscribe`, a second header line, no date line. Pure: byte
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from feeds.payload import ParseIssue, ParseResult, parsed_frame
+from feeds.payload import ParseIssue, ParseResult, parsed_frame, reject_text
 from transforms.identity import normalize_title
 
 FORMAT = "text_page"
@@ -28,8 +29,9 @@ GLUED_PREFIX = "Subscribe"
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DATE_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})$")
 
-# Real titles run to ~150 characters and real abstracts start at ~600; these bounds only have to
-# tell a title line from an abstract line when the page is out of step.
+# Real titles run to ~150 characters and real abstracts start at ~600. The page's alternation of
+# title and abstract lines places each line; these bounds only say whether the line after a title
+# reads as its abstract, and, when it does not, whether the stray line was a title or an abstract.
 TITLE_MAX_CHARS = 300
 ABSTRACT_MIN_CHARS = 120
 
@@ -55,10 +57,11 @@ def parse(content: bytes, source: str) -> ParseResult:
     lines = _numbered_lines(text)
     body_start, _ = _read_header(lines)
     records, issues = _read_pairs(lines[body_start:], source)
+    rejects = [issue for issue in issues if issue.text is not None]  # all of them, for the quarantine
     issues = _bounded(issues, source)
     if not records and not issues:
         issues.append(ParseIssue(source, "no_papers", "the page has a header but no title/abstract lines"))
-    return ParseResult(parsed_frame(records), issues)
+    return ParseResult(parsed_frame(records), issues, rejects)
 
 
 def page_month_day(content: bytes) -> tuple[int, int] | None:
@@ -142,6 +145,14 @@ def _bounded(issues: list[ParseIssue], source: str) -> list[ParseIssue]:
 
 
 def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], list[ParseIssue]]:
+    """Title line, abstract line, title line, ...: the page's own alternation places each line.
+
+    The line after a title is its abstract when it reads as one, however long the title is (a
+    3,000-character title is still a title: the validation rules judge it). Only when that line
+    does not read as an abstract is the page out of step: the line at the title position is then a
+    title without abstract (a short line) or an abstract without title (a long one), dropped with
+    its text, and reading resyncs on the next line.
+    """
     records: list[dict] = []
     issues: list[ParseIssue] = []
     i = 0
@@ -149,20 +160,27 @@ def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], 
         number, line = lines[i]
         if not records and i >= BODY_LINES_BEFORE_A_PAIR:
             message = f"no title/abstract pair in the first {BODY_LINES_BEFORE_A_PAIR} lines after the header: not a page copy"
+            # The lines read so far were not rows of a page: the verdict is about the file.
+            issues = [replace(issue, text=None) for issue in issues]
             issues.append(ParseIssue(source, "not_a_page_copy", message, number))
             break
-        if _is_abstract(line):
-            issues.append(ParseIssue(source, "abstract_without_title", f"abstract with no title line before it: {line[:60]!r}", number))
-            i += 1
-            continue
         if i + 1 >= len(lines) or not _is_abstract(lines[i + 1][1]):
-            issues.append(ParseIssue(source, "title_without_abstract", f"title with no abstract after it: {line[:80]!r}", number))
+            issues.append(_out_of_step(line, number, source))
             i += 1
             continue
+        abstract = lines[i + 1][1]
         if not normalize_title(line):  # "!!! ???": no letter or digit, so no paper id could come of it
-            issues.append(ParseIssue(source, "title_without_letters", f"title line has no letter or digit: {line[:80]!r}", number))
+            message = f"title line has no letter or digit: {line[:80]!r}"
+            issues.append(ParseIssue(source, "title_without_letters", message, number, reject_text(f"{line}\n{abstract}")))
             i += 2
             continue
-        records.append({"rank": len(records) + 1, "title": line, "abstract": lines[i + 1][1]})
+        records.append({"rank": len(records) + 1, "title": line, "abstract": abstract})
         i += 2
     return records, issues
+
+
+def _out_of_step(line: str, number: int, source: str) -> ParseIssue:
+    """A line at a title position with no abstract after it: which of the two it was, by its shape."""
+    if _is_abstract(line):
+        return ParseIssue(source, "abstract_without_title", f"abstract with no title line before it: {line[:60]!r}", number, reject_text(line))
+    return ParseIssue(source, "title_without_abstract", f"title with no abstract after it: {line[:80]!r}", number, reject_text(line))

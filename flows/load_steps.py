@@ -12,11 +12,12 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from expectations.quarantine import parse_reject_frame
 from feeds.base import Payload, parse_payload, payload_frame
 from flows.reports import ParsedPayloads
 from lake import feed_days as lake_feed_days
 from lake import links, writes
-from lake.schemas import SIGHTINGS
+from lake.schemas import QUARANTINE, SIGHTINGS
 from lake.store import Lake
 from transforms.linking import arxiv_title_index, link_title_only
 from transforms.merges import apply_merges, merge_targets
@@ -33,6 +34,14 @@ class Validated:
     quarantined: pl.DataFrame
     rejected: dict[tuple[str, date], list[str]] = field(default_factory=dict)
     results: list = field(default_factory=list)  # expectations.gate.GateResult per feed-day and table
+    # Rows the parsers dropped (QUARANTINE rows, table `parse`), held with the rule rejects.
+    parse_rejects: pl.DataFrame = field(default_factory=QUARANTINE.empty_frame)
+
+    @property
+    def held(self) -> pl.DataFrame:
+        """Every row this load holds back: rule rejects and parse rejects, written in one commit."""
+        frames = [frame for frame in (self.quarantined, self.parse_rejects) if frame.height]
+        return pl.concat([QUARANTINE.conform(frame) for frame in frames]) if frames else QUARANTINE.empty_frame()
 
 
 @task(cache_policy=NO_CACHE)
@@ -129,12 +138,28 @@ def validate(
             )
     validated.clean = pl.concat(clean) if clean else validated.clean
     validated.quarantined = pl.concat(held) if held else validated.quarantined
+    validated.parse_rejects = parse_rejects(parsed, set(validated.rejected), run_id, now)
+    if validated.parse_rejects.height:
+        logger.info("%d row(s) the parsers could not place go to the quarantine (table `parse`)", validated.parse_rejects.height)
     if len(results) > ITEMIZED_LOG_COUNT:
         logger.info(
             "validated %d feed-days: %d rows, %d clean, %d quarantined, %d feed-day(s) rejected", len(results),
             sum(r.rows_in_count for r in results), validated.clean.height, validated.quarantined.height, len(validated.rejected),
         )
     return validated
+
+
+def parse_rejects(parsed: ParsedPayloads, rejected_days: set[FeedDay], run_id: str | None, now: datetime) -> pl.DataFrame:
+    """The rows each parser dropped, as quarantine rows; a feed-day rejected whole commits none, like its rows."""
+    frames = [
+        parse_reject_frame(
+            result.rejects, feed=payload.feed, snapshot_date=payload.snapshot_date, snapshot_id=payload.snapshot_id,
+            run_id=run_id, quarantined_at=now,
+        )
+        for payload, result in parsed
+        if result.rejects and (payload.feed, payload.snapshot_date) not in rejected_days
+    ]
+    return pl.concat(frames).unique("quarantine_id", keep="first", maintain_order=True) if frames else QUARANTINE.empty_frame()
 
 
 # A live feed's settling day is compared with this many weeks of the same weekday.

@@ -13,6 +13,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from expectations.quarantine import PARSE_TABLE
 from flows.load_steps import Validated
 from flows.reports import ParsedPayloads, outcome_frame
 from lake import papers as lake_papers
@@ -31,15 +32,18 @@ class SightingsWritten:
 
 @task(cache_policy=NO_CACHE)
 def write_sightings(lake: Lake, validated: Validated, commit: writes.CommitInfo, reparse=None) -> SightingsWritten:
-    """Clean rows to `sightings`, held rows to `quarantine` (a reparse replaces what its snapshots had)."""
+    """Clean rows to `sightings`; rule and parse rejects to `quarantine` (a reparse replaces what its snapshots had)."""
     written = SightingsWritten()
     if reparse is None:
         written.sighting_count = writes.store_sightings(lake, validated.clean, commit)
-        written.quarantined_count = writes.store_quarantine(lake, validated.quarantined, commit)
+        written.quarantined_count = writes.store_quarantine(lake, validated.held, commit)
     else:
         written.previous_paper_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
         written.sighting_count = writes.replace_sightings(lake, validated.clean, reparse.feed, reparse.since, commit)
-        written.quarantined_count = writes.replace_quarantine(lake, validated.quarantined, "sightings", reparse.feed, reparse.since, commit)
+        # Both kinds of held rows of the rebuilt snapshots are replaced: what now parses or passes leaves.
+        written.quarantined_count = writes.replace_quarantine(
+            lake, validated.held, ("sightings", PARSE_TABLE), reparse.feed, reparse.since, commit
+        )
     get_run_logger().info("wrote %d sightings, quarantined %d", written.sighting_count, written.quarantined_count)
     return written
 

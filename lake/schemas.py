@@ -138,19 +138,19 @@ TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SNAPSHOTS, SIGHTING
 
 QUARANTINE = TableSpec(
     name="quarantine",
-    description="Rows the validation gate held back, with the rule they broke; released once they pass.",
+    description="Rows the validation gate held back, and rows the parsers could not place, with the rule; released once they pass.",
     key=("quarantine_id",),
     columns=(
         # A stable id lets a re-check replace a row's entry (new rule, new reason) and a release
         # delete exactly the rows it brought into the lake.
         Column("quarantine_id", pl.String, True, "blake2b of table, feed, snapshot_date and row_json"),
-        Column("table", pl.String, True, "the table the row was meant for"),
+        Column("table", pl.String, True, "the table the row was meant for; `parse` for a line or item the parser could not place"),
         Column("feed", pl.String, True),
         Column("snapshot_date", pl.Date, True),
         Column("snapshot_id", pl.String, False, "the row's snapshot, when its table has one"),
         Column("rule", pl.String, True, "the first rule the row broke, in the suite's order"),
         Column("reason", pl.String, True, "every rule the row broke, with the offending values"),
-        Column("row_json", pl.String, True, "the row as JSON (dates ISO, binary base64), enough to release it"),
+        Column("row_json", pl.String, True, "the row as JSON (dates ISO, binary base64), enough to release it; for `parse`: source, line, text"),
         Column("run_id", pl.String, False, "the flow run that quarantined it"),
         Column("quarantined_at", UTC_TIMESTAMP, True),
     ),

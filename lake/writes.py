@@ -440,14 +440,17 @@ def store_quarantine(lake: Lake, rows: pl.DataFrame, commit: CommitInfo) -> int:
     return append_missing(lake, QUARANTINE, missing, commit)
 
 
-def replace_quarantine(lake: Lake, rows: pl.DataFrame, table: str, feed: str | None, since: date | None, commit: CommitInfo) -> int:
-    """Swap the held rows of `table` for the selected snapshots for `rows`: released rows leave, one commit."""
+def replace_quarantine(
+    lake: Lake, rows: pl.DataFrame, tables: tuple[str, ...], feed: str | None, since: date | None, commit: CommitInfo
+) -> int:
+    """Swap the held rows of `tables` for the selected snapshots for `rows`: released rows leave, one commit."""
     _, predicate = snapshot_filter(feed, since)
+    held_in = ", ".join(f"'{_sql_string(table)}'" for table in tables)
     committing(lake, QUARANTINE.name, lambda: write_deltalake(
         lake.table_uri(QUARANTINE.name),
         QUARANTINE.conform(rows).to_arrow(),
         mode="overwrite",
-        predicate=f"{predicate} AND \"table\" = '{_sql_string(table)}'",
+        predicate=f"{predicate} AND \"table\" IN ({held_in})",
         storage_options=lake.storage_options,
         commit_properties=commit.properties(),
     ))

@@ -315,7 +315,7 @@ def quarantine(
     out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """List the rows the validation gate held back, with the rule each broke and why."""
+    """List the rows held back, with the rule each broke and why: rows the validation gate held, and lines the parser could not place (table `parse`: file, line, text)."""
     import polars as pl
 
     from lake.locate import missing_table_note

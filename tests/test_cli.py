@@ -72,3 +72,20 @@ def test_query_refuses_writes_with_a_clear_message(ingested):
 
 def test_query_path_imports_neither_prefect_nor_great_expectations(ingested):
     assert heavy_modules_after(["query", "select count(*) from papers"], lake_uri=ingested.uri) == []
+
+
+def test_quarantine_lists_the_lines_the_parser_could_not_place_beside_rule_rejects(lake, prefect_harness):
+    from tests.conftest import MALFORMED
+
+    path = MALFORMED / "misplaced_lines.txt"
+    ingest = runner.invoke(app, ["ingest", str(path), "--date", "2024-03-15", "--lake", lake.uri])
+    assert ingest.exit_code == 1 and "3 sightings written, 3 quarantined" in ingest.output
+
+    listing = runner.invoke(app, ["quarantine", "--lake", lake.uri])
+    assert listing.exit_code == 0, listing.output
+    [stray] = [line for line in listing.output.splitlines() if "title_without_abstract" in line]
+    assert "parse" in stray and f"{path}:19" in stray and "A Second Title That Lost Its Abstract" in stray
+    assert "abstract_without_title" in listing.output and "title_length" in listing.output  # the 3,000-character title
+    rows = json.loads(runner.invoke(app, ["quarantine", "--format", "json", "--lake", lake.uri]).output)
+    texts = {row["rule"]: json.loads(row["row_json"]).get("text") for row in rows if row["table"] == "parse"}
+    assert texts["abstract_without_title"].startswith("An abstract whose title line is missing from the saved page")

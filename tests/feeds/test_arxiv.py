@@ -225,6 +225,8 @@ def test_id_forms_and_entries_with_gaps():
         ("missing_field", "entry 7 has no <id>; entry skipped"),
     ]
     assert result.status == "partial"
+    # The three skipped entries are row rejects carrying their XML, the bad timestamp is not.
+    assert [(r.rule, r.text.startswith("<")) for r in result.rejects] == [("missing_field", True), ("invalid_id", True), ("missing_field", True)]
 
 
 def test_an_error_feed_parses_as_an_api_error_issue():

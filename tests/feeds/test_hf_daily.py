@@ -196,6 +196,11 @@ def test_extra_fields_are_ignored_missing_ones_are_null_and_bad_items_are_report
     assert "has no title; item skipped" in result.issues[1].message
     assert "`upvotes` should be an integer, got string 'many'" in result.issues[3].message
     assert all(i.source == "hf_extra_and_missing.json" for i in result.issues)
+    # The four skipped items are row rejects carrying their JSON; a field read as null is not.
+    assert [(r.rule, r.message.split(" ")[1].rstrip(":")) for r in result.rejects] == [
+        ("missing_field", "3"), ("missing_field", "4"), ("not_json_object", "6"), ("missing_field", "7")
+    ]
+    assert "id" not in json.loads(result.rejects[0].text)["paper"] and isinstance(json.loads(result.rejects[2].text), str)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.text_page import page_month_day, parse
+from feeds.text_page import MAX_ISSUES_LISTED, page_month_day, parse
 from tests.conftest import MALFORMED, PAGES
 
 
@@ -77,3 +77,43 @@ def test_real_seed_copies_parse_completely(seeds):
     glued = parse_file(next(seeds.glob("004_*")))
     assert glued.rows["title"][0] == "Model Fusion via Optimal Transport"
     assert glued.issues == []
+
+
+HEADER = b"new\nSubscribe\nMar 11\n"
+ABSTRACT = b"We present a method that works on every benchmark we tried, and we explain why it works. " * 3
+
+
+def test_a_3000_character_title_line_is_a_title_for_the_rules_to_judge_not_a_dropped_abstract():
+    # Before: read as an abstract with no title, dropped, and its abstract then dropped as a title with no abstract.
+    title = ("Scaling Laws for Everything " * 120)[:3000]
+    result = parse(HEADER + title.encode() + b"\n" + ABSTRACT + b"\nShort Title\n" + ABSTRACT, "long.txt")
+    assert result.issues == [] and result.rejects == []
+    assert result.rows["title"].str.len_chars().to_list() == [3000, 11]
+
+
+def test_lines_out_of_step_are_rejects_that_carry_their_file_line_and_text():
+    path = MALFORMED / "misplaced_lines.txt"
+    result = parse_file(path)
+    assert result.rows["title"].str.len_chars().to_list() == [31, 3000, 38, 42]  # the long title is a row
+    assert [(r.rule, r.line, r.text[:40]) for r in result.rejects] == [
+        ("title_without_abstract", 19, "A Second Title That Lost Its Abstract"),
+        ("abstract_without_title", 25, "An abstract whose title line is missing "),
+    ]
+    assert result.rejects == result.issues and all(r.source == str(path) for r in result.rejects)
+
+
+def test_every_stray_line_is_a_reject_though_the_issue_list_stays_bounded():
+    strays = b"".join(b"Stray heading %d\n" % n for n in range(15))
+    result = parse(HEADER + b"A Title\n" + ABSTRACT + b"\n" + strays, "strays.txt")
+    assert result.rows.height == 1
+    assert len(result.issues) == MAX_ISSUES_LISTED + 1 and result.issues[-1].rule == "more_issues"
+    assert [r.line for r in result.rejects] == list(range(6, 21))
+    assert result.rejects[-1].text == "Stray heading 14"
+
+
+def test_a_file_that_is_not_a_page_copy_has_no_row_rejects():
+    result = parse(HEADER + b"".join(b"line %d\n" % n for n in range(200)), "junk.txt")
+    assert result.issues[0].rule == "not_a_page_copy"
+    assert result.rejects == [] and all(issue.text is None for issue in result.issues)
+    for name in ("empty.txt", "binary.png", "page.html", "latin1.txt"):
+        assert parse_file(MALFORMED / name).rejects == []

@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 import polars as pl
@@ -84,14 +85,17 @@ def test_unreadable_files_keep_their_raw_content_and_errors(lake):
         "latin1.txt": ("failed", 0),
         "page.html": ("failed", 0),
         "title_without_abstract.txt": ("partial", 1),
+        "misplaced_lines.txt": ("partial", 3),
     }
     snapshots = lake.read("snapshots")
-    assert snapshots.height == 5
+    assert snapshots.height == 6
     for row in snapshots.to_dicts():
         name = row["source"].rsplit("/", 1)[1]
         assert row["content"] == (MALFORMED / name).read_bytes()
         assert row["parse_errors"] and row["parse_errors"][0].startswith(row["source"])
-    assert lake.read("papers")["title"].to_list() == ["Counting Cats in Satellite Images"]
+    assert "Counting Cats in Satellite Images" in lake.read("papers")["title"].to_list()
+    held = lake.read("quarantine").filter(pl.col("table") == "parse")
+    assert sorted(held["rule"]) == ["abstract_without_title", "title_without_abstract", "title_without_abstract"]
     again = ingest_files([str(MALFORMED)], lake.uri)
     assert {s.status for s in again.snapshots} == {"skipped"}
 
@@ -104,3 +108,29 @@ def test_real_seeds_give_512_sightings_482_papers_27_recurring(seeds, lake):
         assert papers.height == 482
         assert papers.filter(pl.col("days_seen") > 1).height == 27
         assert_keys_unique(lake)
+
+
+MISPLACED_ROWS_IN = 6  # four title/abstract pairs (one title 3,000 characters long), a title with no abstract, an abstract with no title
+
+
+def test_rows_in_equal_kept_plus_quarantined_counting_what_the_parser_dropped(lake):
+    page = MALFORMED / "misplaced_lines.txt"
+    report = ingest_files([str(page)], lake.uri, date(2024, 3, 15))
+
+    held = lake.read("quarantine")
+    assert report.sighting_count + report.quarantined_count == MISPLACED_ROWS_IN
+    assert lake.read("sightings").height + held.height == MISPLACED_ROWS_IN
+    assert sorted(zip(held["table"], held["rule"])) == [
+        ("parse", "abstract_without_title"), ("parse", "title_without_abstract"), ("sightings", "title_length"),
+    ]
+    parse_rows = held.filter(pl.col("table") == "parse").sort("rule")
+    assert parse_rows["snapshot_id"].unique().to_list() == lake.read("snapshots")["snapshot_id"].to_list()
+    assert parse_rows["reason"][1] == f"{page}:19: title with no abstract after it: 'A Second Title That Lost Its Abstract' [title_without_abstract]"
+    assert json.loads(parse_rows["row_json"][1]) == {"source": str(page), "line": 19, "text": "A Second Title That Lost Its Abstract"}
+
+    versions = {name: lake.delta(name).version() for name in ("sightings", "quarantine")}
+    again = ingest_files([str(page)], lake.uri, date(2024, 3, 15))
+    assert (again.sighting_count, again.quarantined_count) == (0, 0)
+    assert lake.read("quarantine").sort("quarantine_id").equals(held.sort("quarantine_id"))
+    assert {name: lake.delta(name).version() for name in versions} == versions
+    assert_keys_unique(lake)

@@ -45,3 +45,33 @@ def test_reparse_since_a_date_rebuilds_only_those_days(pages, lake):
     after = contents(lake)
     for name in STABLE:
         assert after[name].equals(before[name]), name
+
+
+def test_after_a_parser_fix_reparse_releases_the_lines_it_could_not_place(lake, monkeypatch):
+    from dataclasses import replace
+
+    import polars as pl
+
+    from feeds import formats, text_page
+    from feeds.payload import parsed_frame
+    from tests.conftest import MALFORMED
+
+    ingest_files([str(MALFORMED / "misplaced_lines.txt")], lake.uri, date(2024, 3, 15))
+    assert sorted(lake.read("quarantine").filter(pl.col("table") == "parse")["rule"]) == ["abstract_without_title", "title_without_abstract"]
+
+    def titles_may_lack_abstracts(content, source):
+        """A parser 'fix': a title with no abstract is a paper with a null abstract."""
+        result = text_page.parse(content, source)
+        fixed = [r for r in result.rejects if r.rule == "title_without_abstract"]
+        extra = parsed_frame([{"rank": result.rows.height + n, "title": r.text} for n, r in enumerate(fixed, start=1)])
+        rejects = [r for r in result.rejects if r not in fixed]
+        return replace(result, rows=pl.concat([result.rows, extra]), issues=rejects, rejects=rejects)
+
+    monkeypatch.setitem(formats.FORMATS, text_page.FORMAT, replace(formats.FORMATS[text_page.FORMAT], parse=titles_may_lack_abstracts))
+    for _ in range(2):  # a second reparse changes nothing
+        reparse_archive(lake.uri)
+        held = lake.read("quarantine")
+        assert sorted(zip(held["table"], held["rule"])) == [("parse", "abstract_without_title"), ("sightings", "title_length")]
+        assert "A Second Title That Lost Its Abstract" in lake.read("sightings")["title"].to_list()
+        assert lake.read("sightings").height + held.height == 6
+    assert_keys_unique(lake)

@@ -18,7 +18,8 @@ MIXED = DATA / "validation" / "hf_2024-03-11_mixed.json"
 
 
 def held_rules(lake) -> dict[str, str]:
-    held = lake.read("quarantine")
+    """The rule each held sightings row broke (parse rejects, table `parse`, have no paper_id)."""
+    held = lake.read("quarantine").filter(pl.col("table") == "sightings")
     return {json.loads(row)["paper_id"]: rule for row, rule in held.select("row_json", "rule").iter_rows()}
 
 
@@ -40,8 +41,13 @@ def test_bad_rows_are_quarantined_with_rule_and_reason_and_the_rest_committed(la
     assert first["snapshot_id"] == lake.read("snapshots")["snapshot_id"][0]
     assert first["run_id"] and first["quarantined_at"]
     assert "2403.01234v2" in first["reason"] and "hf_daily on 2024-03-11" in first["reason"]
-    # The item with no title cannot be a row at all: the parser reports it and the raw payload keeps it.
+    # The item with no title cannot be a row at all: the parser reports it, the raw payload keeps it,
+    # and the quarantine holds it under `parse` with the item's JSON, so rows in = committed + held.
     [snapshot] = lake.read("snapshots").to_dicts()
+    [dropped] = held.filter(pl.col("table") == "parse").to_dicts()
+    assert (dropped["rule"], dropped["snapshot_id"]) == ("missing_field", snapshot["snapshot_id"])
+    assert "item 4: has no title; item skipped" in dropped["reason"]
+    assert json.loads(json.loads(dropped["row_json"])["text"])["paper"]["id"] == "2403.01003"
     assert snapshot["parse_status"] == "partial"
     assert any("item 4: has no title; item skipped [missing_field]" in e for e in snapshot["parse_errors"])
     assert snapshot["content"] == hf_daily.canonical_json_list(MIXED.read_bytes())  # the live fetch's compact form
@@ -51,7 +57,7 @@ def test_bad_rows_are_quarantined_with_rule_and_reason_and_the_rest_committed(la
 def test_second_run_holds_nothing_twice(lake):
     ingest_files([str(MIXED)], lake.uri, date(2024, 3, 11))
     ingest_files([str(MIXED)], lake.uri, date(2024, 3, 11))
-    assert lake.read("quarantine").height == 3
+    assert lake.read("quarantine").height == 4  # three rule rejects, one item the parser dropped
     assert_keys_unique(lake)
 
 

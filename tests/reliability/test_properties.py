@@ -54,6 +54,7 @@ def check_payload(format: str, content: bytes) -> ParseResult:
     assert isinstance(result, ParseResult)
     assert result.rows.schema == PARSED_SCHEMA
     assert all(str(issue) for issue in result.issues)  # each issue renders as a readable line
+    assert all(reject.text is not None and reject.rule for reject in result.rejects)  # a dropped row keeps its text
     titles = result.rows["title"].to_list()
     assert all(t is not None and t.strip() for t in titles), f"a row with an empty title: {titles!r}"
     sightings = normalize(result.rows, format)
