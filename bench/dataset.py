@@ -25,9 +25,14 @@ class Sizes:
     chunk_file_count: int | None = None  # ingest's chunk size (None: the command's own)
     one_worker: bool = False  # all pipeline jobs in one worker process (pays its start-up once)
     warm_up: bool = True  # a throwaway load before the timed ones (off in the smoke run: its times mean nothing)
+    window_run_count: int = 4  # scheduled runs against the living world per lake: the first starts the windows
+    window_real_volume: bool = True  # the living world at arXiv cs.* volume (else its small test defaults)
 
 
-SMOKE = Sizes(day_count=3, long_day_count=6, per_day=12, repeat_count=1, daily_day_count=1, maintain_day_count=3, chunk_file_count=2, one_worker=True, warm_up=False)
+SMOKE = Sizes(
+    day_count=3, long_day_count=6, per_day=12, repeat_count=1, daily_day_count=1, maintain_day_count=3, chunk_file_count=2,
+    one_worker=True, warm_up=False, window_run_count=2, window_real_volume=False,
+)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def run(scratch: Path, sizes: Sizes, log=print) -> dict:
     done["backfill_10y"] = workloads.backfill_decade(ctx, worker)
     done["daily_1y"] = workloads.daily("daily_1y", worker["daily-year"], f"{sizes.day_count} days")
     done["daily_10y"] = workloads.daily("daily_10y", worker["daily-decade"], f"{sizes.long_day_count} days")
+    done["window_1y"] = workloads.daily_window("window_1y", worker["window-year"], f"{sizes.day_count} days")
+    done["window_10y"] = workloads.daily_window("window_10y", worker["window-decade"], f"{sizes.long_day_count} days")
     log("queries ...")
     done["queries_10y"] = workloads.queries(ctx)
     log("maintenance ...")

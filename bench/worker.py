@@ -39,7 +39,7 @@ def main(job_path: str, result_path: str) -> None:
     results = []
     for job in spec["jobs"]:
         probe.reset()
-        result = {"ingest": run_ingest, "daily": run_daily}[job["kind"]](job, probe)
+        result = {"ingest": run_ingest, "daily": run_daily, "window": run_window}[job["kind"]](job, probe)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.append(result)
     Path(result_path).write_text(json.dumps(results, indent=1, default=str))
@@ -141,6 +141,56 @@ def _load_one(lake_uri: str, feed: str, path: Path, day: date) -> float:
     started = time.perf_counter()
     load_payloads(Lake(lake_uri), [payload], writes.CommitInfo("daily", None, feed, (day,)), now)
     return time.perf_counter() - started
+
+
+def run_window(job: dict, probe: Probe) -> dict:
+    """The scheduled run with its settle windows: `daily` at 06:00 UTC on `run_count` days in a row,
+    against a living world served on 127.0.0.1 (lists that fill, counts that move, arXiv announcements,
+    new versions), into the job's lake. The first run starts the windows (a lake that never fetched
+    the live feeds); the ones after it are the steady state a deployment lives in."""
+    from dataclasses import replace
+    from datetime import time as clock_time
+    from datetime import timedelta
+
+    from flows.daily import daily
+    from lake.progress import table_versions
+    from paperlake.living import LivingWorld, WorldSettings
+    from paperlake.replay import ReplayServer
+
+    first_date = date.fromisoformat(job["first_date"])
+    settings = replace(WorldSettings(), throttle_share=0.0, **{k: tuple(v) for k, v in job["world"].items()})
+    world = LivingWorld(first_date - timedelta(days=20), first_date + timedelta(days=job["run_count"]), seed=7, settings=settings)
+    runs = []
+    with ReplayServer(world=world, clock=lambda: world_at[0]) as server:
+        os.environ.update(PAPERLAKE_HF_URL=server.base_url, PAPERLAKE_ARXIV_URL=server.base_url, PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS="0")
+        for offset in range(job["run_count"]):
+            world_at[0] = datetime.combine(first_date + timedelta(days=offset), clock_time(6), tzinfo=timezone.utc)
+            server.set_clock(world_at[0])
+            requests_before, versions_before = len(server.requests), table_versions(_lake(job["lake"]))
+            probe.reset()
+            started = time.perf_counter()
+            results = daily(lake_uri=job["lake"], now=world_at[0])
+            seconds = time.perf_counter() - started
+            versions_after = table_versions(_lake(job["lake"]))
+            changes = [c for r in results.values() for c in r.changes]
+            runs.append({
+                "date": world_at[0].date().isoformat(), "seconds": round(seconds, 3), "lake_seconds": round(probe.lake_seconds(), 3),
+                "request_count": len(server.requests) - requests_before, "byte_count": sum(r.byte_count for r in results.values()),
+                "commit_counts": {t: versions_after[t] - versions_before[t] for t in versions_after},
+                "day_count": len(changes), "changed_day_count": sum(c.outcome in ("new", "changed") for c in changes),
+                "final_day_count": sum(c.became_final for c in changes), "rss_mb": round(current_rss_mb()),
+                "breakdown": top(probe.snapshot(), 12),
+            })
+    return {"runs": runs}
+
+
+world_at = [datetime.now(timezone.utc)]  # the living world's clock, moved run by run
+
+
+def _lake(uri: str):
+    from lake.store import Lake
+
+    return Lake(uri)
 
 
 if __name__ == "__main__":

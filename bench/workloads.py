@@ -84,10 +84,24 @@ def worker_jobs_for(ctx: Context) -> list[list[dict]]:
     daily = [
         {"id": "daily-year", "kind": "daily", "lake": year_lake, "days": _days(data, data.short_daily_dates)},
         {"id": "daily-decade", "kind": "daily", "lake": long[0]["lake"], "days": _days(data, data.long_daily_dates)},
+        _window_job("window-year", year_lake, data.short_daily_dates[-1] + timedelta(days=1), sizes),
+        _window_job("window-decade", long[0]["lake"], data.long_daily_dates[-1] + timedelta(days=1), sizes),
         {"id": "daily-commits", "kind": "daily", "lake": ctx.fresh_lake("daily-commits"),
          "days": [{"date": p.stem, "files": {"archive": str(p)}} for p in data.page_files(data.maintain_dir)]},
     ]
     return [short + long + daily] if sizes.one_worker else [short, long, daily]
+
+
+# The living world at the volume a user of arXiv cs.LG/CV/CL/AI and the HF list sees (issue 14):
+# hundreds of submissions a weekday, fewer at weekends, 20-60 papers on a day's HF list.
+REAL_VOLUME_WORLD = {
+    "hf_weekday_count": (20, 60), "hf_weekend_count": (0, 10), "arxiv_weekday_count": (400, 700), "arxiv_weekend_count": (60, 150),
+}
+
+
+def _window_job(job_id: str, lake: str, first_date: date, sizes: Sizes) -> dict:
+    world = REAL_VOLUME_WORLD if sizes.window_real_volume else {}
+    return {"id": job_id, "kind": "window", "lake": lake, "first_date": first_date.isoformat(), "run_count": sizes.window_run_count, "world": world}
 
 
 def _days(data: Dataset, dates: list[date]) -> list[dict]:
@@ -165,6 +179,22 @@ def daily(name: str, run: dict, lake_label: str) -> Workload:
     workload.add("page_lake_seconds", "s", [p["lake_seconds"] for p in page], "the day's page copy: lake reads and commits")
     workload.add("page_load_seconds", "s", [p["seconds"] for p in page], "the day's page copy: the whole load")
     workload.details = {"lake": lake_label, "per_feed": {d["date"]: d["loads"] for d in days}}
+    return workload
+
+
+def daily_window(name: str, run: dict, lake_label: str) -> Workload:
+    """Issue 12: the scheduled run with its settle windows, once the windows are started (the runs after the
+    first): every provisional day of both feeds fetched again, the changed ones loaded, each day recorded."""
+    workload = Workload(name)
+    steady = run["runs"][1:] or run["runs"]
+    workload.add("lake_seconds", "s", [r["lake_seconds"] for r in steady], "the run's lake reads and commits (all its feed-days)")
+    workload.add("run_seconds", "s", [r["seconds"] for r in steady], "the whole `daily` flow run: fetch (local replay), parse, validate, write")
+    workload.add("request_count", "requests", [r["request_count"] for r in steady], "HTTP requests of the run")
+    workload.add("megabytes", "MB", [r["byte_count"] / 2**20 for r in steady], "bytes fetched")
+    workload.add("commit_count", "commits", [sum(r["commit_counts"].values()) for r in steady], "Delta commits, all tables")
+    workload.add("most_table_commits", "commits", [max(r["commit_counts"].values()) for r in steady], "Delta commits to the busiest table")
+    workload.add("rss_mb", "MB", [r["rss_mb"] for r in steady], "the worker's resident memory after the run")
+    workload.details = {"lake": lake_label, "runs": run["runs"]}
     return workload
 
 

@@ -113,7 +113,6 @@ def daily(
 
     clock_now = now or utc_now()
     lake = Lake(resolve_lake_uri(lake_uri))
-    writes.ensure_tables(lake)
     results = {feed_name: run_feed(lake, feed_name, day, clock_now, injected_clock=now is not None) for feed_name in feeds}
     failures = {name: "; ".join(result.failures) for name, result in results.items() if result.failures}
     label = str(day) if day else f"{clock_now:%Y-%m-%d %H:%M} UTC"

@@ -41,7 +41,11 @@ def landed_dates(lake: Lake, feed: str) -> list[date]:
 
 def record(lake: Lake, rows: pl.DataFrame, commit: writes.CommitInfo) -> dict:
     """Upsert the observed days' rows: one commit, redone on a concurrent commit like every write."""
-    return writes.upsert(lake, FEED_DAYS, rows, commit) if rows.height else {}
+    if rows.is_empty():
+        return {}
+    if not lake.has_table(FEED_DAYS.name):  # a run whose every fetch failed loaded nothing that would create it
+        writes.ensure_tables(lake)
+    return writes.upsert(lake, FEED_DAYS, rows, commit)
 
 
 def snapshot_row_counts(lake: Lake, snapshot_ids: list[str]) -> dict[str, int | None]:

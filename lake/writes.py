@@ -115,10 +115,15 @@ def ensure_tables(lake: Lake) -> None:
     for spec in TABLES.values():
         if not lake.has_table(spec.name):
             committing(lake, spec.name, lambda spec=spec: _create(lake, spec))
-        else:
+            continue
+        # One read of the table says whether anything is missing; most runs find nothing and commit nothing.
+        table = lake.delta(spec.name)
+        present = {field.name for field in table.schema().fields}
+        if any(name not in present for name in spec.column_names):
             committing(lake, spec.name, lambda spec=spec: add_missing_columns(lake, spec))
-            if spec.name in TABLE_PROPERTIES:
-                committing(lake, spec.name, lambda spec=spec: _set_missing_properties(lake, spec))
+        configuration = table.metadata().configuration
+        if any(configuration.get(k) is None for k in TABLE_PROPERTIES.get(spec.name, {})):
+            committing(lake, spec.name, lambda spec=spec: _set_missing_properties(lake, spec))
 
 
 def _set_missing_properties(lake: Lake, spec: TableSpec) -> None:
