@@ -113,7 +113,9 @@ def daily(
 
     clock_now = now or utc_now()
     lake = Lake(resolve_lake_uri(lake_uri))
-    results = {feed_name: run_feed(lake, feed_name, day, clock_now, injected_clock=now is not None) for feed_name in feeds}
+    # Called directly, not through return_state: a state read back from the API can lack its result
+    # (MissingResult, seen under load), while a raised error always reaches us here.
+    results = {feed_name: feed_run(feed_name, lake.uri, day, clock_now, now is not None, _span(day, clock_now)) for feed_name in feeds}
     failures = {name: "; ".join(result.failures) for name, result in results.items() if result.failures}
     label = str(day) if day else f"{clock_now:%Y-%m-%d %H:%M} UTC"
     notes = [r.plan.bound_message for r in results.values() if r.plan and r.plan.bound_message]
@@ -126,8 +128,15 @@ def daily(
     return results
 
 
-def run_feed(lake: Lake, feed_name: str, day: date | None, now: datetime, injected_clock: bool = False) -> FeedRun:
-    """One feed of a run: plan, fetch, load, record."""
+def _span(day: date | None, now: datetime) -> str:
+    return str(day) if day else f"due-{now:%Y-%m-%d}"
+
+
+@flow(name="feed", flow_run_name="{feed_name}-{span}")
+def feed_run(feed_name: str, lake_uri: str, day: date | None, now: datetime, injected_clock: bool, span: str) -> FeedRun:
+    """One feed of a run, its own run in the Prefect UI (`hf_daily-2024-03-11`, `arxiv-due-2024-03-12`):
+    plan the due days (or take `day`), fetch, load, record."""
+    lake = Lake(lake_uri)
     logger = get_run_logger()
     settling = settling_of(feed_name)
     plan = None if day else plan_days(lake, feed_name, now)

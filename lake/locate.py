@@ -47,8 +47,8 @@ class NoLakeError(Exception):
 
 
 def locate(flag_value: str | None) -> LakeLocation:
-    """`--lake` wins, then $PAPERLAKE_LAKE, then ./data/lake (as paperlake.config.resolve_lake_uri)."""
-    from paperlake.config import DEFAULT_LAKE_URI, LAKE_ENV
+    """`--lake` wins, then $PAPERLAKE_LAKE, then ./data/lake (as settings.resolve_lake_uri)."""
+    from settings import DEFAULT_LAKE_URI, LAKE_ENV
 
     if flag_value:
         return LakeLocation(flag_value, "--lake")

@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 WORKLOADS = {
-    "floor", "backfill_1y", "backfill_10y", "daily_1y", "daily_10y", "queries_10y", "maintain_365_daily_commits",
+    "floor", "backfill_1y", "backfill_10y", "daily_1y", "daily_10y", "window_1y", "window_10y", "queries_10y", "maintain_365_daily_commits",
 }
 
 

@@ -45,7 +45,7 @@ def test_a_run_against_a_dead_server_prints_its_summary_not_prefects_logs(tmp_pa
     # refused twice, not five times: one retry line per feed, one failure line per feed, the advice
     assert [line.split(":")[0] for line in lines] == ["retry", "retry", "failed", "failed", lines[-1].split(":")[0]]
     assert all("gave up after 2 attempts: ConnectError" in line for line in lines if line.startswith("failed:"))
-    assert lines[-1] == "2 of 2 feed(s) failed and committed nothing; run the same command again to fetch them."
+    assert lines[-1] == "The other feed-days landed; the next run fetches the failed ones again (or run the same command again)."
 
     verbose = run_against_nothing(tmp_path, "--verbose")
     assert verbose.returncode == 1 and "Beginning flow run" in verbose.stderr and "Traceback" in verbose.stderr

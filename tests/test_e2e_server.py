@@ -136,7 +136,8 @@ def assert_artifacts(stack: Stack, run_id: str) -> None:
     assert f"# daily {DAY}" in summary
     for feed, count in EXPECTED_SIGHTINGS.items():
         # fetched, already ingested, rows read, new papers, returning papers, quarantined rows
-        assert f"| {feed} | ok | 1 | 0 | {count} | {count} | 0 | 0 |" in summary
+        payload_count = {"hf_daily": 1, "arxiv": 2}[feed]  # an arXiv day is its submissions and its replacements
+        assert f"| {feed} | ok | {payload_count} | 0 | {count} | {count} | 0 | 0 |" in summary
     new_papers = json.loads(artifacts["daily-new-papers"]["data"])
     assert len(new_papers) == EXPECTED_PAPER_COUNT and all(row["title"] for row in new_papers)
     docs_index = stack.root / "validation" / "index.html"

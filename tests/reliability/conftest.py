@@ -17,7 +17,11 @@ from tests.reliability.ingest_worker import REPO, Worker
 
 SAMPLES = REPO / "samples"
 # Columns a re-run may legitimately set differently: clocks and run ids, not data.
-RUN_COLUMNS = {"fetched_at", "loaded_at", "quarantined_at", "run_id"}
+# When things happened differs between runs of the same payloads; what landed must not.
+RUN_COLUMNS = {
+    "fetched_at", "loaded_at", "quarantined_at", "run_id", "counts_observed_at",
+    "first_fetched_at", "last_fetched_at", "last_changed_at", "final_at", "last_error_at",
+}
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,7 @@ def test_every_command_works_on_an_s3_lake(s3_env, monkeypatch, tmp_path):
 
     lake = Lake(uri)
     counts = assert_keys_distinct(lake)
-    assert counts["snapshots"] == 3 + 2 * 3  # three page copies, two live feeds on three days
+    assert counts["snapshots"] == 3 + 3 + 2 * 3  # three page copies; hf_daily one payload a day, arXiv two, on three days
     assert "snapshots" in invoke("tables") and str(counts["papers"]) in invoke("tables")
     papers_json = json.loads(invoke("query", "select count(*) as n from papers", "-f", "json"))
     assert papers_json == [{"n": counts["papers"]}]
