@@ -154,7 +154,7 @@ def assert_lake_rows_lead_back_to_the_run(stack: Stack, run_id: str) -> None:
     sightings = lake.read("sightings")
     assert dict(sightings.group_by("feed").len().iter_rows()) == EXPECTED_SIGHTINGS
     assert lake.read("papers").height == EXPECTED_PAPER_COUNT
-    assert lake.read("snapshots").height == 2
+    assert lake.read("snapshots").height == 3  # hf_daily one payload, arXiv two (submissions, replacements)
 
     # Each commit names the feed-day subflow run that wrote it; its parent is the daily run.
     feed_runs = {r["id"]: r for r in stack.api.subflow_runs(run_id)}
