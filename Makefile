@@ -23,7 +23,7 @@ test: setup
 	$(BIN)/pytest
 
 # The performance benchmark (README "Performance"): synthetic feeds, every workload, the floor;
-# prints a markdown table and writes bench/results/latest.json. About 15 minutes on 2 cores.
+# prints a markdown table and writes bench/results/latest.json. About 25 minutes on 2 cores.
 bench: setup
 	$(BIN)/python -m bench.run
 
