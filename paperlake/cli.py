@@ -433,13 +433,25 @@ def query(
         with sigterm_interrupts() as signalled:
             result = run_query(the_lake, sql, as_of, QueryLimits.from_env(lifted=no_limits))
     except QueryInterrupted as error:
-        _fail(str(error), code=signalled.exit_code)
+        _stop_query(str(error), signalled.exit_code)
     except QueryLimitError as error:
-        _fail(str(error), code=1)
+        _stop_query(str(error), 1)
     except QueryError as error:
         _fail(str(error))
     _note_tables_not_created(the_lake, sql)
     _emit(result, fmt, out_file)
+
+
+def _stop_query(message: str, code: int) -> None:
+    """One line, then exit at once: DuckDB's worker thread may still be unwinding the interrupted query, and
+    letting the interpreter tear it down aborts the process (a C++ "exception not rethrown"). Nothing was written."""
+    import os
+    import sys
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _note_tables_not_created(the_lake, sql: str) -> None:
