@@ -72,10 +72,6 @@ class FeedRun:
         return [c.error for c in self.changes if c.outcome == "failed" and c.error]
 
 
-# Kept for callers of the one-day flow: a feed's result.
-FeedDayResult = FeedRun
-
-
 class FeedsFailed(RuntimeError):
     """Some feed-days of a run did not land; `results` holds every feed's run, `failures` the messages."""
 

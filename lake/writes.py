@@ -90,9 +90,6 @@ def _with_cause(err: Exception) -> str:
     return first_line_with_cause(err)
 
 
-def _first_line(err: Exception) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
-
 
 def table_version(lake: Lake, name: str) -> int | None:
     return lake.delta(name).version() if lake.has_table(name) else None

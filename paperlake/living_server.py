@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import httpx
 
-from feeds import arxiv
 from feeds.fields import parse_utc
 from paperlake.living import LivingWorld, WorldSettings, WorldTruth
 from paperlake.living_model import EASTERN
 from paperlake.replay_answers import (
+    arxiv_page_answer,
     ARXIV_PATH,
     ATOM_TYPE,
     HF_PATH,
@@ -177,17 +177,8 @@ def world_arxiv_answer(world: LivingWorld, params: Mapping[str, str], at: dateti
         entries = world.arxiv_entries(query, at, sort_by=params.get("sortBy"), descending=params.get("sortOrder") != "ascending")
     except ValueError as err:
         return world_arxiv_error(str(err))
-    page = entries[start : start + max_results]
-    body = arxiv.atom_feed(
-        page,
-        title=f"ArXiv Query: search_query={query}&id_list=&start={start}&max_results={max_results}",
-        total_count=len(entries),
-        start_index=start,
-        items_per_page=len(page),
-        feed_id="http://arxiv.org/api/living-replay",
-        updated=at.astimezone(EASTERN).isoformat(timespec="seconds"),  # arXiv stamps answers with the request time
-    )
-    return Answer(200, body, ATOM_TYPE)
+    # arXiv stamps answers with the request time
+    return arxiv_page_answer(entries, query, start, max_results, "http://arxiv.org/api/living-replay", at.astimezone(EASTERN).isoformat(timespec="seconds"))
 
 
 def world_arxiv_error(message: str) -> Answer:

@@ -99,6 +99,12 @@ def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
     if params.get("sortBy") == "submittedDate":
         newest_first = params.get("sortOrder") != "ascending"
         entries.sort(key=lambda e: e.findtext(f"{ATOM}published") or "", reverse=newest_first)
+    # The real API stamps each answer with the request day; the day after the query's last is as close as a replay gets.
+    return arxiv_page_answer(entries, query, start, max_results, "http://arxiv.org/api/replay", f"{(days[-1] + timedelta(days=1)).isoformat()}T00:00:00-05:00")
+
+
+def arxiv_page_answer(entries: list, query: str, start: int, max_results: int, feed_id: str, updated: str) -> Answer:
+    """One page of an arXiv answer as the API writes it (title, opensearch counts), from all of the query's entries."""
     page = entries[start : start + max_results]
     body = arxiv.atom_feed(
         page,
@@ -106,9 +112,8 @@ def arxiv_answer(samples_dir: Path, params: Mapping[str, str]) -> Answer:
         total_count=len(entries),
         start_index=start,
         items_per_page=len(page),
-        feed_id="http://arxiv.org/api/replay",
-        # The real API stamps each answer with the request day; the day after the query's last is as close as a replay gets.
-        updated=f"{(days[-1] + timedelta(days=1)).isoformat()}T00:00:00-05:00",
+        feed_id=feed_id,
+        updated=updated,
     )
     return Answer(200, body, ATOM_TYPE)
 

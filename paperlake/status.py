@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from transforms.feed_days import final_through_date
+
 # Runs are daily and each fetches every provisional day: a day not tried for this long was left behind.
 OVERDUE_AFTER = timedelta(hours=36)
 
@@ -24,7 +26,7 @@ def feed_summary(feed_days: pl.DataFrame, now: datetime) -> pl.DataFrame:
         open_days = days.filter(pl.col("status") != "final")
         rows.append({
             "feed": feed,
-            "final_through_date": final_through(days),
+            "final_through_date": final_through_date(days),
             "final_day_count": days.height - open_days.height,
             "provisional_day_count": open_days.height,
             "provisional_from_date": open_days["snapshot_date"].min(),
@@ -35,14 +37,6 @@ def feed_summary(feed_days: pl.DataFrame, now: datetime) -> pl.DataFrame:
         "feed": pl.String, "final_through_date": pl.Date, "final_day_count": pl.Int64, "provisional_day_count": pl.Int64,
         "provisional_from_date": pl.Date, "stuck_day_count": pl.Int64, "last_fetched_at": pl.Datetime("us", "UTC"),
     })
-
-
-def final_through(days: pl.DataFrame):
-    open_dates = days.filter(pl.col("status") != "final")["snapshot_date"]
-    if open_dates.is_empty():
-        return days["snapshot_date"].max()
-    before = days.filter(pl.col("snapshot_date") < open_dates.min())["snapshot_date"]
-    return before.max() if before.len() else None
 
 
 def provisional_days(feed_days: pl.DataFrame, now: datetime) -> pl.DataFrame:
