@@ -100,9 +100,13 @@ def table_version(lake: Lake, name: str) -> int | None:
 # rewrites a few recent files, not the whole table (DESIGN.md: 0.5 s a day at 1M rows). Delta
 # writes, MERGE outputs and `maintain`'s compaction all honour the property.
 TARGET_FILE_BYTES = 4 * 1024 * 1024
+# The change feed (lake/changes.py) of the two tables readers follow: each MERGE also writes its
+# updated and deleted rows to _change_data/ files. A lake made before gets it on its next load
+# (one property commit, no data rewritten); changes are recorded from that version on.
+CHANGE_FEED_PROPERTY = "delta.enableChangeDataFeed"
 TABLE_PROPERTIES: dict[str, dict[str, str]] = {
-    PAPERS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES)},
-    SIGHTINGS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES)},
+    PAPERS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES), CHANGE_FEED_PROPERTY: "true"},
+    SIGHTINGS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES), CHANGE_FEED_PROPERTY: "true"},
 }
 
 

@@ -773,5 +773,9 @@ def serve(
     err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
+from paperlake.cli_changes import register as _register_changes_command  # noqa: E402  (changes TABLE)
+
+_register_changes_command(app)
+
 if __name__ == "__main__":
     app()
