@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 
 import polars as pl
 from deltalake import DeltaTable
-from deltalake.exceptions import DeltaError
 
 from lake.store import Lake, spec_of
 from lake.writes import CHANGE_FEED_PROPERTY as CDF_PROPERTY
@@ -93,10 +92,15 @@ def read_changes(
         raise ChangeFeedError(f"--since-version {first} is after --until-version {last}")
     try:
         rows = pl.DataFrame(table.load_cdf(starting_version=first, ending_version=last).read_all())
-    except (DeltaError, OSError) as error:  # e.g. a change file `maintain` vacuumed after its retention
+    except Exception as error:  # delta-rs raises a bare Exception for a data file that is gone
         cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise ChangeFeedError(f"cannot read the changes of table {name!r} from version {first}: {cause}") from None
+        hint = " (`maintain` vacuums the data files of versions older than its retention: give a later --since-version)" if _is_missing_file(cause) else ""
+        raise ChangeFeedError(f"cannot read the changes of table {name!r} from version {first}: {cause}{hint}") from None
     return Changes(name, first, last, _ordered(rows, list(spec_of(name).key)))
+
+
+def _is_missing_file(cause: str) -> bool:
+    return any(words in cause for words in ("not found", "No such file", "Failed to fetch metadata"))
 
 
 def _first_version_at(table: DeltaTable, moment: datetime | None) -> int | None:

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lake import writes
-from lake.schemas import PAPERS
 from lake.changes import CHANGE_COLUMNS, ChangeFeedError, change_feed_start, read_changes
+from lake.schemas import PAPERS
 from paperlake.cli import app
 from tests.explore_scenario import A, B, C, T, day, write_scenario
 
@@ -95,3 +95,20 @@ def test_the_command_prints_a_listing_and_refuses_a_bad_time(scenario):
     assert neither.exit_code == 2 and "give one of --since-version N or --since TIME" in neither.output
     bad = runner.invoke(app, ["changes", "papers", "--since", "yesterday", "--lake", scenario.lake.uri])
     assert bad.exit_code == 2 and "'yesterday' is not a date/time" in bad.output
+
+
+def test_changes_whose_files_maintain_vacuumed_are_refused_saying_why(tmp_path):
+    from lake.maintenance import maintain_table
+    from lake.store import Lake
+
+    lake = write_scenario(Lake(str(tmp_path / "lake")), days=range(1, 4), quarantined=False).lake
+    before = lake.delta("sightings").version()
+    # Appends are read back from their data files; compaction replaces them and a vacuum at 0 days deletes them.
+    result = maintain_table(lake, "sightings", writes.CommitInfo("maintain"), retention_days=0)
+    assert result.vacuumed_file_count > 0
+    with pytest.raises(ChangeFeedError, match=r"cannot read the changes of table 'sightings' from version 1: .*`maintain` vacuums"):
+        read_changes(lake, "sightings", since_version=1)
+    assert read_changes(lake, "sightings", since_version=before + 1).rows.is_empty()  # compaction changes no row
+    # A MERGE's changes, inserts too, live in _change_data/, which vacuum keeps.
+    maintain_table(lake, "papers", writes.CommitInfo("maintain"), retention_days=0)
+    assert read_changes(lake, "papers", since_version=1).rows.height == 8

@@ -3,6 +3,7 @@ import pytest
 from deltalake import DeltaTable
 
 from lake import writes
+from lake.changes import CHANGE_FEED_TABLES
 from lake.schemas import TABLES
 from lake.store import Lake, UnknownTableError
 
@@ -12,7 +13,10 @@ def test_tables_use_the_plainest_delta_protocol_so_any_reader_opens_them(lake):
     for name, spec in TABLES.items():
         table = DeltaTable(lake.table_uri(name))
         protocol = table.protocol()
-        assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2), name
+        # Writer version 4 is what the change feed needs (no table features); readers see version 1 everywhere.
+        writer_version = 4 if name in CHANGE_FEED_TABLES else 2
+        assert (protocol.min_reader_version, protocol.min_writer_version) == (1, writer_version), name
+        assert protocol.reader_features is None and protocol.writer_features is None
         assert table.metadata().name == name
         assert pl.read_delta(lake.table_uri(name)).columns == spec.column_names
         assert table.to_pyarrow_table().num_rows == 0
