@@ -81,7 +81,7 @@ def read_changes(
     if first is None:  # no commit at or after `since`
         return Changes(name, latest + 1, latest, _empty(table))
     if first > latest:
-        raise ChangeFeedError(f"table {name!r} is at version {latest}: there is no version {first} (the latest is {latest})")
+        raise ChangeFeedError(f"table {name!r} is at version {latest}: there is no version {first}")
     if first < start:
         asked = f"version {first}" if since is None else f"{since.isoformat()} (version {first})"
         raise ChangeFeedError(
@@ -89,7 +89,7 @@ def read_changes(
             f"give --since-version {start} or later"
         )
     if first > last:
-        raise ChangeFeedError(f"--since-version {first} is after --until-version {last}")
+        raise ChangeFeedError(f"version {first}, where the changes asked for start, is after --until-version {last}")
     try:
         rows = pl.DataFrame(table.load_cdf(starting_version=first, ending_version=last).read_all())
     except Exception as error:  # delta-rs raises a bare Exception for a data file that is gone

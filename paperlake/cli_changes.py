@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -60,7 +61,7 @@ def changes(
             moment = parse_as_of(since)
         except TimeTravelError:
             moment = None
-        if not hasattr(moment, "tzinfo"):  # a bare number is a version: --since-version says that
+        if not isinstance(moment, datetime):  # a bare number is a version: --since-version says that
             raise typer.BadParameter(f"{since!r} is not a date/time such as 2024-03-12 or 2024-03-12T08:30:00Z", param_hint="--since")
     the_lake = open_lake(lake)
     fmt = output_format(format, out_file, the_lake.uri)

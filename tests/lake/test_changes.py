@@ -84,6 +84,18 @@ def test_a_time_before_the_feed_was_turned_on_is_refused_naming_the_version(tmp_
         read_changes(lake, "papers", since=written.moments[1])
 
 
+def test_the_command_reads_since_a_time_into_a_parquet_file(scenario, tmp_path):
+    moment = scenario.moments[6].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    out_file = tmp_path / "changes.parquet"
+    result = CliRunner().invoke(app, ["changes", "papers", "--since", moment, "--out", str(out_file), "--lake", scenario.lake.uri])
+    assert result.exit_code == 0, result.output
+    written = pl.read_parquet(out_file)
+    assert written.select("paper_id", "_change_type", "_commit_version").rows() == [
+        (A, "update_preimage", 7), (A, "update_postimage", 7), (C, "insert", 7),
+    ]
+    assert written.columns == [*PAPERS.column_names, *CHANGE_COLUMNS]
+
+
 def test_the_command_prints_a_listing_and_refuses_a_bad_time(scenario):
     runner = CliRunner(env={"COLUMNS": "200"})
     shown = runner.invoke(app, ["changes", "papers", "--since-version", "7", "--lake", scenario.lake.uri])
