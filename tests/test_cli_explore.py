@@ -228,6 +228,7 @@ READ_COMMANDS = [
     ["new", "--since", "2024-03-05"],
     ["trending", "--until", "2024-03-07"],
     ["history", "papers"],
+    ["changes", "sightings", "--since-version", "3"],
 ]
 
 
