@@ -204,3 +204,43 @@ FEED_DAYS = TableSpec(
 )
 
 TABLES[FEED_DAYS.name] = FEED_DAYS
+
+# Added with issue 15 (watchlists and digests): a person's standing questions, and what each was sent.
+WATCHES = TableSpec(
+    name="watches",
+    description="Watchlists: what a person wants to hear about, and where to send it; removing one marks it, so history stays.",
+    key=("watch_name",),
+    columns=(
+        Column("watch_name", pl.String, True, "lowercase letters, digits and dashes: it names the digest-NAME artifact"),
+        Column("any_terms", pl.List(pl.String), False, "--words: a paper matches if any of them is in its title, abstract or keywords"),
+        Column("all_terms", pl.List(pl.String), False, "--all-words: every one of them must be there"),
+        Column("authors", pl.List(pl.String), False, "--authors: any of them among the paper's authors"),
+        Column("categories", pl.List(pl.String), False, "--categories: any of them among the paper's arXiv categories (`cs` means cs.*)"),
+        Column("notify_block", pl.String, False, "the Prefect notification block digests go through (type-slug/name); null: artifact only"),
+        Column("webhook_url", pl.String, False, "the URL given with --webhook (its block is notify_block)"),
+        Column("status", pl.String, True, "active, or removed (never deleted, so its deliveries still mean something)"),
+        Column("since_date", pl.Date, True, "digests hold papers listed on or after this day"),
+        Column("created_at", UTC_TIMESTAMP, True),
+        Column("removed_at", UTC_TIMESTAMP, False),
+    ),
+)
+
+TABLES[WATCHES.name] = WATCHES
+
+DIGEST_DELIVERIES = TableSpec(
+    name="digest_deliveries",
+    description="Which paper went out in which watch's digest: claimed before it is sent, so a paper is in at most one digest of a watch.",
+    key=("watch_name", "paper_id"),
+    columns=(
+        Column("watch_name", pl.String, True),
+        Column("paper_id", pl.String, True),
+        Column("digest_id", pl.String, True, "the digest it went out in: watch name and the run's clock (digest-NAME-YYYYMMDDTHHMM)"),
+        Column("claimed_at", UTC_TIMESTAMP, True, "when the digest claimed it (before sending)"),
+        Column("status", pl.String, True, "claimed (not sent yet, or the run died before saying), sent, failed, or published (no block)"),
+        Column("sent_at", UTC_TIMESTAMP, False),
+        Column("error", pl.String, False, "why sending failed; the paper is not sent again (at most once)"),
+        Column("run_id", pl.String, False, "the flow run that claimed it"),
+    ),
+)
+
+TABLES[DIGEST_DELIVERIES.name] = DIGEST_DELIVERIES

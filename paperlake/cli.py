@@ -773,5 +773,9 @@ def serve(
     err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
+from paperlake.cli_watch import register as _register_watch_commands  # noqa: E402  (watch add|list|remove, digest)
+
+_register_watch_commands(app)
+
 if __name__ == "__main__":
     app()
