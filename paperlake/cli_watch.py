@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from paperlake.cli_base import OneLineErrors, fail, open_lake, output_format
 
-out = Console()
+out = Console(soft_wrap=True)
 watch_app = typer.Typer(
     help="Watchlists: papers on your topics, sent as a digest after each daily run.", no_args_is_help=True, cls=OneLineErrors,
 )
