@@ -105,6 +105,13 @@ SIGHTINGS = TableSpec(
         Column("merged_from_id", pl.String, False, "the paper id the feed listed, when a confirmed duplicate (paper_links) moved the sighting"),
         # Added with issue 12 (living feeds): a feed-day is observed many times; the latest observation wins.
         Column("fetched_at", UTC_TIMESTAMP, False, "when the snapshot holding this sighting was fetched or read"),
+        # Added with issue 15 (authors, topics): what arXiv says about the paper besides its text.
+        # (authors, github_repo and ai_keywords were kept from the start.)
+        Column("primary_category", pl.String, False, "arXiv <arxiv:primary_category>"),
+        Column("categories", pl.List(pl.String), False, "arXiv <category> terms, the primary one included, in the feed's order"),
+        Column("arxiv_comment", pl.String, False, "arXiv <arxiv:comment> (pages, venue, withdrawal notice)"),
+        Column("journal_ref", pl.String, False, "arXiv <arxiv:journal_ref>"),
+        Column("doi", pl.String, False, "arXiv <arxiv:doi>"),
     ),
 )
 
@@ -131,6 +138,16 @@ PAPERS = TableSpec(
         Column("upvotes", pl.Int32, False, "Hugging Face upvotes at the latest observation"),
         Column("comment_count", pl.Int32, False, "Hugging Face comments at the latest observation"),
         Column("counts_observed_at", UTC_TIMESTAMP, False, "when the upvotes and comment_count were fetched"),
+        # Added with issue 15: what the feeds say about the paper, as of its latest observation that says it
+        # (arXiv's fields from its newest version; Hugging Face's from its latest fetch). Nullable, appended last.
+        Column("authors", pl.List(pl.String), False, "author names in the paper's order, from the latest observation that lists them"),
+        Column("primary_category", pl.String, False, "arXiv primary category"),
+        Column("categories", pl.List(pl.String), False, "arXiv categories, the primary one included (cross-lists too)"),
+        Column("arxiv_comment", pl.String, False, "arXiv comment of the newest version"),
+        Column("journal_ref", pl.String, False, "arXiv journal reference"),
+        Column("doi", pl.String, False, "arXiv DOI (the published version's)"),
+        Column("github_repo", pl.String, False, "GitHub repository URL Hugging Face links"),
+        Column("keywords", pl.List(pl.String), False, "Hugging Face ai_keywords"),
     ),
 )
 
@@ -204,3 +221,4 @@ FEED_DAYS = TableSpec(
 )
 
 TABLES[FEED_DAYS.name] = FEED_DAYS
+
