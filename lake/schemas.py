@@ -222,3 +222,39 @@ FEED_DAYS = TableSpec(
 
 TABLES[FEED_DAYS.name] = FEED_DAYS
 
+# Gold tables of issue 15, rebuilt by each load for the keys it touched (flows/gold_steps.py).
+AUTHORS = TableSpec(
+    name="authors",
+    description="Gold: one row per author (a normalized name key) with their papers, listed days and upvotes.",
+    key=("author_key",),
+    columns=(
+        Column("author_key", pl.String, True, "the name without accents, lower case, non-alphanumerics to one space: one person of a name, two spellings of one person"),
+        Column("display_name", pl.String, True, "the spelling their papers use most"),
+        Column("paper_count", pl.Int32, True, "distinct papers listing them"),
+        Column("listed_day_count", pl.Int32, True, "distinct days any of those papers was listed"),
+        Column("first_listed_date", pl.Date, True),
+        Column("last_listed_date", pl.Date, True),
+        Column("upvote_count", pl.Int64, True, "their papers' Hugging Face upvotes (latest observation), summed"),
+        # What lets a load replace one paper's part of the row instead of adding onto counts.
+        Column("paper_listings", pl.List(pl.Struct({
+            "paper_id": pl.String, "name": pl.String, "upvotes": pl.Int32, "listed_dates": pl.List(pl.Date),
+        })), True, "each paper: id, the name as it lists them, its upvotes, the days it was listed"),
+    ),
+)
+
+TOPICS = TableSpec(
+    name="topics",
+    description="Gold: per week and topic (arXiv category or Hugging Face keyword), papers listed, listings and upvotes.",
+    key=("week_start_date", "kind", "topic"),
+    columns=(
+        Column("week_start_date", pl.Date, True, "the Monday of the ISO week the listings fall in"),
+        Column("kind", pl.String, True, "arxiv_category or hf_keyword"),
+        Column("topic", pl.String, True, "the category (cs.LG) or keyword, lower case"),
+        Column("paper_count", pl.Int32, True, "distinct papers with the topic listed that week"),
+        Column("listing_count", pl.Int32, True, "distinct (paper, feed, day) listings that week"),
+        Column("upvote_count", pl.Int64, True, "those papers' upvotes (latest observation), each paper once"),
+    ),
+)
+
+TABLES[AUTHORS.name] = AUTHORS
+TABLES[TOPICS.name] = TOPICS
