@@ -19,7 +19,7 @@ from typing import Any
 NAMED_TARGETS = (
     ("expectations.gate", "gate_feed_days", "validate.gx_gate"),
     ("flows.write_steps", "_gate_papers", "validate.papers_gate"),
-    ("flows.gold_steps", "_gate", "validate.gold_gate"),
+    ("flows.gold_steps", "_gate_rows", "validate.gold_gate"),
     ("expectations.docs", "build_data_docs", "validate.data_docs"),
     ("flows.load_steps", "parse_payload", "transform.parse"),
     ("flows.load_steps", "to_sightings", "transform.to_sightings"),

@@ -18,6 +18,16 @@ from lake.store import Lake
 WEEK_DAYS = 7
 
 
+def never_written(lake: Lake) -> bool:
+    """True while `authors` is as ensure_tables created it (version 0): no load has filled it yet."""
+    return lake.has_table(AUTHORS.name) and lake.delta(AUTHORS.name).version() == 0
+
+
+def scan_gold(lake: Lake, name: str) -> pl.LazyFrame | None:
+    """`authors` or `topics` to read, or None on a lake no load has given them yet."""
+    return lake.scan(name) if lake.has_table(name) else None
+
+
 def authors_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
     if not author_keys or not lake.has_table(AUTHORS.name):
         return AUTHORS.empty_frame()

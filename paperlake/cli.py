@@ -773,5 +773,9 @@ def serve(
     err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
+from paperlake import cli_gold  # noqa: E402  (issue 15: `authors`, `topics`)
+
+cli_gold.register(app)
+
 if __name__ == "__main__":
     app()

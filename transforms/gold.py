@@ -163,7 +163,6 @@ def rising_topics(topics: pl.DataFrame, through_week: date, recent_weeks: int = 
     ranked = window.group_by("kind", "topic").agg(
         (pl.col("paper_count").filter(is_recent).sum() / recent_weeks).alias("recent_papers_per_week"),
         (pl.col("paper_count").filter(~is_recent).sum() / earlier_weeks).alias("earlier_papers_per_week"),
-        pl.col("upvote_count").filter(is_recent).sum().alias("recent_upvotes"),
     ).with_columns(
         ((pl.col("recent_papers_per_week") + 1) / (pl.col("earlier_papers_per_week") + 1)).round(2).alias("growth"),
         pl.col("recent_papers_per_week").round(2),
@@ -171,4 +170,40 @@ def rising_topics(topics: pl.DataFrame, through_week: date, recent_weeks: int = 
     )
     return ranked.filter(pl.col("recent_papers_per_week") > 0).sort(
         ["growth", "recent_papers_per_week", "kind", "topic"], descending=[True, True, False, False]
-    ).select("kind", "topic", "growth", "recent_papers_per_week", "earlier_papers_per_week", "recent_upvotes")
+    ).select("kind", "topic", "growth", "recent_papers_per_week", "earlier_papers_per_week")
+
+
+# ---- listings ----
+
+AUTHOR_COLUMNS = ["display_name", "paper_count", "listed_day_count", "upvote_count", "first_listed_date", "last_listed_date", "author_key"]
+AUTHOR_ORDER = {"papers": "paper_count", "days": "listed_day_count", "upvotes": "upvote_count"}
+
+
+def authors_in_window(authors: pl.DataFrame, start_date: date | None, end_date: date | None) -> pl.DataFrame:
+    """The authors' counts over the papers listed between the two days (both included; None: open):
+    papers, days listed within the window, those papers' upvotes, first and last day within it."""
+    if start_date is None and end_date is None:
+        return authors.select(AUTHOR_COLUMNS)
+    low, high = start_date or date.min, end_date or date.max
+    entries = stored_author_papers(authors).with_columns(
+        pl.col("listed_dates").list.eval(pl.element().filter(pl.element().is_between(low, high))).alias("listed_dates")
+    ).filter(pl.col("listed_dates").list.len() > 0)
+    windowed = authors_from(entries).select(pl.exclude("display_name")).join(authors.select("author_key", "display_name"), on="author_key")
+    return windowed.select(AUTHOR_COLUMNS)
+
+
+def ranked_authors(authors: pl.DataFrame, by: str = "papers", limit: int | None = None) -> pl.DataFrame:
+    """Most papers first (or most listed days, or upvotes), then the other two counts, then the key."""
+    first = AUTHOR_ORDER[by]
+    order = [first, *(c for c in AUTHOR_ORDER.values() if c != first), "author_key"]
+    ranked = authors.sort(order, descending=[True, True, True, False])
+    return ranked.head(limit) if limit else ranked
+
+
+def weekly_topics(topics: pl.DataFrame, through_week: date, weeks: int, kind: str | None = None) -> pl.DataFrame:
+    """The weeks up to `through_week`, newest first, each week's topics by papers."""
+    first_week = through_week - timedelta(weeks=weeks - 1)
+    chosen = topics.filter(pl.col("week_start_date").is_between(first_week, through_week))
+    if kind:
+        chosen = chosen.filter(pl.col("kind") == kind)
+    return chosen.sort(["week_start_date", "paper_count", "upvote_count", "kind", "topic"], descending=[True, True, True, False, False])
