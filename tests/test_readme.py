@@ -33,7 +33,7 @@ PLACEHOLDERS = {
     "YYYY-MM-DD": "2024-03-11", "D": "2024-03-12", "F": "hf_daily", "URI": "/tmp/paperlake-readme-lake",
     "PATH...": "samples/pages", "FILE": "out.csv", "table|csv|json|parquet": "csv", "table|csv|json": "csv",
 }
-READ_ONLY = {"tables", "papers", "show", "new", "trending", "history", "query", "quarantine", "report", "dupes", "digest"}
+READ_ONLY = {"tables", "papers", "show", "new", "trending", "history", "query", "quarantine", "report", "dupes", "authors", "topics", "digest"}
 # Run too, on the scenario lake: watches that need no Prefect block (--webhook and --notify talk to a Prefect server).
 RUN_WITHOUT_PREFECT = {"watch"}
 
