@@ -288,9 +288,9 @@ DIGEST_DELIVERIES = TableSpec(
     columns=(
         Column("watch_name", pl.String, True),
         Column("paper_id", pl.String, True),
-        Column("digest_id", pl.String, True, "the digest it went out in: watch name and the run's clock (digest-NAME-YYYYMMDDTHHMM)"),
+        Column("digest_id", pl.String, True, "the digest it went out in: watch name and the run's clock (digest-NAME-YYYYMMDDTHHMMSS)"),
         Column("claimed_at", UTC_TIMESTAMP, True, "when the digest claimed it (before sending)"),
-        Column("status", pl.String, True, "claimed (not sent yet, or the run died before saying), sent, failed, or published (no block)"),
+        Column("status", pl.String, True, "claimed (not sent yet, or the run died before saying), sent, failed, or artifact_only (the watch names no block)"),
         Column("sent_at", UTC_TIMESTAMP, False),
         Column("error", pl.String, False, "why sending failed; the paper is not sent again (at most once)"),
         Column("run_id", pl.String, False, "the flow run that claimed it"),

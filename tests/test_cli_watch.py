@@ -46,6 +46,7 @@ def test_add_list_digest_and_remove_a_watch(scenario, tmp_path):
     # "sparse routing" is in B's abstract and T's title (not A's "Sparse Mixture Routing"); C's abstract proves theorems.
     digest = csv_rows(paperlake(scenario, "digest", "routing", "--format", "csv").stdout)
     assert [r["paper_id"] for r in digest] == [B, C, T]  # most upvoted first
+    assert digest[0]["authors"] == json.dumps(["Chen Xu", "Ana Ruiz"])
     assert digest[0]["link"] == f"https://arxiv.org/abs/{B}" and digest[2]["link"] == ""
     assert json.loads(paperlake(scenario, "digest", "routing", "-f", "json").stdout)[0]["feeds"] == ["hf_daily"]
     later = csv_rows(paperlake(scenario, "digest", "routing", "--since", "2024-03-06", "-f", "csv").stdout)
@@ -105,3 +106,20 @@ def test_webhook_makes_a_block_and_notify_names_an_existing_one(scenario):
     assert unknown.output.startswith("error: no Prefect notification block 'no-such-block'; the notification blocks are: ")
     assert "slack-webhook/team-papers" in unknown.output and len(unknown.output.strip().splitlines()) == 1
     assert "w" not in scenario.read("watches")["watch_name"].to_list()
+
+
+@pytest.mark.parametrize(
+    "criteria, expected",
+    [
+        (["--authors", "Ana Ruiz"], [B, A]),
+        (["--authors", "bo li, EMILE MOREAU"], [A, "2402.09999"]),  # the authors column, accents folded
+        (["--authors", "Ana Ruiz", "--categories", "cs.CL physics"], [A]),  # B is on Hugging Face only: no category
+        (["--categories", "physics"], ["2402.09999"]),  # physics.ao-ph, a cross-list
+        (["--words", "remote sensing"], [B]),  # a Hugging Face keyword
+        (["--words", '"remote sensing"', "--all-words", "cats satellite"], [B]),
+        (["--authors", "Nobody Known"], []),
+    ],
+)
+def test_authors_categories_and_keywords_of_the_richer_papers_row(scenario, criteria, expected):
+    paperlake(scenario, "watch", "add", "w", *criteria, "--since", "2024-03-01")
+    assert [r["paper_id"] for r in csv_rows(paperlake(scenario, "digest", "w", "-f", "csv").stdout)] == expected

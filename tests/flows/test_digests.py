@@ -60,6 +60,7 @@ def test_each_watch_gets_its_new_papers_once_through_its_block(living, lake, rec
     add(lake, "world", save_webhook_block("world", receiver.url), **WORLD)
     add(lake, "nothing", save_webhook_block("nothing", receiver.url), any_terms=["chromodynamics"])
     add(lake, "theorems", None, all_terms=["theorem", "proving"])  # no block: the artifact only
+    add(lake, "park", None, authors=["park", "tomas haddad"], categories=["cs"])  # the richer papers row (gold columns)
 
     artifacts = run_daily(living, lake, DAYS[0])
     first = expected_ids(lake, WORLD_PATTERN)
@@ -79,9 +80,19 @@ def test_each_watch_gets_its_new_papers_once_through_its_block(living, lake, rec
     theorem_ids = expected_ids(lake, re.compile(r"\btheorem proving\b"))
     assert sorted(r["paper_id"] for r in json.loads(artifacts["digest-theorems"].data)) == sorted(theorem_ids)
 
+    papers = lake.read("papers").filter(pl.col("last_seen_date") >= DAYS[0]).to_dicts()
+    park_ids = {
+        p["paper_id"] for p in papers
+        if any(a.split()[-1] == "Park" or a == "Tomás Haddad" for a in p["authors"] or [])
+        and any(c.startswith("cs.") for c in p["categories"] or [])
+    }
+    park_rows = json.loads(artifacts["digest-park"].data)
+    assert len(park_ids) >= 3 and sorted(r["paper_id"] for r in park_rows) == sorted(park_ids)
+    assert all("Park" in r["authors"] or "Tomás Haddad" in r["authors"] for r in park_rows)
+
     deliveries = lake.read("digest_deliveries")
     assert dict(deliveries.group_by("watch_name", "status").len().select(pl.concat_str("watch_name", "status", separator=":"), "len").iter_rows()) == {
-        "world:sent": len(first), "theorems:artifact_only": len(theorem_ids)
+        "world:sent": len(first), "theorems:artifact_only": len(theorem_ids), "park:artifact_only": len(park_ids)
     }
 
     # A retried run (same day, same clock) finds nothing new: nothing sent, no digest artifact.
