@@ -123,6 +123,23 @@ def test_a_failed_send_is_recorded_and_never_resent(living, lake, receiver):
     assert len(receiver.posts) == 1  # at most once: the failed digest is not sent again
 
 
+def test_a_run_dying_between_claim_and_send_does_not_resend(living, lake, receiver, monkeypatch):
+    run_daily(living, lake, DAYS[0])
+    add(lake, "world", save_webhook_block("world", receiver.url), **WORLD)
+    at = scheduled_at(DAYS[1])
+
+    def dies(*args):
+        raise RuntimeError("the process died here")
+
+    with monkeypatch.context() as patched, pytest.raises(RuntimeError, match="the process died here"):
+        patched.setattr("flows.digests.publish_digest", dies)  # after the claim, before the artifact and the send
+        digest(lake.uri, at, None)
+    assert digest(lake.uri, at, None)[0].paper_count == 0  # the retry finds them claimed: nothing to send
+    assert receiver.posts == []
+    claimed = lake.read("digest_deliveries")
+    assert set(claimed["status"]) == {"claimed"} and set(claimed["paper_id"]) == expected_ids(lake, WORLD_PATTERN)
+
+
 def test_overlapping_digests_send_each_paper_once(living, lake, receiver):
     run_daily(living, lake, DAYS[0])  # papers first, no watch yet
     add(lake, "world", save_webhook_block("world", receiver.url), **WORLD)
