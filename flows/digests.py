@@ -26,7 +26,7 @@ from lake import watches as lake_watches
 from lake import writes
 from lake.schemas import WATCHES
 from lake.store import Lake
-from transforms.watches import digest_message, digest_rows, new_to_watch
+from transforms.watches import digest_message, digest_rows, new_to_watch, with_match_text
 
 # One artifact row per paper; a first digest of a broad watch on a big lake is cut here (all are claimed).
 DIGEST_ROW_LIMIT = 500
@@ -65,7 +65,7 @@ def digest(lake_uri: str, now: datetime, run_id: str | None = None) -> list[Dige
     watches = lake_watches.read_watches(lake)
     if watches.is_empty():
         return []
-    papers = lake_watches.papers_listed_since(lake, watches["since_date"].min())
+    papers = with_match_text(lake_watches.papers_listed_since(lake, watches["since_date"].min()))
     return [digest_one(lake, papers, watch, now, run_id) for watch in watches.iter_rows(named=True)]
 
 

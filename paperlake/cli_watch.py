@@ -58,13 +58,27 @@ def _parse_day(value: str | None, flag: str) -> date | None:
 @watch_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The watch's name: lowercase letters, digits and dashes.")],
-    words: Annotated[Optional[str], typer.Option("--words", metavar="TEXT", help='Any of these words; "quoted phrases" are one term; a trailing * makes a prefix (llm*).')] = None,
-    all_words: Annotated[Optional[str], typer.Option("--all-words", metavar="TEXT", help="Every one of these words (phrases in quotes too).")] = None,
-    authors: Annotated[Optional[str], typer.Option("--authors", metavar="NAMES", help='Any of these authors, separated by commas ("Yann LeCun, Fei-Fei Li"; a surname alone matches too).')] = None,
-    categories: Annotated[Optional[str], typer.Option("--categories", metavar="CATS", help="Any of these arXiv categories (cs.LG cs.CL; `cs` means every cs.* category).")] = None,
-    webhook: Annotated[Optional[str], typer.Option("--webhook", metavar="URL", help="POST each digest here (a Prefect Custom Webhook block is made for the watch).")] = None,
-    notify: Annotated[Optional[str], typer.Option("--notify", metavar="BLOCK", help="Send each digest through this existing Prefect notification block (Slack, email, ...): its name, or type/name.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Its first digest holds papers listed from this day on. Default: today (UTC).")] = None,
+    words: Annotated[Optional[str], typer.Option(
+        "--words", metavar="TEXT", help='Any of these words; a "quoted phrase" is one term; a trailing * makes a prefix (llm*).',
+    )] = None,
+    all_words: Annotated[Optional[str], typer.Option(
+        "--all-words", metavar="TEXT", help="Every one of these words (phrases in quotes too).",
+    )] = None,
+    authors: Annotated[Optional[str], typer.Option(
+        "--authors", metavar="NAMES", help='Any of these authors, separated by commas ("Yann LeCun, Fei-Fei Li"; a surname alone matches too).',
+    )] = None,
+    categories: Annotated[Optional[str], typer.Option(
+        "--categories", metavar="CATS", help="Any of these arXiv categories (cs.LG cs.CL; `cs` means every cs.* category).",
+    )] = None,
+    webhook: Annotated[Optional[str], typer.Option(
+        "--webhook", metavar="URL", help="POST each digest here (a Prefect Custom Webhook block is made for the watch).",
+    )] = None,
+    notify: Annotated[Optional[str], typer.Option(
+        "--notify", metavar="BLOCK", help="Send each digest through this existing Prefect notification block (Slack, email, ...): its name, or type/name.",
+    )] = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", metavar="YYYY-MM-DD", help="Its first digest holds papers listed from this day on. Default: today (UTC).",
+    )] = None,
     lake: LakeOption = None,
 ) -> None:
     """Add a watch. A paper matches when each kind of criterion given holds: words, authors, categories."""
@@ -152,7 +166,10 @@ def remove(name: Annotated[str, typer.Argument(help="The watch to remove.")], la
 
 def digest(
     name: Annotated[str, typer.Argument(help="The watch.")],
-    since: Annotated[Optional[str], typer.Option("--since", metavar="D", help="Every matching paper listed from this day on, sent or not (with the digest that held it). Default: what its next digest holds.")] = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", metavar="D",
+        help="Every matching paper listed from this day on, sent or not (with the digest that held it). Default: what its next digest holds.",
+    )] = None,
     format: FormatOption = None,
     out_file: OutOption = None,
     lake: LakeOption = None,
@@ -170,7 +187,8 @@ def digest(
     except lake_watches.UnknownWatchError as error:
         fail(str(error))
     if since_date is None:
-        found = new_to_watch(lake_watches.papers_listed_since(the_lake, watch["since_date"]), watch, lake_watches.delivered_ids(the_lake, name))
+        papers = lake_watches.papers_listed_since(the_lake, watch["since_date"])
+        found = new_to_watch(papers, watch, lake_watches.delivered_ids(the_lake, name))
         emit(digest_rows(found), fmt, out, out_file, title=f"digest-{name}: next digest")
         return
     found = new_to_watch(lake_watches.papers_listed_since(the_lake, since_date), {**watch, "since_date": since_date}, [])
