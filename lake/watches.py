@@ -92,6 +92,16 @@ def _delivered(table: pl.LazyFrame, watch_name: str) -> list[str]:
     return table.filter(pl.col("watch_name") == watch_name).select("paper_id").collect()["paper_id"].to_list()
 
 
+def delivery_summary(lake: Lake) -> pl.DataFrame:
+    """Per watch: papers its digests held (claimed, sent or not) and when its last digest was made."""
+    return (
+        lake.scan(DIGEST_DELIVERIES.name)
+        .group_by("watch_name")
+        .agg(pl.len().cast(pl.Int64).alias("delivered_count"), pl.col("claimed_at").max().alias("last_digest_at"))
+        .collect()
+    )
+
+
 def deliveries_of(lake: Lake, watch_name: str) -> pl.DataFrame:
     return lake.read(DIGEST_DELIVERIES.name).filter(pl.col("watch_name") == watch_name)
 

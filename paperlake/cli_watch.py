@@ -140,14 +140,17 @@ def list_watches(
     out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """The watches: what each matches, where its digests go, since when."""
+    """The watches: what each matches, where its digests go, since when; how many papers its digests held, and the last one's time."""
+    import polars as pl
+
     the_lake = open_lake(lake)
     fmt = output_format(format, out_file, the_lake.uri)
-    from lake.watches import read_watches
+    from lake.watches import delivery_summary, read_watches
     from paperlake.output import emit
 
-    watches = read_watches(the_lake, include_removed=all)
-    emit(watches.select(WATCH_COLUMNS + (["status", "removed_at"] if all else [])), fmt, out, out_file)
+    watches = read_watches(the_lake, include_removed=all).join(delivery_summary(the_lake), on="watch_name", how="left", maintain_order="left")
+    columns = WATCH_COLUMNS + ["delivered_count", "last_digest_at"] + (["status", "removed_at"] if all else [])
+    emit(watches.with_columns(pl.col("delivered_count").fill_null(0)).select(columns), fmt, out, out_file)
 
 
 @watch_app.command("remove")

@@ -41,7 +41,7 @@ def test_add_list_digest_and_remove_a_watch(scenario, tmp_path):
     [listed] = csv_rows(paperlake(scenario, "watch", "list", "--format", "csv").stdout)
     assert listed == {
         "watch_name": "routing", "any_terms": '["sparse routing", "theorems"]', "all_terms": "[]", "authors": "[]",
-        "categories": "[]", "notify_block": "", "since_date": "2024-03-01",
+        "categories": "[]", "notify_block": "", "since_date": "2024-03-01", "delivered_count": "0", "last_digest_at": "",
     }
     # "sparse routing" is in B's abstract and T's title (not A's "Sparse Mixture Routing"); C's abstract proves theorems.
     digest = csv_rows(paperlake(scenario, "digest", "routing", "--format", "csv").stdout)
@@ -57,7 +57,7 @@ def test_add_list_digest_and_remove_a_watch(scenario, tmp_path):
 
     assert paperlake(scenario, "watch", "remove", "routing").stdout.startswith("removed watch routing: no more digests")
     assert paperlake(scenario, "watch", "list", "-f", "csv").stdout.strip() == ",".join(
-        ["watch_name", "any_terms", "all_terms", "authors", "categories", "notify_block", "since_date"]
+        ["watch_name", "any_terms", "all_terms", "authors", "categories", "notify_block", "since_date", "delivered_count", "last_digest_at"]
     )
     [gone] = csv_rows(paperlake(scenario, "watch", "list", "--all", "-f", "csv").stdout)
     assert gone["status"] == "removed" and gone["removed_at"]
