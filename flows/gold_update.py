@@ -48,7 +48,7 @@ def update_gold_tables(
         return GoldUpdated(author_count=authors.height, topic_row_count=topics.height, weeks=weeks_of(sightings))
     touched_ids = set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list())
     # Authors a paper lists now or listed in any earlier sighting: a dropped author loses the paper.
-    keys = author_keys_of(sightings) | author_keys_of(papers)
+    keys = author_keys_of(sightings) | author_keys_of(papers) | lake_gold.author_keys_listing(lake, sorted(removed_ids))
     stored = lake_gold.authors_of_keys(lake, sorted(keys))
     rows, removed_keys = updated_authors(stored, author_papers(papers, sightings), touched_ids | set(removed_ids), keys)
     authors = _gate("authors", rows, commit, now)
