@@ -19,17 +19,17 @@ from typing import Any
 NAMED_TARGETS = (
     ("expectations.gate", "gate_feed_days", "validate.gx_gate"),
     ("flows.write_steps", "_gate_papers", "validate.papers_gate"),
-    ("flows.gold_steps", "_gate_rows", "validate.gold_gate"),
+    ("flows.gold_update", "_gate_rows", "validate.gold_gate"),
     ("expectations.docs", "build_data_docs", "validate.data_docs"),
     ("flows.load_steps", "parse_payload", "transform.parse"),
     ("flows.load_steps", "to_sightings", "transform.to_sightings"),
     ("flows.write_steps", "summarize_papers", "transform.summarize_papers"),
     ("flows.load_steps", "link_title_only", "transform.link_title_only"),
-    ("flows.gold_steps", "updated_authors", "transform.gold_authors"),
-    ("flows.gold_steps", "topics_from", "transform.gold_topics"),
+    ("flows.gold_update", "updated_authors", "transform.gold_authors"),
+    ("flows.gold_update", "topics_from", "transform.gold_topics"),
     ("flows.daily", "due_dates", "transform.due_dates"),
     # The whole gold step (its lake part is also in lake.gold.*, so in the lake work).
-    ("flows.gold_steps", "update_gold_tables", "step.gold"),
+    ("flows.gold_update", "update_gold_tables", "step.gold"),
 )
 # lake.gold: the gold step's reads and MERGEs (authors, topics), part of every load's lake work.
 LAKE_MODULES = ("lake.writes", "lake.links", "lake.feed_days", "lake.papers", "lake.gold")

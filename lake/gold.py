@@ -34,6 +34,15 @@ def authors_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
     return lake.scan(AUTHORS.name).filter(pl.col("author_key").is_in(author_keys)).collect()
 
 
+def author_keys_listing(lake: Lake, paper_ids: list[str]) -> set[str]:
+    """Keys of the authors whose rows list any of these papers. A whole-table read: only for papers a
+    load removed (a merge, a reparse that dropped them), whose sightings no longer name their authors."""
+    if not paper_ids or not lake.has_table(AUTHORS.name):
+        return set()
+    ids = pl.col("paper_listings").list.eval(pl.element().struct.field("paper_id").is_in(paper_ids)).list.any()
+    return set(lake.scan(AUTHORS.name).filter(ids).select("author_key").collect()["author_key"].to_list())
+
+
 def sightings_in_weeks(lake: Lake, weeks: list[date]) -> pl.DataFrame:
     """paper_id, feed, snapshot_date of every sighting in these weeks (file stats skip the others)."""
     if not weeks:

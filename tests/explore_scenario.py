@@ -25,7 +25,7 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
-from flows.gold_steps import update_gold_tables
+from flows.gold_update import update_gold_tables
 from lake import writes
 from lake.schemas import QUARANTINE, SIGHTINGS
 from transforms.identity import normalize_title, title_paper_id

@@ -93,3 +93,20 @@ def test_the_report_shows_top_authors_rising_topics_and_one_papers_trajectory(sc
     assert "Ana Ruiz" in text and "cs.LG" in text and f"Sparse Mixture Routing at Scale ({A})" in text
     ok("report", "--out", str(page), lake=scenario.lake)  # default: the most upvoted paper of the window
     assert f"Counting Cats in Satellite Images ({B})" in page.read_text()
+
+
+def test_a_confirmed_merge_moves_the_authors_and_topics_too(tmp_path):
+    from lake.store import Lake
+    from tests.explore_scenario import D
+    from transforms.gold import author_papers, authors_from, topics_from
+
+    lake = write_scenario(Lake(str(tmp_path / "lake")), quarantined=False).lake
+    result = runner.invoke(app, ["dupes", "--merge", A, D, "--lake", lake.uri])
+    assert result.exit_code == 0, result.output
+    papers, sightings = lake.read("papers"), lake.read("sightings")
+    assert D not in papers["paper_id"].to_list()
+    assert lake.read("authors").sort("author_key").equals(authors_from(author_papers(papers, sightings)))
+    assert lake.read("topics").sort("week_start_date", "kind", "topic").equals(topics_from(papers, sightings).sort("week_start_date", "kind", "topic"))
+    # The merged paper lists the authors of its latest observation (A's): D's author has no paper left.
+    authors = {r["author_key"]: r["paper_count"] for r in lake.read("authors").to_dicts()}
+    assert "emile moreau" not in authors and authors["bo li"] == 1

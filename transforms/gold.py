@@ -80,11 +80,9 @@ def authors_from(entries: pl.DataFrame) -> pl.DataFrame:
 
 def _display_name() -> pl.Expr:
     """The spelling the author's papers use most; on a tie, the first in sort order (stable across runs)."""
-    return pl.col("name").value_counts(sort=False).sort_by(
-        pl.col("name").value_counts(sort=False).struct.field("count"),
-        pl.col("name").value_counts(sort=False).struct.field("name"),
-        descending=[True, False],
-    ).first().struct.field("name").alias("display_name")
+    counts = pl.col("name").value_counts(sort=False)
+    ordered = counts.sort_by(counts.struct.field("count"), counts.struct.field("name"), descending=[True, False])
+    return ordered.first().struct.field("name").alias("display_name")
 
 
 def stored_author_papers(authors: pl.DataFrame) -> pl.DataFrame:

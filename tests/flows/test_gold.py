@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from flows.daily import daily
-from flows.gold_steps import rebuild_gold
+from flows.gold_update import rebuild_gold
 from lake import writes
 from tests.conftest import assert_keys_unique
 from tests.flows.live_fixtures import no_heartbeats  # noqa: F401
