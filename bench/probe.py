@@ -1,6 +1,6 @@
 """Where a load's time goes, without touching the code measured: timers wrapped around functions.
 
-`lake.*` is every public function of lake/writes.py and lake/links.py (the lake's reads and commits),
+`lake.*` is every public function of the LAKE_MODULES (lake/writes.py, links, feed_days, papers, gold: reads and commits),
 counted at the outermost call only, so `upsert_papers` includes the `committing` it calls. Their sum
 is "the lake work" of a load. The other labels time the Great Expectations gate, Data Docs and the
 pure transforms the same way.
@@ -19,14 +19,20 @@ from typing import Any
 NAMED_TARGETS = (
     ("expectations.gate", "gate_feed_days", "validate.gx_gate"),
     ("flows.write_steps", "_gate_papers", "validate.papers_gate"),
+    ("flows.gold_update", "_gate_rows", "validate.gold_gate"),
     ("expectations.docs", "build_data_docs", "validate.data_docs"),
     ("flows.load_steps", "parse_payload", "transform.parse"),
     ("flows.load_steps", "to_sightings", "transform.to_sightings"),
     ("flows.write_steps", "summarize_papers", "transform.summarize_papers"),
     ("flows.load_steps", "link_title_only", "transform.link_title_only"),
+    ("flows.gold_update", "updated_authors", "transform.gold_authors"),
+    ("flows.gold_update", "topics_from", "transform.gold_topics"),
     ("flows.daily", "due_dates", "transform.due_dates"),
+    # The whole gold step (its lake part is also in lake.gold.*, so in the lake work).
+    ("flows.gold_update", "update_gold_tables", "step.gold"),
 )
-LAKE_MODULES = ("lake.writes", "lake.links", "lake.feed_days", "lake.papers")
+# lake.gold: the gold step's reads and MERGEs (authors, topics), part of every load's lake work.
+LAKE_MODULES = ("lake.writes", "lake.links", "lake.feed_days", "lake.papers", "lake.gold")
 
 
 class Probe:

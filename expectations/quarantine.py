@@ -39,9 +39,28 @@ def _json_value(value: Any) -> Any:
 def rows_from_json(spec: TableSpec, row_jsons: Iterable[str]) -> pl.DataFrame:
     """The inverse of row_to_json: quarantined rows back into `spec`'s types, to re-check or release."""
     records = [json.loads(s) for s in row_jsons]
+    for column in (c for c in spec.columns if _is_nested(c.dtype)):
+        for record in records:  # dates inside lists and records (authors.paper_listings) come back as dates
+            record[column.name] = _revive(record.get(column.name), column.dtype)
     wire = pl.Schema({c.name: _wire_dtype(c.dtype) for c in spec.columns})
     frame = pl.DataFrame(records, schema=wire)
     return frame.select(_from_wire(c.name, c.dtype) for c in spec.columns)
+
+
+def _is_nested(dtype: pl.DataType) -> bool:
+    return isinstance(dtype, (pl.List, pl.Struct))
+
+
+def _revive(value: Any, dtype: pl.DataType) -> Any:
+    if value is None:
+        return None
+    if dtype == pl.Date:
+        return date.fromisoformat(value)
+    if isinstance(dtype, pl.List):
+        return [_revive(v, dtype.inner) for v in value]
+    if isinstance(dtype, pl.Struct):
+        return {f.name: _revive(value.get(f.name), f.dtype) for f in dtype.fields}
+    return value
 
 
 def _wire_dtype(dtype: pl.DataType) -> pl.DataType:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from expectations import papers, sightings, snapshots
+from expectations import gold, papers, sightings, snapshots
 from expectations.rules import Suite
 
-SUITES: dict[str, Suite] = {s.table: s for s in (snapshots.SUITE, sightings.SUITE, papers.SUITE)}
+SUITES: dict[str, Suite] = {s.table: s for s in (snapshots.SUITE, sightings.SUITE, papers.SUITE, gold.AUTHORS_SUITE, gold.TOPICS_SUITE)}
 
 
 def suite_for(table: str) -> Suite:

@@ -316,6 +316,13 @@ def read_entry(entry: ET.Element, rank: int, source: str) -> tuple[dict | None, 
     published_at = _timestamp(entry, "published", where, source, issues)
     updated_at = _timestamp(entry, "updated", where, source, issues)
     abstract = _text(entry, "summary")
+    comment = _text(entry, "comment", ARXIV_NS)
+    primary = entry.find(f"{{{ARXIV_NS}}}primary_category")
+    primary_category = collapse_whitespace(primary.get("term") or "") or None if primary is not None else None
+    # Every <category term> in the entry's order, the primary one first if arXiv left it out.
+    categories = [term for c in entry.findall(f"{{{ATOM_NS}}}category") if (term := collapse_whitespace(c.get("term") or ""))]
+    if primary_category and primary_category not in categories:
+        categories.insert(0, primary_category)
     record = {
         "rank": rank,
         "title": title,
@@ -326,7 +333,14 @@ def read_entry(entry: ET.Element, rank: int, source: str) -> tuple[dict | None, 
         "published_date": published_at.date() if published_at else None,
         # <updated> dates the version listed here: the papers row shows the newest version's text.
         "version_date": updated_at.date() if updated_at else None,
-        "withdrawn_at": updated_at if _is_withdrawn(abstract, _text(entry, "comment", ARXIV_NS)) else None,
+        "withdrawn_at": updated_at if _is_withdrawn(abstract, comment) else None,
+        "primary_category": primary_category,
+        "categories": list(dict.fromkeys(categories)) or None,
+        "arxiv_comment": comment,
+        "journal_ref": _text(entry, "journal_ref", ARXIV_NS),
+        "doi": _text(entry, "doi", ARXIV_NS),
+        # Not kept: <link>s (the abs and pdf URLs follow from the id and version), <author><arxiv:affiliation>
+        # (rare and free-form; an author is a name here), and the category scheme (always arXiv's).
     }
     return record, issues
 

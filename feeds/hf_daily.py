@@ -186,8 +186,13 @@ def read_item(item: Any, rank: int, source: str) -> tuple[dict | None, list[Pars
         "upvotes": fields.count(paper, "upvotes"),
         "comment_count": fields.count(item, "numComments"),
         "github_repo": fields.text(paper, "githubRepo") or fields.text(item, "githubRepo"),
-        "ai_keywords": fields.strings(paper, "ai_keywords"),
+        # `ai_keywords` is what the API names them; `keywords` is read where an answer has only that.
+        "ai_keywords": fields.strings(paper, "ai_keywords") or fields.strings(paper, "keywords"),
         "withdrawn_at": fields.timestamp(paper, "withdrawnAt"),
+        # Not kept: the authors' HF `_id`s and `hidden` flags (a name is the key here; a hidden author
+        # has no name to keep), `thumbnail`, `discussionId`, `isAuthorParticipating`, `submittedBy`
+        # (about the HF page, not the paper), `ai_summary` (a machine paraphrase of the abstract we keep),
+        # `githubStars` and `projectPage` (no use for them yet), `mediaUrls`.
     }
     return record, fields.issues
 

@@ -174,6 +174,8 @@ def _read_pairs(lines: list[tuple[int, str]], source: str) -> tuple[list[dict], 
             issues.append(ParseIssue(source, "title_without_letters", message, number, reject_text(f"{line}\n{abstract}")))
             i += 2
             continue
+        # A saved page shows only a title and an abstract per paper (its thumbnails, upvote counts and
+        # author avatars do not survive a copy as text), so that is all a row can keep.
         records.append({"rank": len(records) + 1, "title": line, "abstract": abstract})
         i += 2
     return records, issues

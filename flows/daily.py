@@ -1,7 +1,8 @@
 """`paperlake run`: every configured feed, fetching whatever is due, each feed on its own.
 
     daily ─┬─ feed hf_daily: plan due days ─► fetch each ─► load them together ─► record each day
-           └─ feed arxiv:    plan due days ─► ...
+           ├─ feed arxiv:    plan due days ─► ...
+           └─ digest: each watch's papers new to it ─► digest-NAME artifact ─► its notification block
 
 Without a day, a run fetches for each feed every day that is not final yet, from the oldest
 unsettled one up to the newest that can have content (transforms/feed_days.py), so the run after
@@ -19,6 +20,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from feeds.registry import LIVE_FEEDS, settling_of
+from flows.digests import digest
 from flows.feed_days import FetchedDays, LoadedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
 from lake import feed_days as lake_feed_days
@@ -119,6 +121,7 @@ def daily(
         "daily", f"daily {label}", {name: r.report for name, r in results.items()}, lake, failures,
         day_changes=[c for r in results.values() for c in r.changes], notes=notes,
     )
+    digest(lake.uri, clock_now, run_id())  # each watch's new papers: artifact digest-NAME, and its notification
     if failures:
         raise FeedsFailed(label, results, failures)
     return results

@@ -2,7 +2,7 @@
 
     store raw -> parse -> normalize -> validate -> write sightings -> relink title-only papers
       (bronze)                                      (+ quarantine)
-    -> write papers -> mark loaded
+    -> write papers -> update gold (authors, topics) -> mark loaded
 
 Each step returns what it did, and checks what is already there, so a batch interrupted anywhere
 completes on the next run; the last commit (the snapshots' outcomes) marks a batch done. Retries
@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 
 from feeds.base import Payload
 from flows.reports import BatchesRejected, LoadReport, snapshot_outcomes, with_skipped
+from flows.gold_steps import update_gold
 from flows.load_steps import FeedDay, normalize, parse, store_raw, validate
 from flows.write_steps import mark_loaded, publish_validation, relink_title_only, write_papers, write_sightings
 from lake import writes
@@ -49,7 +50,7 @@ def load_parsed(
     reparse: Reparse | None = None,
     settling: set[FeedDay] | None = None,
 ) -> LoadReport:
-    """parse -> normalize -> validate -> write sightings -> relink -> write papers -> mark loaded, for `to_load`.
+    """parse -> normalize -> validate -> write sightings -> relink -> write papers -> update gold -> mark loaded, for `to_load`.
 
     `payloads` not in `to_load` are reported as skipped. `settling`: for live feeds, the feed-days
     this load sees as settled, the only ones the volume rule judges (None: every day, as for files).
@@ -66,11 +67,12 @@ def load_parsed(
     relinked = relink_title_only(lake, quote(validated.clean), commit, bounded)
     touched = set(validated.clean["paper_id"].to_list()) | written.previous_paper_ids
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
+    gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
     outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now)
     report = LoadReport(
         snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),
         sighting_count=written.sighting_count,
-        quarantined_count=written.quarantined_count + papers.quarantined_count,
+        quarantined_count=written.quarantined_count + papers.quarantined_count + gold.quarantined_count,
         new_paper_count=papers.written.inserted_count,
         updated_paper_count=papers.written.updated_count,
         relinked_paper_count=relinked.moved.height,

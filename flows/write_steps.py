@@ -77,6 +77,7 @@ class PapersOutcome:
     written: PapersWritten
     quarantined_count: int = 0
     validation: dict | None = None
+    sightings: pl.DataFrame | None = None  # every sighting of the papers summarized last (what the gold step needs)
 
 
 @task(cache_policy=NO_CACHE)
@@ -85,8 +86,10 @@ def write_papers(
 ) -> PapersOutcome:
     """Every sighting of the touched papers summarized, gated by the papers suite, and merged."""
     gated_runs: list = []
+    summarized: list[pl.DataFrame] = []
 
     def summarize_and_gate(sightings: pl.DataFrame) -> pl.DataFrame:
+        summarized[:] = [sightings]
         gated_runs.append(_gate_papers(summarize_papers(sightings), commit, now))
         return gated_runs[-1].clean
 
@@ -95,7 +98,7 @@ def write_papers(
         lake, paper_ids | set(moved["arxiv_id"].to_list()), set(moved["old_paper_id"].to_list()), summarize_and_gate, commit,
         bounded=bounded, keep_ids=set(moved["arxiv_id"].to_list()),
     )
-    outcome = PapersOutcome(written)
+    outcome = PapersOutcome(written, sightings=summarized[0] if summarized else None)
     if gated_runs:
         outcome.quarantined_count = writes.store_quarantine(lake, gated_runs[-1].quarantined, commit)
         outcome.validation = gated_runs[-1].summary

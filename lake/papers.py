@@ -26,6 +26,7 @@ class PapersWritten:
     inserted_count: int = 0
     updated_count: int = 0
     removed_count: int = 0
+    removed_paper_ids: list[str] = field(default_factory=list)  # papers deleted (their sightings moved to another)
 
 
 def write_papers(
@@ -67,4 +68,5 @@ def write_papers(
     # Rows inserted by an earlier round were updated by the last one: they are new, not updated.
     written.updated_count = metrics.get("num_target_rows_updated", 0) - (written.inserted_count - metrics.get("num_target_rows_inserted", 0))
     written.removed_count = metrics.get("num_target_rows_deleted", 0)
+    written.removed_paper_ids = sorted(gone)
     return written

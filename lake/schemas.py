@@ -105,6 +105,13 @@ SIGHTINGS = TableSpec(
         Column("merged_from_id", pl.String, False, "the paper id the feed listed, when a confirmed duplicate (paper_links) moved the sighting"),
         # Added with issue 12 (living feeds): a feed-day is observed many times; the latest observation wins.
         Column("fetched_at", UTC_TIMESTAMP, False, "when the snapshot holding this sighting was fetched or read"),
+        # Added with issue 15 (authors, topics): what arXiv says about the paper besides its text.
+        # (authors, github_repo and ai_keywords were kept from the start.)
+        Column("primary_category", pl.String, False, "arXiv <arxiv:primary_category>"),
+        Column("categories", pl.List(pl.String), False, "arXiv <category> terms, the primary one included, in the feed's order"),
+        Column("arxiv_comment", pl.String, False, "arXiv <arxiv:comment> (pages, venue, withdrawal notice)"),
+        Column("journal_ref", pl.String, False, "arXiv <arxiv:journal_ref>"),
+        Column("doi", pl.String, False, "arXiv <arxiv:doi>"),
     ),
 )
 
@@ -131,6 +138,16 @@ PAPERS = TableSpec(
         Column("upvotes", pl.Int32, False, "Hugging Face upvotes at the latest observation"),
         Column("comment_count", pl.Int32, False, "Hugging Face comments at the latest observation"),
         Column("counts_observed_at", UTC_TIMESTAMP, False, "when the upvotes and comment_count were fetched"),
+        # Added with issue 15: what the feeds say about the paper, as of its latest observation that says it
+        # (arXiv's fields from its newest version; Hugging Face's from its latest fetch). Nullable, appended last.
+        Column("authors", pl.List(pl.String), False, "author names in the paper's order, from the latest observation that lists them"),
+        Column("primary_category", pl.String, False, "arXiv primary category"),
+        Column("categories", pl.List(pl.String), False, "arXiv categories, the primary one included (cross-lists too)"),
+        Column("arxiv_comment", pl.String, False, "arXiv comment of the newest version"),
+        Column("journal_ref", pl.String, False, "arXiv journal reference"),
+        Column("doi", pl.String, False, "arXiv DOI (the published version's)"),
+        Column("github_repo", pl.String, False, "GitHub repository URL Hugging Face links"),
+        Column("keywords", pl.List(pl.String), False, "Hugging Face ai_keywords"),
     ),
 )
 
@@ -204,3 +221,82 @@ FEED_DAYS = TableSpec(
 )
 
 TABLES[FEED_DAYS.name] = FEED_DAYS
+
+# Gold tables of issue 15, rebuilt by each load for the keys it touched (flows/gold_steps.py).
+AUTHORS = TableSpec(
+    name="authors",
+    description="Gold: one row per author (a normalized name key) with their papers, listed days and upvotes.",
+    key=("author_key",),
+    columns=(
+        Column("author_key", pl.String, True, "the name without accents, lower case, non-alphanumerics to one space: one person of a name, two spellings of one person"),
+        Column("display_name", pl.String, True, "the spelling their papers use most"),
+        Column("paper_count", pl.Int32, True, "distinct papers listing them"),
+        Column("listed_day_count", pl.Int32, True, "distinct days any of those papers was listed"),
+        Column("first_listed_date", pl.Date, True),
+        Column("last_listed_date", pl.Date, True),
+        Column("upvote_count", pl.Int64, True, "their papers' Hugging Face upvotes (latest observation), summed"),
+        # What lets a load replace one paper's part of the row instead of adding onto counts. Always
+        # filled, but not marked required: no rule reads it, which keeps it out of the GX check (whose
+        # pandas copy of nested lists cost ~9 s a batch).
+        Column("paper_listings", pl.List(pl.Struct({
+            "paper_id": pl.String, "name": pl.String, "upvotes": pl.Int32, "listed_dates": pl.List(pl.Date),
+        })), False, "each paper: id, the name as it lists them, its upvotes, the days it was listed"),
+    ),
+)
+
+TOPICS = TableSpec(
+    name="topics",
+    description="Gold: per week and topic (arXiv category or Hugging Face keyword), papers listed, listings and upvotes.",
+    key=("week_start_date", "kind", "topic"),
+    columns=(
+        Column("week_start_date", pl.Date, True, "the Monday of the ISO week the listings fall in"),
+        Column("kind", pl.String, True, "arxiv_category or hf_keyword"),
+        Column("topic", pl.String, True, "the category (cs.LG) or keyword, lower case"),
+        Column("paper_count", pl.Int32, True, "distinct papers with the topic listed that week"),
+        Column("listing_count", pl.Int32, True, "distinct (paper, feed, day) listings that week"),
+        Column("upvote_count", pl.Int64, True, "those papers' upvotes (latest observation), each paper once"),
+    ),
+)
+
+TABLES[AUTHORS.name] = AUTHORS
+TABLES[TOPICS.name] = TOPICS
+
+# Added with issue 15 (watchlists and digests): a person's standing questions, and what each was sent.
+WATCHES = TableSpec(
+    name="watches",
+    description="Watchlists: what a person wants to hear about, and where to send it; removing one marks it, so history stays.",
+    key=("watch_name",),
+    columns=(
+        Column("watch_name", pl.String, True, "lowercase letters, digits and dashes: it names the digest-NAME artifact"),
+        Column("any_terms", pl.List(pl.String), False, "--words: a paper matches if any of them is in its title, abstract or keywords"),
+        Column("all_terms", pl.List(pl.String), False, "--all-words: every one of them must be there"),
+        Column("authors", pl.List(pl.String), False, "--authors: any of them among the paper's authors"),
+        Column("categories", pl.List(pl.String), False, "--categories: any of them among the paper's arXiv categories (`cs` means cs.*)"),
+        Column("notify_block", pl.String, False, "the Prefect notification block digests go through (type-slug/name); null: artifact only"),
+        Column("webhook_url", pl.String, False, "the URL given with --webhook (its block is notify_block)"),
+        Column("status", pl.String, True, "active, or removed (never deleted, so its deliveries still mean something)"),
+        Column("since_date", pl.Date, True, "digests hold papers listed on or after this day"),
+        Column("created_at", UTC_TIMESTAMP, True),
+        Column("removed_at", UTC_TIMESTAMP, False),
+    ),
+)
+
+TABLES[WATCHES.name] = WATCHES
+
+DIGEST_DELIVERIES = TableSpec(
+    name="digest_deliveries",
+    description="Which paper went out in which watch's digest: claimed before it is sent, so a paper is in at most one digest of a watch.",
+    key=("watch_name", "paper_id"),
+    columns=(
+        Column("watch_name", pl.String, True),
+        Column("paper_id", pl.String, True),
+        Column("digest_id", pl.String, True, "the digest it went out in: watch name and the run's clock (digest-NAME-YYYYMMDDTHHMMSS)"),
+        Column("claimed_at", UTC_TIMESTAMP, True, "when the digest claimed it (before sending)"),
+        Column("status", pl.String, True, "claimed (not sent yet, or the run died before saying), sent, failed, or artifact_only (the watch names no block)"),
+        Column("sent_at", UTC_TIMESTAMP, False),
+        Column("error", pl.String, False, "why sending failed; the paper is not sent again (at most once)"),
+        Column("run_id", pl.String, False, "the flow run that claimed it"),
+    ),
+)
+
+TABLES[DIGEST_DELIVERIES.name] = DIGEST_DELIVERIES

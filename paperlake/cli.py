@@ -630,15 +630,16 @@ def report(
     since: SinceOption = None,
     until: UntilOption = None,
     top: Annotated[int, typer.Option("--top", metavar="N", min=1, help="How many papers the top-papers charts show.")] = 10,
+    paper: Annotated[Optional[str], typer.Option("--paper", metavar="ID", help="Whose upvote trajectory to draw. Default: the window's most upvoted.")] = None,
     lake: LakeOption = None,
 ) -> None:
-    """Write one self-contained HTML page of charts that opens offline: papers per day, new versus returning, days on the list, top recurring papers, their upvotes, quarantine counts."""
+    """Write one self-contained HTML page of charts that opens offline: papers per day, new versus returning, days on the list, top recurring papers, their upvotes, quarantine counts, top authors, rising topics, one paper's upvotes observation by observation."""
     from datetime import timezone
 
     from paperlake.report import write_report
 
     window = _window(since, until, None)
-    summary = write_report(_open_lake(lake), out_file, window, top, datetime.now(timezone.utc))
+    summary = write_report(_open_lake(lake), out_file, window, top, datetime.now(timezone.utc), paper)
     out.print(f"wrote {escape(str(out_file))}: {summary}")
 
 
@@ -776,6 +777,14 @@ def serve(
 from paperlake.cli_changes import register as _register_changes_command  # noqa: E402  (changes TABLE)
 
 _register_changes_command(app)
+
+from paperlake import cli_gold  # noqa: E402  (issue 15: `authors`, `topics`)
+
+cli_gold.register(app)
+
+from paperlake import cli_watch  # noqa: E402  (issue 15: `watch add|list|remove`, `digest`)
+
+cli_watch.register(app)
 
 if __name__ == "__main__":
     app()

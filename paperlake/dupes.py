@@ -6,7 +6,7 @@ Nothing is ever merged without a person: `--merge A B` is the only way B's sight
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -123,6 +123,11 @@ def apply_decisions(lake: Lake, paper_ids: list[str], commit: writes.CommitInfo)
     current = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(affected)).collect()
     if not _same_papers(current, papers):
         writes.upsert_papers(lake, papers, commit, removed_ids=gone)
+        # The gold tables follow, as after a load (unvalidated, like the papers rows written here).
+        from flows.gold_update import update_gold_tables
+
+        sightings = writes.sightings_of(lake, affected)
+        update_gold_tables(lake, pl.concat([sightings, before], how="diagonal_relaxed"), papers, gone, commit, datetime.now(timezone.utc), validate=False)
 
 
 def _same_papers(current: pl.DataFrame, papers: pl.DataFrame) -> bool:

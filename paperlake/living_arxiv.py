@@ -102,6 +102,9 @@ def entry_element(paper: ArxivPaper, version: ArxivVersion) -> ET.Element:
         ET.SubElement(ET.SubElement(entry, f"{ATOM_PREFIX}author"), f"{ATOM_PREFIX}name").text = name
     if version.comment:
         ET.SubElement(entry, f"{ARXIV}comment").text = version.comment
+    if reference := text.journal_reference(paper.arxiv_id, version.comment):
+        ET.SubElement(entry, f"{ARXIV}journal_ref").text = reference[0]
+        ET.SubElement(entry, f"{ARXIV}doi").text = reference[1]
     ET.SubElement(entry, f"{ATOM_PREFIX}link", href=versioned_url, rel="alternate", type="text/html")
     pdf_url = versioned_url.replace("/abs/", "/pdf/")
     ET.SubElement(entry, f"{ATOM_PREFIX}link", title="pdf", href=pdf_url, rel="related", type="application/pdf")

@@ -80,6 +80,16 @@ def comment_text(rng: random.Random, year: int) -> str | None:
     return rng.choice(COMMENTS).format(n=rng.randint(6, 40), f=rng.randint(1, 12), y=year)
 
 
+def journal_reference(arxiv_id: str, comment: str | None) -> tuple[str, str] | None:
+    """(journal_ref, DOI) of a paper whose comment says it was accepted, as arXiv shows them once the
+    authors add them. Derived from the id and comment, not drawn: the world's other draws stay as they were."""
+    if not comment or not comment.startswith("Accepted at "):
+        return None
+    venue, year = comment.removeprefix("Accepted at ").rsplit(" ", 1)
+    number = int(hashlib.blake2b(arxiv_id.encode(), digest_size=4).hexdigest(), 16) % 9000 + 1000
+    return f"Proceedings of {venue} {year}, pp. {number}-{number + 11}", f"10.5555/{venue.lower()}.{year}.{number}"
+
+
 def keywords(rng: random.Random) -> tuple[str, ...]:
     return tuple(rng.sample(KEYWORDS, rng.randint(1, 4)))
 

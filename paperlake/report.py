@@ -263,9 +263,9 @@ def _window_text(data: ReportData) -> str:
     return f"snapshots of {first} to {last}" if first else f"no snapshots from {asked}"
 
 
-def render_html(data: ReportData, lake_uri: str, generated_at: datetime) -> str:
+def render_html(data: ReportData, lake_uri: str, generated_at: datetime, extra: list[Chart] = ()) -> str:
     sections = []
-    for chart in charts(data):
+    for chart in [*charts(data), *extra]:
         div = pio.to_html(chart.figure, include_plotlyjs=False, full_html=False, div_id=chart.chart_id, config=PLOT_CONFIG)
         sections.append(
             f'<section><h2>{html.escape(chart.heading)}</h2><p>{html.escape(chart.note)}</p>'
@@ -286,9 +286,13 @@ def render_html(data: ReportData, lake_uri: str, generated_at: datetime) -> str:
 """
 
 
-def write_report(lake: Lake, out_path: Path, window: Window, top_count: int, generated_at: datetime) -> str:
-    """Write the page; return a one-line summary of what it shows."""
+def write_report(lake: Lake, out_path: Path, window: Window, top_count: int, generated_at: datetime, paper_id: str | None = None) -> str:
+    """Write the page; return a one-line summary of what it shows. `paper_id`: whose upvote trajectory
+    to draw (default: the window's most upvoted paper)."""
+    from paperlake.report_gold import collect_gold, gold_charts
+
     data = collect(lake, window, top_count)
+    extra = gold_charts(collect_gold(lake, window, top_count, paper_id), Chart)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(render_html(data, lake.uri, generated_at), encoding="utf-8")
+    out_path.write_text(render_html(data, lake.uri, generated_at, extra), encoding="utf-8")
     return f"{_window_text(data)}, {data.sighting_count} sightings"

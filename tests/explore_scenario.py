@@ -10,6 +10,11 @@ one commit per feed and day, so every count the tests assert can be read off thi
 | 2403.00003 "Proof Search with Small Models" | hf_daily 7 | 1 | upvotes 2 |
 | 2402.09999 "Grid-Free Neural Fields for Weather Maps" | arxiv 2 (v1) | 1 | |
 | title:... "Sparse Routing for Tiny Transformers" | archive 2 and 6 | 2 | no arXiv id |
+
+Authors (both feeds list them), arXiv categories and HF keywords, for the gold tables `authors` and
+`topics` (written after each day's papers, as the load's gold step does, without validation):
+Ana Ruiz writes A and B, Bo Li A and D, Émile Moreau D (key `emile moreau`); A is cs.LG with a cs.CL
+cross-list, D cs.LG and physics.ao-ph.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
+from flows.gold_update import update_gold_tables
 from lake import writes
 from lake.schemas import QUARANTINE, SIGHTINGS
 from transforms.identity import normalize_title, title_paper_id
@@ -45,16 +51,28 @@ ABSTRACTS = {
 }
 
 
+AUTHORS = {A: ["Ana Ruiz", "Bo Li"], B: ["Chen Xu", "Ana Ruiz"], C: ["Dara Okafor"], D: ["Bo Li", "Émile Moreau"]}
+CATEGORIES = {A: ["cs.LG", "cs.CL"], D: ["cs.LG", "physics.ao-ph"]}
+KEYWORDS = {A: ["mixture of experts", "routing"], B: ["counting", "remote sensing"], C: ["theorem proving"]}
+
+
 def day(n: int) -> date:
     return date(2024, 3, n)
 
 
 def _hf(paper_id: str, n: int, rank: int, upvotes: int) -> dict:
-    return {"paper_id": paper_id, "arxiv_id": paper_id, "feed": "hf_daily", "snapshot_date": day(n), "rank": rank, "upvotes": upvotes}
+    return {
+        "paper_id": paper_id, "arxiv_id": paper_id, "feed": "hf_daily", "snapshot_date": day(n), "rank": rank, "upvotes": upvotes,
+        "authors": AUTHORS[paper_id], "ai_keywords": KEYWORDS[paper_id],
+    }
 
 
 def _arxiv(paper_id: str, n: int, rank: int, version: int) -> dict:
-    return {"paper_id": paper_id, "arxiv_id": paper_id, "feed": "arxiv", "snapshot_date": day(n), "rank": rank, "arxiv_version": version}
+    return {
+        "paper_id": paper_id, "arxiv_id": paper_id, "feed": "arxiv", "snapshot_date": day(n), "rank": rank, "arxiv_version": version,
+        "authors": AUTHORS[paper_id],
+        "primary_category": CATEGORIES[paper_id][0], "categories": CATEGORIES[paper_id],
+    }
 
 
 def _archive(n: int, rank: int) -> dict:
@@ -104,7 +122,10 @@ def write_scenario(lake, days: range = range(1, 8), quarantined: bool = True) ->
             writes.append(lake, SIGHTINGS, rows, commit)
         so_far = everything.filter(pl.col("snapshot_date") <= day(n))
         touched = so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode()))
-        writes.upsert_papers(lake, summarize_papers(touched), writes.CommitInfo("ingest", run_id=f"run-{n}", snapshot_dates=(day(n),)))
+        papers = summarize_papers(touched)
+        commit = writes.CommitInfo("ingest", run_id=f"run-{n}", snapshot_dates=(day(n),))
+        writes.upsert_papers(lake, papers, commit)
+        update_gold_tables(lake, touched, papers, [], commit, datetime(2024, 3, 8, tzinfo=timezone.utc), validate=False)
         written.moments[n] = _pause()
     if quarantined:
         writes.append(lake, QUARANTINE, quarantine_rows(), writes.CommitInfo("validate", run_id="run-q"))

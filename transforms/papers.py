@@ -21,6 +21,13 @@ TEXT_ORDER = ["_is_text", "_is_versioned", "version_date", "arxiv_version", "sna
 # Sightings from before observations were timed (fetched_at null) count as the oldest.
 OBSERVED_ORDER = ["fetched_at", "snapshot_date", "snapshot_id"]
 
+# arXiv's fields come from its newest version (the API shows a paper at its latest one), so a
+# comment or DOI a later version drops is dropped here too; Hugging Face's from its latest fetch.
+ARXIV_ORDER = ["version_date", "arxiv_version", *OBSERVED_ORDER]
+ARXIV_FIELDS = ("primary_category", "categories", "arxiv_comment", "journal_ref", "doi")
+# columns of sightings a lake written before issue 15 lacks
+LATER_COLUMNS = ("arxiv_version", "version_date", "withdrawn_at", "fetched_at", *ARXIV_FIELDS)
+
 
 def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
     """Aggregate every sighting of each paper given.
@@ -33,6 +40,7 @@ def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
         (~_IS_NOTICE).alias("_is_text"),
         pl.col("arxiv_version").is_not_null().alias("_is_versioned"),
         (-pl.col("rank")).alias("_rank_desc"),
+        (pl.col("authors").list.len() > 0).fill_null(False).alias("_has_authors"),
     )
     papers = ranked.group_by("paper_id").agg(
         pl.col("arxiv_id").sort_by(TEXT_ORDER).drop_nulls().last(),
@@ -51,13 +59,17 @@ def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
         _latest_observed("upvotes"),
         _latest_observed("comment_count"),
         _latest_observed("fetched_at", when_present="upvotes").alias("counts_observed_at"),
+        _latest_observed("authors", when_present="_has_authors"),
+        *(_of_newest_version(column) for column in ARXIV_FIELDS),
+        _latest_observed("github_repo", when_present="upvotes"),
+        _latest_observed("ai_keywords", when_present="upvotes").alias("keywords"),
     )
     return PAPERS.conform(papers.sort("paper_id"))
 
 
 def _with_version_columns(sightings: pl.DataFrame) -> pl.DataFrame:
     """Frames read from a lake written before versions were recorded lack these columns: null, then."""
-    missing = [c for c in ("arxiv_version", "version_date", "withdrawn_at", "fetched_at") if c not in sightings.columns]
+    missing = [c for c in LATER_COLUMNS if c not in sightings.columns]
     return sightings.with_columns(pl.lit(None, dtype=SIGHTINGS.polars_schema[c]).alias(c) for c in missing)
 
 
@@ -70,6 +82,13 @@ def _latest_observed(column: str, when_present: str | None = None) -> pl.Expr:
     ordered = pl.col(column).sort_by(OBSERVED_ORDER, nulls_last=False)
     present = pl.col(when_present or column).sort_by(OBSERVED_ORDER, nulls_last=False).is_not_null()
     return ordered.filter(present).last()
+
+
+def _of_newest_version(column: str) -> pl.Expr:
+    """`column` of the newest arXiv version listed (rows with a version are arXiv's); null without one."""
+    ordered = pl.col(column).sort_by(ARXIV_ORDER, nulls_last=False)
+    is_arxiv = pl.col("arxiv_version").sort_by(ARXIV_ORDER, nulls_last=False).is_not_null()
+    return ordered.filter(is_arxiv).last()
 
 
 def _withdrawn_at() -> pl.Expr:

@@ -74,7 +74,31 @@ def snapshots(count: int = 3) -> pl.DataFrame:
     )
 
 
-CLEAN_BATCHES = {"sightings": lambda: sightings(fixture_rows("clean_rows.json")), "papers": papers, "snapshots": snapshots}
+def authors(count: int = 3) -> pl.DataFrame:
+    """`authors` rows as the gold step makes them: a few authors of two papers listed on two days."""
+    from transforms.gold import author_papers, authors_from
+
+    names = [f"Author {chr(65 + i)}" for i in range(count)]
+    facts = pl.DataFrame({"paper_id": ["2403.00987", "2403.00988"], "authors": [names, names[:1]], "upvotes": [3, 5]})
+    seen = pl.DataFrame({"paper_id": ["2403.00987", "2403.00988", "2403.00987"], "snapshot_date": [SNAPSHOT_DATE, SNAPSHOT_DATE, date(2024, 3, 12)]})
+    return authors_from(author_papers(facts, seen))
+
+
+def topics(count: int = 3) -> pl.DataFrame:
+    from transforms.gold import topics_from
+
+    facts = pl.DataFrame(
+        {"paper_id": ["2403.00987"], "categories": [["cs.LG", "stat.ML"]], "keywords": [["moe"]], "upvotes": [4]},
+        schema_overrides={"upvotes": pl.Int32},
+    )
+    seen = pl.DataFrame({"paper_id": ["2403.00987"] * 2, "feed": [FEED, "arxiv"], "snapshot_date": [SNAPSHOT_DATE] * 2})
+    return topics_from(facts, seen).head(count)
+
+
+CLEAN_BATCHES = {
+    "sightings": lambda: sightings(fixture_rows("clean_rows.json")), "papers": papers, "snapshots": snapshots,
+    "authors": authors, "topics": topics,
+}
 
 
 def gate(table: str, batch: pl.DataFrame, **kwargs):

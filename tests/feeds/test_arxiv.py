@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 
 from feeds import arxiv
@@ -268,3 +269,25 @@ def test_a_paper_titled_error_is_still_a_paper():
     first = b"<entry>" + rest.split(b"</entry>")[0] + b"</entry>"
     result = parse(head + first + b"</feed>", "x")
     assert result.rows["title"].to_list() == ["Error"] and result.issues == []
+
+
+def test_categories_comment_journal_ref_and_doi_are_kept():
+    entry = """<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"><entry>
+      <id>http://arxiv.org/abs/2501.01234v2</id><title>A Paper</title><summary>Text.</summary>
+      <author><name>Ana  Ruiz</name></author><author><name>Bo Li</name></author>
+      <arxiv:comment>12 pages, 3 figures</arxiv:comment>
+      <arxiv:journal_ref>Proceedings of ICML 2025, pp. 1-12</arxiv:journal_ref>
+      <arxiv:doi>10.5555/icml.2025.1</arxiv:doi>
+      <arxiv:primary_category term="stat.ML"/>
+      <category term="cs.LG"/><category term="stat.ML"/></entry></feed>"""
+    row = parse(entry.encode(), "entry.xml").rows.row(0, named=True)
+    assert row["authors"] == ["Ana Ruiz", "Bo Li"]
+    assert row["primary_category"] == "stat.ML" and row["categories"] == ["cs.LG", "stat.ML"]
+    assert row["arxiv_comment"] == "12 pages, 3 figures"
+    assert row["journal_ref"] == "Proceedings of ICML 2025, pp. 1-12" and row["doi"] == "10.5555/icml.2025.1"
+
+
+def test_sample_entries_keep_their_cross_lists():
+    rows = parse((SAMPLES / "arxiv" / "2024-03-11.xml").read_bytes(), "2024-03-11.xml").rows
+    assert all(row["primary_category"] in row["categories"] for row in rows.iter_rows(named=True))
+    assert rows.filter(pl.col("categories").list.len() > 1).height > 0

@@ -234,3 +234,11 @@ def test_odd_json_never_raises(content):
 
 def test_join_json_lists_keeps_item_bytes():
     assert join_json_lists([b'[{"a":1.10},{"b":2}]', b"[]", b' \n[{"c":3}]\n']) == b'[{"a":1.10},{"b":2},{"c":3}]'
+
+
+def test_authors_github_repo_and_keywords_are_kept():
+    item = {"paper": {"id": "2501.01234", "title": "T", "authors": [{"name": "Ana Ruiz"}, {"name": "Bo  Li"}, {"hidden": True}],
+                      "githubRepo": "https://github.com/ana/t", "ai_keywords": ["scaling laws", "MoE"]}}
+    row = hf_daily.parse(json.dumps([item]).encode(), "day.json").rows.row(0, named=True)
+    assert row["authors"] == ["Ana Ruiz", "Bo Li"]
+    assert row["github_repo"] == "https://github.com/ana/t" and row["ai_keywords"] == ["scaling laws", "MoE"]
