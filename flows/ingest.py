@@ -19,6 +19,7 @@ from feeds import archive
 from feeds.base import Payload
 from flows.pipeline import load_payloads
 from flows.reports import BatchesRejected, LoadReport
+from flows.write_steps import publish_loads_validation
 from lake import writes
 from lake.store import Lake
 
@@ -50,11 +51,13 @@ def ingest_files(paths: list[str], lake_uri: str, snapshot_date: date | None = N
             snapshot_dates=tuple(p.snapshot_date for p in payloads),
         )
         try:
-            reports.append(load_payloads(lake, payloads, commit, now))
+            reports.append(load_payloads(lake, payloads, commit, now, publish_docs=False))
         except BatchesRejected as error:  # those feed-days committed nothing; the rest of the chunk landed
             reports.append(error.report)
             rejected = True
+        del payloads  # the next chunk's texts replace these, not join them
     report = combined(reports)
+    publish_loads_validation(lake, [report])  # one Data Docs build for every chunk
     if rejected:
         raise BatchesRejected(report)
     return report
@@ -79,4 +82,5 @@ def combined(reports: list[LoadReport]) -> LoadReport:
         validation=[v for r in reports for v in r.validation],
         table_versions=last.table_versions,
         docs_index=next((r.docs_index for r in reversed(reports) if r.docs_index), None),
+        gate_results=[g for r in reports for g in r.gate_results],
     )

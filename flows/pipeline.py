@@ -33,11 +33,16 @@ class Reparse:
 
 
 def load_payloads(
-    lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None, settling: set[FeedDay] | None = None
+    lake: Lake,
+    payloads: list[Payload],
+    commit: writes.CommitInfo,
+    now: datetime | None = None,
+    settling: set[FeedDay] | None = None,
+    publish_docs: bool = True,
 ) -> LoadReport:
-    """The whole path from raw payloads to papers, for any feed (see load_parsed for `settling`)."""
+    """The whole path from raw payloads to papers, for any feed (see load_parsed for `settling`, `publish_docs`)."""
     pending = store_raw(lake, quote(payloads), commit)
-    return load_parsed(lake, payloads, pending, commit, now, settling=settling)
+    return load_parsed(lake, payloads, pending, commit, now, settling=settling, publish_docs=publish_docs)
 
 
 def load_parsed(
@@ -48,11 +53,14 @@ def load_parsed(
     now: datetime | None = None,
     reparse: Reparse | None = None,
     settling: set[FeedDay] | None = None,
+    publish_docs: bool = True,
 ) -> LoadReport:
     """parse -> normalize -> validate -> write sightings -> relink -> write papers -> mark loaded, for `to_load`.
 
     `payloads` not in `to_load` are reported as skipped. `settling`: for live feeds, the feed-days
     this load sees as settled, the only ones the volume rule judges (None: every day, as for files).
+    `publish_docs`: build the Data Docs now; else the report carries the gate results, and the flow
+    running several loads publishes them all once (publish_validation).
     Raises BatchesRejected (carrying the report) after the rest has landed if any feed-day was rejected.
     """
     now = now or datetime.now(timezone.utc)
@@ -80,7 +88,10 @@ def load_parsed(
         rejected_feed_days=dict(validated.rejected),
         papers_validation=papers.validation,
     )
-    report.docs_index = publish_validation(lake, quote(validated))
+    if publish_docs:
+        report.docs_index = publish_validation(lake, quote(validated.results))
+    else:
+        report.gate_results = [r.detached() for r in validated.results]
     report.validation = [r.summary for r in validated.results] + ([papers.validation] if papers.validation else [])
     report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES if lake.has_table(name)}
     if report.rejections:
