@@ -182,7 +182,7 @@ def _feed_days(parsed: ParsedPayloads) -> dict[tuple[str, date], bool]:
     days: dict[tuple[str, date], bool] = {}
     for payload, result in parsed:
         key = (payload.feed, payload.snapshot_date)
-        days[key] = days.get(key, False) or result.rows.height > 0
+        days[key] = days.get(key, False) or result.row_count > 0
     return days
 
 

@@ -68,7 +68,9 @@ def load_parsed(
     # results, frames) looking for futures, about 1.7 s for a year's batch; the tasks get them unwrapped.
     parsed = parse(quote(to_load))
     sightings = normalize(lake, quote(parsed))
+    parsed = [(payload, result.without_rows()) for payload, result in parsed]  # the rows are in `sightings` now
     validated = validate(lake, quote(sightings), quote(parsed), commit.run_id, now, settling)
+    del sightings  # validated.clean holds the rows from here on: one copy of a year's rows, not two
     bounded = reparse is None
     written = write_sightings(lake, quote(validated), commit, reparse)
     relinked = relink_title_only(lake, quote(validated.clean), commit, bounded)
