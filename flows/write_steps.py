@@ -55,10 +55,13 @@ class Relinked:
 
 
 @task(cache_policy=NO_CACHE)
-def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True) -> Relinked:
-    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
+def relink_title_only(
+    lake: Lake, sightings: pl.DataFrame, arxiv_titles: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True
+) -> Relinked:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper
+    (`arxiv_titles`: the lake's, as normalize read them; writing sightings changes no paper)."""
     logger = get_run_logger()
-    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
+    index = arxiv_title_index(arxiv_titles, sightings)
     ambiguous = ambiguous_titles(sightings, index)
     for row in ambiguous.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
