@@ -10,6 +10,7 @@ process, so the ratios of the other figures to it cancel out most of a shared ma
 from __future__ import annotations
 
 import shutil
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,3 +41,7 @@ def floor_load(files: list[Path], lake_root: Path) -> int:
     write_deltalake(str(lake_root / "sightings"), SIGHTINGS.conform(sightings).to_arrow())
     write_deltalake(str(lake_root / "papers"), PAPERS.conform(summarize_papers(sightings)).to_arrow())
     return sightings.height
+
+
+if __name__ == "__main__":  # the floor as a command, for its whole time and peak memory: python -m bench.floor PAGES_DIR LAKE
+    floor_load(sorted(Path(sys.argv[1]).iterdir()), Path(sys.argv[2]))

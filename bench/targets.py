@@ -47,11 +47,19 @@ def _most_files_after(workloads: Workloads) -> float:
     return float(max(found.details["live_files_after"].values())) if found else math.nan
 
 
+def _command_over_floor(workloads: Workloads) -> float:
+    """The one-year `paperlake ingest` less Prefect's own start-up, as a multiple of the floor's command (issue 14, 2)."""
+    command = median_of(workloads, "backfill_1y", "command_seconds")
+    return (command - median_of(workloads, "floor", "prefect_start_seconds")) / median_of(workloads, "floor", "command_seconds")
+
+
 TARGETS = (
     Target("1. one-year backfill: pipeline's own work / floor", lambda w: _ratio(w, ("backfill_1y", "work_seconds"), ("floor", "seconds")), 3.0, "x"),
     Target("1. one-year backfill: whole command from process start", lambda w: median_of(w, "backfill_1y", "command_seconds"), 30.0, "s"),
     Target("1. one-year backfill: peak memory", lambda w: median_of(w, "backfill_1y", "peak_rss_mb"), 1536.0, "MB"),
     Target("2. ten-year backfill: peak memory", lambda w: median_of(w, "backfill_10y", "peak_rss_mb"), 4096.0, "MB"),
+    Target("14.2 one-year page copies: peak memory / the floor command's", lambda w: _ratio(w, ("backfill_1y", "peak_rss_mb"), ("floor", "peak_rss_mb")), 1.5, "x"),
+    Target("14.2 one-year page copies: whole command less Prefect's start-up / the floor's command", _command_over_floor, 3.0, "x"),
     Target("3. daily, one-year lake: the day's lake work", lambda w: median_of(w, "daily_1y", "lake_seconds"), 1.0, "s"),
     Target("3. daily, ten-year lake: the day's lake work", lambda w: median_of(w, "daily_10y", "lake_seconds"), 1.0, "s"),
     Target("3. daily: ten-year / one-year lake work", lambda w: _ratio(w, ("daily_10y", "lake_seconds"), ("daily_1y", "lake_seconds")), 1.5, "x"),
@@ -59,6 +67,8 @@ TARGETS = (
     Target("12. scheduled run with its windows, ten-year lake: lake work", lambda w: median_of(w, "window_10y", "lake_seconds"), 2.0, "s"),
     Target("12. scheduled run: ten-year / one-year lake work", lambda w: _ratio(w, ("window_10y", "lake_seconds"), ("window_1y", "lake_seconds")), 1.5, "x"),
     Target("12. scheduled run: commits to any one table (a few per table, not per day)", lambda w: median_of(w, "window_10y", "most_table_commits"), 4.0, "commits"),
+    # Memory must not grow with the lake (issue 14): a run's own peak, the lake's size aside.
+    Target("14.3 scheduled run: peak memory, ten-year / one-year lake", lambda w: _ratio(w, ("window_10y", "peak_rss_mb"), ("window_1y", "peak_rss_mb")), 1.2, "x"),
     Target("4. `trending --days 30`, own work", lambda w: median_of(w, "queries_10y", "trending_own_seconds"), 1.0, "s"),
     Target("4. top 20 of a month (`query`), own work", lambda w: median_of(w, "queries_10y", "top_month_sql_own_seconds"), 1.0, "s"),
     Target("4. `query \"select count(*) from papers\"`, whole command", lambda w: median_of(w, "queries_10y", "count_papers_command_seconds"), 1.5, "s"),

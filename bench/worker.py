@@ -100,6 +100,21 @@ def current_rss_mb() -> float:
     return float("nan")
 
 
+def reset_peak_rss() -> None:
+    """Start this process's high-water mark (VmHWM) afresh: a run's own peak, not the process's so far."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:  # not Linux: the peak then is the process's so far
+        pass
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run_daily(job: dict, probe: Probe) -> dict:
     """Each day of the job: one load per feed, as the daily flow's feed-day runs and `ingest` of a page
     do, inside one flow run (a flow run's own start and end are orchestration, not the day's work)."""
@@ -168,6 +183,7 @@ def run_window(job: dict, probe: Probe) -> dict:
             server.set_clock(world_at[0])
             requests_before, versions_before = len(server.requests), table_versions(_lake(job["lake"]))
             probe.reset()
+            reset_peak_rss()
             started = time.perf_counter()
             results = daily(lake_uri=job["lake"], now=world_at[0])
             seconds = time.perf_counter() - started
@@ -179,6 +195,7 @@ def run_window(job: dict, probe: Probe) -> dict:
                 "commit_counts": {t: versions_after[t] - versions_before[t] for t in versions_after},
                 "day_count": len(changes), "changed_day_count": sum(c.outcome in ("new", "changed") for c in changes),
                 "final_day_count": sum(c.became_final for c in changes), "rss_mb": round(current_rss_mb()),
+                "peak_rss_mb": round(peak_rss_mb()),
                 "breakdown": top(probe.snapshot(), 12),
             })
     return {"runs": runs}

@@ -61,10 +61,28 @@ def floor(ctx: Context, workload: Workload | None = None) -> Workload:
     files = ctx.data.page_files(ctx.data.short_dir)
     target = ctx.root / "lakes" / "floor"
     values = repeat_timed(lambda: floor_load(files, target), ctx.sizes.repeat_count)
-    previous = workload.figures["seconds"].values if "seconds" in workload.figures else []
-    workload.add("seconds", "s", previous + values, "parse, dedupe, one deltalake write per table; no Prefect, no GX")
+    previous = lambda key: workload.figures[key].values if key in workload.figures else []  # noqa: E731
+    workload.add("seconds", "s", previous("seconds") + values, "parse, dedupe, one deltalake write per table; no Prefect, no GX")
+    # The same as a command (`paperlake ingest DIR`'s bare counterpart), and Prefect's own start-up:
+    # target 2 compares the whole command and its peak memory with these.
+    commands = [
+        run_process([sys.executable, "-m", "bench.floor", str(ctx.data.short_dir), str(target)], env=ctx.env).check("floor command")
+        for _ in range(ctx.sizes.repeat_count)
+    ]
+    workload.add("command_seconds", "s", previous("command_seconds") + [c.wall_seconds for c in commands], "the floor as a command, from process start to exit")
+    workload.add("peak_rss_mb", "MB", previous("peak_rss_mb") + [c.peak_rss_mb for c in commands], "of the floor's command")
+    starts = [run_process([sys.executable, "-c", PREFECT_START_UP], env=ctx.env).check("Prefect start-up") for _ in range(ctx.sizes.repeat_count)]
+    workload.add("prefect_start_seconds", "s", previous("prefect_start_seconds") + [c.wall_seconds for c in starts], "an empty Prefect flow run as a command (its temporary server)")
     shutil.rmtree(target, ignore_errors=True)
     return workload
+
+
+# Prefect's own start-up, as `paperlake ingest` pays it: import, temporary server, one flow run, exit.
+PREFECT_START_UP = (
+    "from settings import quiet_prefect_defaults; quiet_prefect_defaults()\n"
+    "from prefect import flow\n"
+    "flow(name='start-up')(lambda: None)()\n"
+)
 
 
 # ---- pipeline work, through bench/worker.py ----
@@ -194,6 +212,7 @@ def daily_window(name: str, run: dict, lake_label: str) -> Workload:
     workload.add("commit_count", "commits", [sum(r["commit_counts"].values()) for r in steady], "Delta commits, all tables")
     workload.add("most_table_commits", "commits", [max(r["commit_counts"].values()) for r in steady], "Delta commits to the busiest table")
     workload.add("rss_mb", "MB", [r["rss_mb"] for r in steady], "the worker's resident memory after the run")
+    workload.add("peak_rss_mb", "MB", [r["peak_rss_mb"] for r in steady], "the worker's peak resident memory during the run")
     workload.details = {"lake": lake_label, "runs": run["runs"]}
     return workload
 

@@ -9,7 +9,7 @@ arguments. Importing this module is cheap; GX loads on the first check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -78,10 +78,24 @@ class GateResult:
     quarantined_positions: list[int] = field(default_factory=list)  # in the input batch
     validation: Any = field(default=None, repr=False)  # GX ExpectationSuiteValidationResult, for Data Docs; None if GX did not run
     validated_at: datetime | None = None
+    counted: tuple[int, int] | None = field(default=None, repr=False)  # (clean, quarantined) rows of a detached result
 
     @property
     def passed(self) -> bool:
         return not self.batch_failures
+
+    @property
+    def clean_count(self) -> int:
+        return self.counted[0] if self.counted else self.clean.height
+
+    @property
+    def quarantined_count(self) -> int:
+        return self.counted[1] if self.counted else self.quarantined.height
+
+    def detached(self) -> GateResult:
+        """This result without its rows, its counts kept: what Data Docs and summaries read once the
+        rows are written (a flow publishes every load's results at its end, without holding the rows)."""
+        return replace(self, clean=self.clean.clear(), quarantined=self.quarantined.clear(), counted=(self.clean_count, self.quarantined_count))
 
     @property
     def rejected_count(self) -> int:
@@ -98,8 +112,8 @@ class GateResult:
             "feed": self.feed,
             "snapshot_date": self.snapshot_date.isoformat(),
             "rows_in": self.rows_in_count,
-            "rows_clean": self.clean.height,
-            "rows_quarantined": self.quarantined.height,
+            "rows_clean": self.clean_count,
+            "rows_quarantined": self.quarantined_count,
             "rows_rejected": self.rejected_count,
             "failed_rules": {rule: n for rule, n in self.rule_counts.items() if n},
             "rejected_by": [f.rule for f in self.batch_failures],

@@ -7,6 +7,7 @@ process and shared (GX is not known to be thread-safe, so checks run one at a ti
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import threading
@@ -116,7 +117,28 @@ def check(suite: Suite, batch: pl.DataFrame, today: date) -> Checked:
         batch_definition = _batch_definition(suite.table)
         gx_batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result = gx_batch.validate(gx_suite, result_format="COMPLETE", expectation_parameters=parameters(today))
+    del frame, gx_batch
+    _release_freed_memory()
     return _read(result)
+
+
+def _release_freed_memory() -> None:
+    """Give the pages of the pandas copy and GX's intermediate columns back to the system.
+
+    They are Python and NumPy allocations (glibc malloc), which keeps freed pages mapped: a year's
+    sightings check left about 90 MB resident for the rest of the load. No-op off glibc.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def _for_gx(suite: Suite, batch: pl.DataFrame) -> pl.DataFrame:

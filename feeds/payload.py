@@ -70,16 +70,24 @@ class ParseResult:
     # Every row the parser dropped, each with its text. `issues` may list only the first few (a
     # text page bounds its list); the quarantine needs them all, so rows in = kept + quarantined.
     rejects: list[ParseIssue] | None = None
+    row_count: int | None = field(default=None, repr=False, compare=False)  # rows kept; set from `rows`
 
     def __post_init__(self) -> None:
         if self.rejects is None:
             self.rejects = [issue for issue in self.issues if issue.text is not None]
+        if self.row_count is None:
+            self.row_count = self.rows.height
 
     @property
     def status(self) -> str:
         if not self.issues:
             return "ok"
-        return "partial" if self.rows.height else "failed"
+        return "partial" if self.row_count else "failed"
+
+    def without_rows(self) -> ParseResult:
+        """The outcome once its rows became sightings: status, issues and rejects kept, the rows let go
+        (a year of page copies parses to about 50 MB of rows the rest of a load never reads again)."""
+        return ParseResult(self.rows.clear(), self.issues, self.rejects, self.row_count)
 
 
 # A rejected row's text is kept whole up to this size: enough for any real line or item, and a

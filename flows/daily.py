@@ -23,6 +23,7 @@ from feeds.registry import LIVE_FEEDS, settling_of
 from flows.digests import digest
 from flows.feed_days import FetchedDays, LoadedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
+from flows.write_steps import publish_loads_validation
 from lake import feed_days as lake_feed_days
 from lake import writes
 from lake.store import Lake
@@ -114,6 +115,7 @@ def daily(
     # Called directly, not through return_state: a state read back from the API can lack its result
     # (MissingResult, seen under load), while a raised error always reaches us here.
     results = {feed_name: feed_run(feed_name, lake.uri, day, clock_now, now is not None, _span(day, clock_now)) for feed_name in feeds}
+    publish_loads_validation(lake, [r.loaded.report for r in results.values()])  # one Data Docs build for every feed's load
     failures = {name: "; ".join(result.failures) for name, result in results.items() if result.failures}
     label = str(day) if day else f"{clock_now:%Y-%m-%d %H:%M} UTC"
     notes = [r.plan.bound_message for r in results.values() if r.plan and r.plan.bound_message]
@@ -146,7 +148,7 @@ def feed_run(feed_name: str, lake_uri: str, day: date | None, now: datetime, inj
             logger.warning("%s", plan.bound_message)
     fetched = fetch_days(feed_name, days, now if injected_clock else None)
     commit = writes.CommitInfo("daily", run_id(), feed_name, tuple(days))
-    loaded = load_and_record(lake, fetched, settling, commit, now)
+    loaded = load_and_record(lake, fetched, settling, commit, now, publish_docs=False)
     for change in loaded.changes:
         if change.outcome == "failed":
             logger.error("%s", change.error)

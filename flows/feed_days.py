@@ -86,8 +86,13 @@ class LoadedDays:
     changes: list[DayChange] = field(default_factory=list)
 
 
-def load_and_record(lake: Lake, fetched: FetchedDays, settling: Settling, commit: writes.CommitInfo, now: datetime) -> LoadedDays:
-    """One load of every fetched day, then one feed_days commit saying what each day is now."""
+def load_and_record(
+    lake: Lake, fetched: FetchedDays, settling: Settling, commit: writes.CommitInfo, now: datetime, publish_docs: bool = True
+) -> LoadedDays:
+    """One load of every fetched day, then one feed_days commit saying what each day is now.
+
+    `publish_docs=False`: the report carries its gate results for the flow to publish with the others'.
+    """
     days = sorted(fetched.payloads)
     payloads = [p for day in days for p in fetched.payloads[day]]
     loaded = LoadedDays(None)
@@ -95,7 +100,7 @@ def load_and_record(lake: Lake, fetched: FetchedDays, settling: Settling, commit
     if payloads:
         settled = {(fetched.feed, day) for day in days if settling.is_final(day, _fetched_at(fetched.payloads[day], now))}
         try:
-            loaded.report = load_payloads(lake, payloads, commit, now, settling=settled)
+            loaded.report = load_payloads(lake, payloads, commit, now, settling=settled, publish_docs=publish_docs)
         except BatchesRejected as rejected:  # those feed-days committed nothing but their raw snapshots; the rest landed
             loaded.report = rejected.report
         except Exception as failure:  # nothing says which days got through: the lake does, below

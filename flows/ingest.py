@@ -1,8 +1,8 @@
 """`paperlake ingest`: archived snapshot files into the lake, as one Prefect flow run.
 
-Files are loaded in chunks of CHUNK_FILE_COUNT, in name order: a year of daily page copies is one
-load (a few commits per table), and a longer range costs one load per chunk, so memory stays that
-of one chunk however many files are given.
+Files are loaded in chunks of CHUNK_FILE_COUNT, in name order: a year of daily page copies is two
+loads (a few commits per table each), and a longer range costs one load per chunk, so memory stays
+that of one chunk however many files are given.
 """
 
 from __future__ import annotations
@@ -19,11 +19,15 @@ from feeds import archive
 from feeds.base import Payload
 from flows.pipeline import load_payloads
 from flows.reports import BatchesRejected, LoadReport
+from flows.write_steps import publish_loads_validation
 from lake import writes
 from lake.store import Lake
 
-# A year of daily files and a little more: one load, whose raw bytes and frames fit well in memory.
-CHUNK_FILE_COUNT = 400
+# Half a year of daily files a load. A load's peak memory is the interpreter and its libraries (about
+# 470 MB with Prefect's run and Great Expectations) plus about 1.5 MB a page copy: a year in one load
+# peaked at 1.05 GB, in two at 0.85 GB (issue 14: within 1.5x of the bare floor), for about 1.5 s of CPU
+# a load more (its Great Expectations passes, commits and task runs).
+CHUNK_FILE_COUNT = 200
 
 
 @task(cache_policy=NO_CACHE)
@@ -50,11 +54,13 @@ def ingest_files(paths: list[str], lake_uri: str, snapshot_date: date | None = N
             snapshot_dates=tuple(p.snapshot_date for p in payloads),
         )
         try:
-            reports.append(load_payloads(lake, payloads, commit, now))
+            reports.append(load_payloads(lake, payloads, commit, now, publish_docs=False))
         except BatchesRejected as error:  # those feed-days committed nothing; the rest of the chunk landed
             reports.append(error.report)
             rejected = True
+        del payloads  # the next chunk's texts replace these, not join them
     report = combined(reports)
+    publish_loads_validation(lake, [report])  # one Data Docs build for every chunk
     if rejected:
         raise BatchesRejected(report)
     return report
@@ -79,4 +85,5 @@ def combined(reports: list[LoadReport]) -> LoadReport:
         validation=[v for r in reports for v in r.validation],
         table_versions=last.table_versions,
         docs_index=next((r.docs_index for r in reversed(reports) if r.docs_index), None),
+        gate_results=[g for r in reports for g in r.gate_results],
     )

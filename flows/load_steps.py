@@ -82,8 +82,9 @@ def parse(payloads: list[Payload]) -> ParsedPayloads:
 
 
 @task(cache_policy=NO_CACHE)
-def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
-    """Rows -> sightings with paper ids; title-only rows take the arXiv id their title matches uniquely."""
+def normalize(lake: Lake, parsed: ParsedPayloads, arxiv_titles: pl.DataFrame) -> pl.DataFrame:
+    """Rows -> sightings with paper ids; title-only rows take the arXiv id their title matches uniquely
+    (among the batch's and `arxiv_titles`, the lake's: writes.arxiv_titles)."""
     frames = [
         result.rows.with_columns(
             snapshot_id=pl.lit(payload.snapshot_id),
@@ -94,7 +95,7 @@ def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
         for payload, result in parsed
     ]
     sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed")) if frames else SIGHTINGS.empty_frame()
-    sightings = link_title_only(sightings, arxiv_title_index(writes.arxiv_titles(lake), sightings))
+    sightings = link_title_only(sightings, arxiv_title_index(arxiv_titles, sightings))
     # Duplicates a person confirmed (`paperlake dupes --merge`) stay merged through every load and reparse.
     sightings = apply_merges(sightings, merge_targets(links.confirmed_pairs(lake)))
     get_run_logger().info("normalized %d sightings of %d papers", sightings.height, sightings["paper_id"].n_unique())
@@ -182,7 +183,7 @@ def _feed_days(parsed: ParsedPayloads) -> dict[tuple[str, date], bool]:
     days: dict[tuple[str, date], bool] = {}
     for payload, result in parsed:
         key = (payload.feed, payload.snapshot_date)
-        days[key] = days.get(key, False) or result.rows.height > 0
+        days[key] = days.get(key, False) or result.row_count > 0
     return days
 
 

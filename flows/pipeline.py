@@ -34,11 +34,16 @@ class Reparse:
 
 
 def load_payloads(
-    lake: Lake, payloads: list[Payload], commit: writes.CommitInfo, now: datetime | None = None, settling: set[FeedDay] | None = None
+    lake: Lake,
+    payloads: list[Payload],
+    commit: writes.CommitInfo,
+    now: datetime | None = None,
+    settling: set[FeedDay] | None = None,
+    publish_docs: bool = True,
 ) -> LoadReport:
-    """The whole path from raw payloads to papers, for any feed (see load_parsed for `settling`)."""
+    """The whole path from raw payloads to papers, for any feed (see load_parsed for `settling`, `publish_docs`)."""
     pending = store_raw(lake, quote(payloads), commit)
-    return load_parsed(lake, payloads, pending, commit, now, settling=settling)
+    return load_parsed(lake, payloads, pending, commit, now, settling=settling, publish_docs=publish_docs)
 
 
 def load_parsed(
@@ -49,22 +54,28 @@ def load_parsed(
     now: datetime | None = None,
     reparse: Reparse | None = None,
     settling: set[FeedDay] | None = None,
+    publish_docs: bool = True,
 ) -> LoadReport:
     """parse -> normalize -> validate -> write sightings -> relink -> write papers -> update gold -> mark loaded, for `to_load`.
 
     `payloads` not in `to_load` are reported as skipped. `settling`: for live feeds, the feed-days
     this load sees as settled, the only ones the volume rule judges (None: every day, as for files).
+    `publish_docs`: build the Data Docs now; else the report carries the gate results, and the flow
+    running several loads publishes them all once (publish_validation).
     Raises BatchesRejected (carrying the report) after the rest has landed if any feed-day was rejected.
     """
     now = now or datetime.now(timezone.utc)
     # quote(): Prefect would otherwise walk every element of these collections (payloads, parse
     # results, frames) looking for futures, about 1.7 s for a year's batch; the tasks get them unwrapped.
     parsed = parse(quote(to_load))
-    sightings = normalize(lake, quote(parsed))
+    titles = writes.arxiv_titles(lake)  # read once: normalize links title-only rows with it, relink_title_only moves papers
+    sightings = normalize(lake, quote(parsed), quote(titles))
+    parsed = [(payload, result.without_rows()) for payload, result in parsed]  # the rows are in `sightings` now
     validated = validate(lake, quote(sightings), quote(parsed), commit.run_id, now, settling)
+    del sightings  # validated.clean holds the rows from here on: one copy of a year's rows, not two
     bounded = reparse is None
     written = write_sightings(lake, quote(validated), commit, reparse)
-    relinked = relink_title_only(lake, quote(validated.clean), commit, bounded)
+    relinked = relink_title_only(lake, quote(validated.clean), quote(titles), commit, bounded)
     touched = set(validated.clean["paper_id"].to_list()) | written.previous_paper_ids
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
     gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
@@ -82,7 +93,10 @@ def load_parsed(
         rejected_feed_days=dict(validated.rejected),
         papers_validation=papers.validation,
     )
-    report.docs_index = publish_validation(lake, quote(validated))
+    if publish_docs:
+        report.docs_index = publish_validation(lake, quote(validated.results))
+    else:
+        report.gate_results = [r.detached() for r in validated.results]
     report.validation = [r.summary for r in validated.results] + ([papers.validation] if papers.validation else [])
     report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES if lake.has_table(name)}
     if report.rejections:

@@ -38,6 +38,8 @@ class LoadReport:
     table_versions: dict[str, int] = field(default_factory=dict)
     docs_index: str | None = None
     papers_validation: dict | None = None
+    # A load that leaves its Data Docs to the flow (publish_docs=False): its gate results, rows dropped.
+    gate_results: list = field(default_factory=list)
 
     @property
     def skipped(self) -> list[SnapshotOutcome]:

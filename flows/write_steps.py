@@ -55,10 +55,13 @@ class Relinked:
 
 
 @task(cache_policy=NO_CACHE)
-def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True) -> Relinked:
-    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper."""
+def relink_title_only(
+    lake: Lake, sightings: pl.DataFrame, arxiv_titles: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True
+) -> Relinked:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper
+    (`arxiv_titles`: the lake's, as normalize read them; writing sightings changes no paper)."""
     logger = get_run_logger()
-    index = arxiv_title_index(writes.arxiv_titles(lake), sightings)
+    index = arxiv_title_index(arxiv_titles, sightings)
     ambiguous = ambiguous_titles(sightings, index)
     for row in ambiguous.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
@@ -133,17 +136,30 @@ def mark_loaded(lake: Lake, parsed: ParsedPayloads, validated: Validated, commit
 
 
 @task(cache_policy=NO_CACHE)
-def publish_validation(lake: Lake, validated: Validated) -> str | None:
-    """Data Docs beside the lake, and a link and a summary on the Prefect run."""
+def publish_validation(lake: Lake, results: list) -> str | None:
+    """Data Docs beside the lake for these gate results (one or several loads'), and a link and a
+    summary on the Prefect run. A site build costs about 0.3 s whatever it adds: once per run."""
     from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
     from expectations.docs import build_data_docs, summary_markdown
     from settings import validation_docs_dir
 
-    if not validated.results:
+    if not results:
         return None
-    index = build_data_docs(validated.results, Path(validation_docs_dir(lake.uri)))
-    create_markdown_artifact(summary_markdown(validated.results, index), key="validation-summary", description="Rows in, passed, quarantined and rejected per feed-day")
+    index = build_data_docs(results, Path(validation_docs_dir(lake.uri)))
+    create_markdown_artifact(summary_markdown(results, index), key="validation-summary", description="Rows in, passed, quarantined and rejected per feed-day")
     create_link_artifact(index.as_uri(), link_text="Great Expectations Data Docs", key="validation-docs")
     get_run_logger().info("validation Data Docs: %s", index)
     return str(index)
+
+
+def publish_loads_validation(lake: Lake, reports: list) -> str | None:
+    """publish_validation once for several loads that left it to their flow (publish_docs=False):
+    each report that had results then names the site, as if its load had built it."""
+    from prefect.utilities.annotations import quote
+
+    carrying = [report for report in reports if report is not None and report.gate_results]
+    index = publish_validation(lake, quote([result for report in carrying for result in report.gate_results])) if carrying else None
+    for report in carrying:
+        report.docs_index, report.gate_results = index, []
+    return index

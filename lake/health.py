@@ -94,4 +94,9 @@ def check_writable(lake, table: str) -> None:
     for name in names:
         if lake.has_table(name):
             lake.delta(name)  # raises DamagedTableError naming the table and the missing file
+    mark_tables_checked(lake)
+
+
+def mark_tables_checked(lake) -> None:
+    """Every table of `lake` was just opened (which raises for a damaged one): its later writes check their own table only."""
     lake._tables_checked = True

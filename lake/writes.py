@@ -114,19 +114,26 @@ TABLE_PROPERTIES: dict[str, dict[str, str]] = {
 
 def ensure_tables(lake: Lake) -> None:
     """Create every declared table that does not exist yet, empty, with its schema; give a table
-    an older paperlake created the (nullable) columns declared since, and its table properties."""
+    an older paperlake created the (nullable) columns declared since, and its table properties.
+
+    Opening every table here is also the damage check a lake's first write makes (lake/health.py):
+    done once, not again on the first commit.
+    """
+    from lake.health import mark_tables_checked
+
     for spec in TABLES.values():
         if not lake.has_table(spec.name):
             committing(lake, spec.name, lambda spec=spec: _create(lake, spec))
             continue
         # One read of the table says whether anything is missing; most runs find nothing and commit nothing.
-        table = lake.delta(spec.name)
+        table = lake.delta(spec.name)  # raises DamagedTableError naming the table and the missing file
         present = {field.name for field in table.schema().fields}
         if any(name not in present for name in spec.column_names):
             committing(lake, spec.name, lambda spec=spec: add_missing_columns(lake, spec))
         configuration = table.metadata().configuration
         if any(configuration.get(k) is None for k in TABLE_PROPERTIES.get(spec.name, {})):
             committing(lake, spec.name, lambda spec=spec: _set_missing_properties(lake, spec))
+    mark_tables_checked(lake)
 
 
 def _set_missing_properties(lake: Lake, spec: TableSpec) -> None:

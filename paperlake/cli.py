@@ -369,12 +369,15 @@ def validate(lake: LakeOption = None) -> None:
         raise typer.Exit(1)
 
 
-def _run_flows_quietly() -> None:
+def _run_flows_quietly(validates: bool = True) -> None:
     from paperlake.config import quiet_prefect_defaults
     from paperlake.lifetime import install_for_flows
+    from paperlake.preload import preload_in_background
 
     quiet_prefect_defaults()
     install_for_flows()  # signals stop the command in seconds; Prefect's temporary server follows it
+    if validates:
+        preload_in_background()  # Great Expectations' import while Prefect's server starts
 
 
 def _load_report_of(flow_function, *args):
@@ -722,7 +725,7 @@ def maintain(
 ) -> None:
     """Compact small files, vacuum old ones and checkpoint every table (the `maintain` flow); prints files and bytes before and after."""
     lake_uri = _open_lake(lake).uri
-    _run_flows_quietly()
+    _run_flows_quietly(validates=False)
     from flows.artifacts import maintenance_rows
     from flows.maintain import MaintenanceFailed
     from flows.maintain import maintain as maintain_flow
@@ -758,7 +761,7 @@ def serve(
     Needs a running Prefect server (`prefect server start`, PREFECT_API_URL pointing at it): the
     embedded one has no scheduler. Runs execute here until Ctrl-C.
     """
-    _run_flows_quietly()
+    _run_flows_quietly(validates=False)
     from flows import deployments
 
     for flag, value in (("--daily-cron", daily_cron), ("--maintain-cron", maintain_cron)):

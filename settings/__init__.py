@@ -67,6 +67,20 @@ def validation_docs_dir(lake_uri: str, environ: Mapping[str, str] = os.environ) 
     return os.path.join(os.path.dirname(local), "validation" if name == "lake" else f"{name}-validation")
 
 
+# Polars and deltalake each bundle their own jemalloc, which by default keeps freed pages for ten
+# seconds: pages one library frees cannot serve the other's next allocation, so a load's peak was the
+# sum of both libraries' high-water marks (a year of page copies: 1.13 GB instead of 1.06 with the same
+# work; the bare floor 0.62 GB instead of 0.51). Freed pages go back at once, for a little system time.
+# Read when the libraries load: entry points call this before anything imports Polars.
+JEMALLOC_CONF_ENV = "_RJEM_MALLOC_CONF"
+JEMALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
+
+def memory_defaults(environ: dict[str, str] | None = None) -> None:
+    """Return freed memory to the system at once (a setting of the user's own wins)."""
+    (os.environ if environ is None else environ).setdefault(JEMALLOC_CONF_ENV, JEMALLOC_CONF)
+
+
 def quiet_prefect_defaults() -> None:
     """Defaults that keep Prefect's embedded server usable on one machine (entry points call this).
 

@@ -40,6 +40,6 @@ def test_the_small_benchmark_writes_every_workload(tmp_path, prefect_harness):
         assert workload["figures"], name
         for key, figure in workload["figures"].items():
             assert figure["values"] and all(math.isfinite(v) and v >= 0 for v in figure["values"]), (name, key)
-    assert len(results["targets"]) == 16 and all(math.isfinite(t["value"]) for t in results["targets"])
+    assert len(results["targets"]) == 19 and all(math.isfinite(t["value"]) for t in results["targets"])
     assert results["workloads"]["backfill_10y"]["details"]["chunk_seconds"], "the long backfill ran in chunks"
     assert "| target |" in done.stdout and "| figure |" in done.stdout

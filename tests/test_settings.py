@@ -4,6 +4,7 @@ reach the command-line package `paperlake`, neither at import time nor through a
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import tomllib
@@ -71,3 +72,19 @@ def test_validation_docs_sit_beside_a_local_lake_unless_told(tmp_path):
     assert settings.validation_docs_dir(lake_uri, {}) == str(tmp_path / "data" / "validation")
     assert settings.validation_docs_dir(lake_uri, {"PAPERLAKE_DOCS": "/docs"}) == "/docs"
     assert settings.validation_docs_dir("s3://bucket/lake", {}).endswith("data/validation")
+
+
+def test_memory_defaults_return_freed_pages_unless_the_user_set_the_allocator():
+    environ: dict[str, str] = {}
+    settings.memory_defaults(environ)
+    assert environ == {settings.JEMALLOC_CONF_ENV: settings.JEMALLOC_CONF}
+    own = {settings.JEMALLOC_CONF_ENV: "dirty_decay_ms:5000"}
+    settings.memory_defaults(own)
+    assert own == {settings.JEMALLOC_CONF_ENV: "dirty_decay_ms:5000"}
+
+
+def test_the_command_line_package_sets_the_allocator_before_polars_loads():
+    probe = "import os, sys; import paperlake; print('polars' in sys.modules, os.environ.get('_RJEM_MALLOC_CONF'))"
+    env = {k: v for k, v in os.environ.items() if k != settings.JEMALLOC_CONF_ENV}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert done.stdout.split() == ["False", settings.JEMALLOC_CONF]

@@ -48,3 +48,13 @@ def test_summary_names_each_feed_day_its_counts_and_failed_rules(tmp_path):
     assert lines[2].startswith("| sightings | hf_daily | 2024-03-11 | 2 | 1 | 1 | 0 | arxiv_id_format (1), paper_id_format (1)")
     assert lines[3].startswith("| sightings | arxiv | 2024-03-11 | 3 | 0 | 0 | 3 | duplicate_key (2) — **rejected by duplicate_key**")
     assert f"({(tmp_path / 'index.html').as_uri()})" in text
+
+
+def test_a_detached_result_makes_the_same_page_and_summary_without_its_rows(tmp_path):
+    held = gate("sightings", sightings(fixture_rows("arxiv_version_suffix.json")), feed="arxiv")
+    detached = held.detached()
+
+    assert detached.clean.height == 0 and detached.quarantined.height == 0
+    assert detached.summary == held.summary and held.summary["rows_quarantined"] > 0
+    index = build_data_docs([detached], tmp_path / "validation")
+    assert "arxiv-2024-03-11" in index.read_text(encoding="utf-8")

@@ -46,6 +46,13 @@ def test_title_without_abstract_is_reported_with_file_and_line_and_other_rows_ke
     ]
 
 
+def test_a_result_without_its_rows_keeps_its_status_issues_and_row_count():
+    result = parse_file(MALFORMED / "title_without_abstract.txt")
+    light = result.without_rows()
+    assert light.rows.height == 0 and light.row_count == 1
+    assert light.status == "partial" and light.issues == result.issues and light.rejects == result.rejects
+
+
 @pytest.mark.parametrize(
     ("name", "rule", "line", "words"),
     [
