@@ -268,3 +268,15 @@ def test_a_paper_titled_error_is_still_a_paper():
     first = b"<entry>" + rest.split(b"</entry>")[0] + b"</entry>"
     result = parse(head + first + b"</feed>", "x")
     assert result.rows["title"].to_list() == ["Error"] and result.issues == []
+
+
+def test_a_plain_utf8_feed_takes_the_fast_parser_and_reads_the_same():
+    from feeds.arxiv import without_dtd
+
+    plain = b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v2</id><title>A</title></entry></feed>'
+    assert without_dtd(plain)
+    assert parse(plain, "x").rows["arxiv_id"].to_list() == ["2401.00001"]
+    # Anything that could declare an entity, or whose bytes are not what the parser reads, goes through defusedxml.
+    assert not without_dtd(plain.replace(b"\n<feed", b'\n<!DOCTYPE feed [<!ENTITY a "b">]><feed'))
+    assert not without_dtd(plain.replace(b"UTF-8", b"UTF-7"))
+    assert not without_dtd(plain.decode().replace("UTF-8", "UTF-16").encode("utf-16"))
