@@ -28,21 +28,26 @@ def main(result_path: str, args: list[str]) -> int:
     from paperlake.cli import app
 
     probe = Probe().install()
-    batches: list[dict] = []
+    fetches: list[dict] = []
+    batches: list[dict] = []  # one per load: a batch's days of one feed (in parts when they are big)
     fetch_days, load_and_record = backfill.fetch_days, backfill.load_and_record
 
     def timed_fetch(feed_name, days, *rest, **options):
         before = time.perf_counter()
         fetched = fetch_days(feed_name, days, *rest, **options)
-        batches.append({"feed": feed_name, "first_date": str(days[0]), "day_count": len(days), "fetch_seconds": time.perf_counter() - before,
-                        "byte_count": fetched.byte_count})
+        fetches.append({"feed": feed_name, "first_date": str(days[0]), "seconds": time.perf_counter() - before})
         return fetched
 
-    def timed_load(*rest, **options):
+    def timed_load(lake, fetched, *rest, **options):
         lake_before, before = probe.lake_seconds(), time.perf_counter()
-        loaded = load_and_record(*rest, **options)
-        batches[-1].update(load_seconds=time.perf_counter() - before, lake_seconds=probe.lake_seconds() - lake_before,
-                           rss_mb=round(current_rss_mb()), sighting_count=loaded.report.sighting_count if loaded.report else 0)
+        loaded = load_and_record(lake, fetched, *rest, **options)
+        days = sorted(fetched.payloads) or sorted(fetched.failures)
+        batches.append({
+            "feed": fetched.feed, "first_date": str(days[0]), "day_count": len(days), "byte_count": fetched.byte_count,
+            "fetch_seconds": sum(fetched.fetch_seconds.values()), "load_seconds": time.perf_counter() - before,
+            "lake_seconds": probe.lake_seconds() - lake_before, "rss_mb": round(current_rss_mb()),
+            "sighting_count": loaded.report.sighting_count if loaded.report else 0,
+        })
         return loaded
 
     backfill.fetch_days, backfill.load_and_record = timed_fetch, timed_load
@@ -57,8 +62,8 @@ def main(result_path: str, args: list[str]) -> int:
     Path(result_path).write_text(json.dumps({
         "exit_code": code,
         "in_process_seconds": time.perf_counter() - started,
-        "fetch_seconds": sum(b["fetch_seconds"] for b in batches),
-        "load_seconds": sum(b.get("load_seconds", 0.0) for b in batches),
+        "fetch_seconds": sum(f["seconds"] for f in fetches),
+        "load_seconds": sum(b["load_seconds"] for b in batches),
         "lake_seconds": probe.lake_seconds(),
         "breakdown": top(probe.snapshot(), 14),
         "batches": batches,
