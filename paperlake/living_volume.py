@@ -60,8 +60,7 @@ class VolumeWorld(LivingWorld):
         self._cached_day_count = cached_day_count
         self._days: OrderedDict[date, tuple[ArxivPaper, ...]] = OrderedDict()
         self._counts: dict[date, int] = {}
-        self._answer_key: tuple | None = None
-        self._answer: list = []
+        self._answers: OrderedDict[tuple, list] = OrderedDict()  # the last few queries' entries, for paging clients
         self._lock = threading.RLock()  # the replay server answers from several threads
 
     @property
@@ -120,13 +119,15 @@ class VolumeWorld(LivingWorld):
         return None
 
     def arxiv_entries(self, query: str, at: datetime, *, sort_by: str | None = None, descending: bool = True) -> list:
-        """As LivingWorld's, from the days the query's date ranges can reach; the last answer is kept,
-        since a client pages through it with the same query."""
+        """As LivingWorld's, from the days the query's date ranges can reach; the last few answers are
+        kept, since a client pages through one with the same query."""
         key = (query, aware(at), sort_by, descending)
         with self._lock:
-            if key != self._answer_key:
-                self._answer, self._answer_key = self._entries(query, at, sort_by, descending), key
-            return self._answer
+            if key not in self._answers:
+                self._answers[key] = self._entries(query, at, sort_by, descending)
+                while len(self._answers) > 4:
+                    self._answers.popitem(last=False)
+            return self._answers[key]
 
     def _entries(self, query: str, at: datetime, sort_by: str | None, descending: bool) -> list:
         wanted = read_query(query)
