@@ -48,7 +48,19 @@ def main(result_path: str, args: list[str]) -> int:
             "lake_seconds": probe.lake_seconds() - lake_before, "rss_mb": round(current_rss_mb()),
             "sighting_count": loaded.report.sighting_count if loaded.report else 0,
         })
+        write(None)  # so far: an interrupted run still says where it got
         return loaded
+
+    def write(code: int | None) -> None:
+        Path(result_path).write_text(json.dumps({
+            "exit_code": code,
+            "in_process_seconds": time.perf_counter() - started,
+            "fetch_seconds": sum(f["seconds"] for f in fetches),
+            "load_seconds": sum(b["load_seconds"] for b in batches),
+            "lake_seconds": probe.lake_seconds(),
+            "breakdown": top(probe.snapshot(), 14),
+            "batches": batches,
+        }, indent=1))
 
     backfill.fetch_days, backfill.load_and_record = timed_fetch, timed_load
     code = 0
@@ -59,15 +71,7 @@ def main(result_path: str, args: list[str]) -> int:
     except Exception as error:  # noqa: BLE001  (the parent shows it)
         print(f"backfill failed: {type(error).__name__}: {error}", file=sys.stderr)
         code = 1
-    Path(result_path).write_text(json.dumps({
-        "exit_code": code,
-        "in_process_seconds": time.perf_counter() - started,
-        "fetch_seconds": sum(f["seconds"] for f in fetches),
-        "load_seconds": sum(b["load_seconds"] for b in batches),
-        "lake_seconds": probe.lake_seconds(),
-        "breakdown": top(probe.snapshot(), 14),
-        "batches": batches,
-    }, indent=1))
+    write(code)
     return code
 
 
