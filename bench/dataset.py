@@ -26,12 +26,15 @@ class Sizes:
     one_worker: bool = False  # all pipeline jobs in one worker process (pays its start-up once)
     warm_up: bool = True  # a throwaway load before the timed ones (off in the smoke run: its times mean nothing)
     window_run_count: int = 4  # scheduled runs against the living world per lake: the first starts the windows
-    window_real_volume: bool = True  # the living world at arXiv cs.* volume (else its small test defaults)
+    # Issue 14: the arXiv-volume backfills (bench/volume_world.py), whose lakes are "the one-year and ten-year lakes"
+    volume_day_count: int = 3653  # ten years, 2016-01-01..2025-12-31
+    volume_short_day_count: int = 366  # one year, 2016
+    volume_scale: float = 1.0  # multiplies arXiv's daily counts (the smoke run's few papers a day)
 
 
 SMOKE = Sizes(
     day_count=3, long_day_count=6, per_day=12, repeat_count=1, daily_day_count=1, maintain_day_count=3, chunk_file_count=2,
-    one_worker=True, warm_up=False, window_run_count=2, window_real_volume=False,
+    one_worker=True, warm_up=False, window_run_count=2, volume_day_count=6, volume_short_day_count=3, volume_scale=0.02,
 )
 
 

@@ -58,6 +58,7 @@ class ProcessRun:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system of it and its reaped children: steadier than wall time on a busy machine
 
     def check(self, what: str) -> ProcessRun:
         if self.returncode != 0:
@@ -76,5 +77,5 @@ def run_process(args: list[str], env: dict[str, str] | None = None, cwd: str | N
         out.seek(0), err.seek(0)
         return ProcessRun(
             wall_seconds, usage.ru_maxrss / 1024, child.returncode,
-            out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+            out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), usage.ru_utime + usage.ru_stime,
         )

@@ -6,9 +6,11 @@
 1. writes deterministic synthetic feeds (bench/synth.py): N days x K papers a day of page copies,
    and the hf_daily JSON and arXiv Atom of the days the daily runs load;
 2. measures the floor (bench/floor.py) at the start and again at the end;
-3. runs the workloads (bench/workloads.py): one-year and ten-year backfills through `paperlake
-   ingest`'s flow, a new day into each of those lakes, queries on the ten-year lake, `maintain`
-   after a year of daily commits;
+3. runs the workloads: one-year and ten-year `paperlake backfill` of arXiv-volume feeds served on
+   127.0.0.1 (bench/volume_workloads.py; their lakes are "the one-year and ten-year lakes"), one-year
+   and ten-year page copies through `paperlake ingest`'s flow, a new day into each of those lakes,
+   the scheduled runs and queries on the backfilled lakes, `maintain` after a year of daily commits
+   (bench/workloads.py);
 4. writes every run of every figure as JSON and prints a markdown table, with each time as a ratio to
    the floor and each target of the issue met or not.
 
@@ -33,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `python bench/run.py` works too
 
-from bench import targets, workloads  # noqa: E402
+from bench import targets, volume_workloads, workloads  # noqa: E402
 from bench.dataset import SMOKE, Sizes, prepare  # noqa: E402
 from bench.measure import run_process  # noqa: E402
 
@@ -69,6 +71,8 @@ def run(scratch: Path, sizes: Sizes, log=print) -> dict:
     done: dict[str, workloads.Workload] = {}
     log("floor ...")
     done["floor"] = workloads.floor(ctx)
+    # First: their lakes are the one-year and ten-year lakes the scheduled runs and queries use.
+    done.update(volume_workloads.backfills(ctx, log))
     log("pipeline workloads (bench/worker.py) ...")
     worker = workloads.run_workers(ctx, workloads.worker_jobs_for(ctx))
     log("one-year backfill commands ...")
@@ -150,6 +154,7 @@ def _sizes(options: argparse.Namespace) -> Sizes:
     given = {
         "day_count": options.days, "long_day_count": options.long_days, "per_day": options.per_day,
         "repeat_count": options.repeat, "daily_day_count": options.daily_days, "maintain_day_count": options.maintain_days,
+        "volume_day_count": options.volume_days, "volume_short_day_count": options.volume_short_days, "volume_scale": options.volume_scale,
     }
     return replace(base, **{k: v for k, v in given.items() if v is not None})
 
@@ -163,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, help="Runs of each timed figure (default 3).")
     parser.add_argument("--daily-days", type=int, help="New days loaded into each lake, one run each (default 3).")
     parser.add_argument("--maintain-days", type=int, help="Daily commits before maintain (default 365).")
+    parser.add_argument("--volume-days", type=int, help="Days of the arXiv-volume backfill (default 3653: ten years).")
+    parser.add_argument("--volume-short-days", type=int, help="Days of the short arXiv-volume backfill (default 366).")
+    parser.add_argument("--volume-scale", type=float, help="Multiplies arXiv's daily volume (default 1.0).")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="Where the JSON goes (default bench/results/latest.json).")
     parser.add_argument("--scratch", help="Folder for feeds and lakes (default: a temporary folder).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch folder (its lakes) afterwards.")

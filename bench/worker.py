@@ -160,48 +160,55 @@ def _load_one(lake_uri: str, feed: str, path: Path, day: date) -> float:
 
 def run_window(job: dict, probe: Probe) -> dict:
     """The scheduled run with its settle windows: `daily` at 06:00 UTC on `run_count` days in a row,
-    against a living world served on 127.0.0.1 (lists that fill, counts that move, arXiv announcements,
-    new versions), into the job's lake. The first run starts the windows (a lake that never fetched
-    the live feeds); the ones after it are the steady state a deployment lives in."""
-    from dataclasses import replace
+    against the arXiv-volume world the lake was backfilled from, served on 127.0.0.1 by a process of
+    its own (its memory is not the run's), its clock moved run by run. The first run starts the
+    windows (a lake whose days were all fetched long after they settled); the ones after it are the
+    steady state a deployment lives in."""
     from datetime import time as clock_time
     from datetime import timedelta
 
+    import feeds.http
+    from bench.volume_workloads import VolumeServer
     from flows.daily import daily
     from lake.progress import table_versions
-    from paperlake.living import LivingWorld, WorldSettings
-    from paperlake.replay import ReplayServer
+    from paperlake.living_server import set_remote_clock
 
     first_date = date.fromisoformat(job["first_date"])
-    settings = replace(WorldSettings(), throttle_share=0.0, **{k: tuple(v) for k, v in job["world"].items()})
-    world = LivingWorld(first_date - timedelta(days=20), first_date + timedelta(days=job["run_count"]), seed=7, settings=settings)
+    world_start = date.fromisoformat(job["world"]["start_date"])
+    requests, get = [0], feeds.http.HttpClient.get
+
+    def counted_get(self, *args, **kwargs):
+        requests[0] += 1
+        return get(self, *args, **kwargs)
+
     runs = []
-    with ReplayServer(world=world, clock=lambda: world_at[0]) as server:
-        os.environ.update(PAPERLAKE_HF_URL=server.base_url, PAPERLAKE_ARXIV_URL=server.base_url, PAPERLAKE_ARXIV_MIN_INTERVAL_SECONDS="0")
-        for offset in range(job["run_count"]):
-            world_at[0] = datetime.combine(first_date + timedelta(days=offset), clock_time(6), tzinfo=timezone.utc)
-            server.set_clock(world_at[0])
-            requests_before, versions_before = len(server.requests), table_versions(_lake(job["lake"]))
-            probe.reset()
-            reset_peak_rss()
-            started = time.perf_counter()
-            results = daily(lake_uri=job["lake"], now=world_at[0])
-            seconds = time.perf_counter() - started
-            versions_after = table_versions(_lake(job["lake"]))
-            changes = [c for r in results.values() for c in r.changes]
-            runs.append({
-                "date": world_at[0].date().isoformat(), "seconds": round(seconds, 3), "lake_seconds": round(probe.lake_seconds(), 3),
-                "request_count": len(server.requests) - requests_before, "byte_count": sum(r.byte_count for r in results.values()),
-                "commit_counts": {t: versions_after[t] - versions_before[t] for t in versions_after},
-                "day_count": len(changes), "changed_day_count": sum(c.outcome in ("new", "changed") for c in changes),
-                "final_day_count": sum(c.became_final for c in changes), "rss_mb": round(current_rss_mb()),
-                "peak_rss_mb": round(peak_rss_mb()),
-                "breakdown": top(probe.snapshot(), 12),
-            })
+    feeds.http.HttpClient.get = counted_get
+    try:
+        with VolumeServer(dict(os.environ), world_start, first_date + timedelta(days=job["run_count"]), job["world"]["scale"]) as server:
+            os.environ.update(server.env({}))
+            for offset in range(job["run_count"]):
+                at = datetime.combine(first_date + timedelta(days=offset), clock_time(6), tzinfo=timezone.utc)
+                set_remote_clock(server.base_url, at)
+                requests_before, versions_before = requests[0], table_versions(_lake(job["lake"]))
+                probe.reset()
+                reset_peak_rss()
+                started = time.perf_counter()
+                results = daily(lake_uri=job["lake"], now=at)
+                seconds = time.perf_counter() - started
+                versions_after = table_versions(_lake(job["lake"]))
+                changes = [c for r in results.values() for c in r.changes]
+                runs.append({
+                    "date": at.date().isoformat(), "seconds": round(seconds, 3), "lake_seconds": round(probe.lake_seconds(), 3),
+                    "request_count": requests[0] - requests_before, "byte_count": sum(r.byte_count for r in results.values()),
+                    "commit_counts": {t: versions_after[t] - versions_before[t] for t in versions_after},
+                    "day_count": len(changes), "changed_day_count": sum(c.outcome in ("new", "changed") for c in changes),
+                    "final_day_count": sum(c.became_final for c in changes), "rss_mb": round(current_rss_mb()),
+                    "peak_rss_mb": round(peak_rss_mb()),
+                    "breakdown": top(probe.snapshot(), 12),
+                })
+    finally:
+        feeds.http.HttpClient.get = get
     return {"runs": runs}
-
-
-world_at = [datetime.now(timezone.utc)]  # the living world's clock, moved run by run
 
 
 def _lake(uri: str):

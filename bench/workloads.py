@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.dataset import Dataset, Sizes
+from bench.dataset import START_DATE, Dataset, Sizes
 from bench.floor import floor_load
 from bench.measure import Figure, repeat_timed, run_process
 
@@ -36,6 +36,9 @@ class Workload:
         return {"figures": {k: f.as_json() for k, f in self.figures.items()}, "details": self.details}
 
 
+TEN_YEAR_LAKE, ONE_YEAR_LAKE = "volume-decade", "volume-year"
+
+
 @dataclass
 class Context:
     root: Path
@@ -46,6 +49,20 @@ class Context:
     def lake_path(self, name: str) -> Path:
         """Each lake in its own folder: its validation Data Docs go beside it, not shared."""
         return self.root / "lakes" / name / "lake"
+
+    def ten_year_lake(self) -> Path:
+        """Issue 14's ten-year lake: the arXiv-volume backfill (bench/volume_workloads.py); the scheduled
+        runs, queries, dupes and maintain workloads of the ten-year lake run on it."""
+        return self.lake_path(TEN_YEAR_LAKE)
+
+    def one_year_lake(self) -> Path:
+        """The first year of the same feeds, backfilled the same way: what the ten-year figures are compared with."""
+        return self.lake_path(ONE_YEAR_LAKE)
+
+    def volume_end_date(self, long: bool = True) -> date:
+        """The last day backfilled into the ten-year (or one-year) lake."""
+        day_count = self.sizes.volume_day_count if long else self.sizes.volume_short_day_count
+        return START_DATE + timedelta(days=day_count - 1)
 
     def fresh_lake(self, name: str) -> str:
         shutil.rmtree(self.root / "lakes" / name, ignore_errors=True)
@@ -102,23 +119,17 @@ def worker_jobs_for(ctx: Context) -> list[list[dict]]:
     daily = [
         {"id": "daily-year", "kind": "daily", "lake": year_lake, "days": _days(data, data.short_daily_dates)},
         {"id": "daily-decade", "kind": "daily", "lake": long[0]["lake"], "days": _days(data, data.long_daily_dates)},
-        _window_job("window-year", year_lake, data.short_daily_dates[-1] + timedelta(days=1), sizes),
-        _window_job("window-decade", long[0]["lake"], data.long_daily_dates[-1] + timedelta(days=1), sizes),
+        _window_job("window-year", str(ctx.one_year_lake()), ctx.volume_end_date(long=False) + timedelta(days=1), sizes),
+        _window_job("window-decade", str(ctx.ten_year_lake()), ctx.volume_end_date() + timedelta(days=1), sizes),
         {"id": "daily-commits", "kind": "daily", "lake": ctx.fresh_lake("daily-commits"),
          "days": [{"date": p.stem, "files": {"archive": str(p)}} for p in data.page_files(data.maintain_dir)]},
     ]
     return [short + long + daily] if sizes.one_worker else [short, long, daily]
 
 
-# The living world at the volume a user of arXiv cs.LG/CV/CL/AI and the HF list sees (issue 14):
-# hundreds of submissions a weekday, fewer at weekends, 20-60 papers on a day's HF list.
-REAL_VOLUME_WORLD = {
-    "hf_weekday_count": (20, 60), "hf_weekend_count": (0, 10), "arxiv_weekday_count": (400, 700), "arxiv_weekend_count": (60, 150),
-}
-
-
 def _window_job(job_id: str, lake: str, first_date: date, sizes: Sizes) -> dict:
-    world = REAL_VOLUME_WORLD if sizes.window_real_volume else {}
+    """The scheduled runs continue the arXiv-volume world the lake was backfilled from (bench/volume_world.py)."""
+    world = {"start_date": START_DATE.isoformat(), "scale": sizes.volume_scale}
     return {"id": job_id, "kind": "window", "lake": lake, "first_date": first_date.isoformat(), "run_count": sizes.window_run_count, "world": world}
 
 
@@ -232,9 +243,9 @@ def queries(ctx: Context) -> Workload:
     from lake.store import Lake
 
     workload = Workload("queries_10y")
-    lake_uri = str(ctx.lake_path("decade"))
+    lake_uri = str(ctx.ten_year_lake())
     lake = Lake(lake_uri)
-    last_date = ctx.data.long_daily_dates[-1]
+    last_date = ctx.volume_end_date()
     month_sql = TOP_OF_MONTH_SQL.format(start=last_date - timedelta(days=29), end=last_date)
     repeat = max(ctx.sizes.repeat_count, 3)
     own = {

@@ -31,7 +31,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from feeds.registry import LIVE_FEEDS, settling_of
 from flows.daily import run_id
-from flows.feed_days import fetch_days, load_and_record
+from flows.feed_days import FetchedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
 from lake import feed_days as lake_feed_days
 from lake import progress as lake_progress
@@ -42,6 +42,10 @@ from transforms.feed_days import DayChange
 
 # About a month per load: few commits for a year (13 per table and feed) and bounded memory.
 DEFAULT_BATCH_DAY_COUNT = 30
+# A load's memory follows its rows (parse, validation, the papers MERGE), and a month of arXiv cs.*
+# grows every year: a batch's days of one feed are loaded in parts of at most this much raw payload
+# (a day is never split), so memory stays the same whatever the volume and the length.
+MAX_LOAD_BYTES = 64 * 2**20
 
 FeedDay = tuple[str, date]
 
@@ -268,10 +272,30 @@ def backfill(
 
 
 def load_batch(lake: Lake, feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport, now: datetime | None) -> None:
-    """Fetch the batch's days of one feed, load them in one go, record each day, move the progress."""
+    """Fetch the batch's days of one feed, load them in one go (or in parts of MAX_LOAD_BYTES), record each day, move the progress."""
     fetched = fetch_days(
         feed_name, days, now, on_fetched=lambda day: tracker.fetched(feed_name, day), on_failed=lambda day: tracker.fetch_failed(feed_name, day)
     )
+    for part in by_size(fetched, MAX_LOAD_BYTES):
+        load_part(lake, part, tracker, report, now)
+
+
+def by_size(fetched: FetchedDays, max_byte_count: int) -> list[FetchedDays]:
+    """`fetched` cut into runs of whole days holding at most `max_byte_count` of payload each (a bigger
+    day alone); the failed days go with the first run, which records them."""
+    parts = [FetchedDays(fetched.feed, failures=fetched.failures)]
+    for day in sorted(fetched.payloads):
+        size = sum(len(p.content) for p in fetched.payloads[day])
+        if parts[-1].payloads and parts[-1].byte_count + size > max_byte_count:
+            parts.append(FetchedDays(fetched.feed))
+        parts[-1].payloads[day] = fetched.payloads[day]
+        parts[-1].fetch_seconds[day] = fetched.fetch_seconds.get(day, 0.0)
+    return parts
+
+
+def load_part(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report: BackfillReport, now: datetime | None) -> None:
+    feed_name = fetched.feed
+    days = sorted(set(fetched.payloads) | set(fetched.failures))
     commit = writes.CommitInfo("backfill", run_id(), feed_name, tuple(days))
     loaded = load_and_record(lake, fetched, settling_of(feed_name), commit, now or datetime.now(timezone.utc))
     load = BatchLoad(feed_name, days, loaded.report, loaded.load_seconds)

@@ -19,6 +19,7 @@ from paperlake.living_model import (
     HfListing,
     WorldSettings,
     announced_at,
+    arxiv_count_for,
     count_for,
     dates_between,
     day_rng,
@@ -34,7 +35,7 @@ def arxiv_papers_between(start_date: date, end_date: date, seed: int, settings: 
     drafts = []  # (submitted_at, day, index): the index names the paper's own generator
     for day in dates_between(start_date, end_date):
         rng = day_rng(seed, "arxiv", day)
-        for index in range(count_for(day, settings.arxiv_weekday_count, settings.arxiv_weekend_count, rng)):
+        for index in range(arxiv_count_for(day, start_date, settings, rng)):
             drafts.append((day_start(day) + timedelta(seconds=rng.randrange(SECONDS_PER_DAY)), day, index))
     drafts.sort()
     next_number_by_yymm: dict[str, int] = {}

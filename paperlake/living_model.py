@@ -34,6 +34,7 @@ class WorldSettings:
     count_growth_days: float = 14.0  # upvotes and comments grow this long after listing, then stay fixed
     arxiv_weekday_count: tuple[int, int] = (10, 30)
     arxiv_weekend_count: tuple[int, int] = (2, 6)
+    yearly_growth: float = 1.0  # arXiv volume multiplies by this each year from the world's first day (1.2: 20 % a year)
     arxiv_other_share: float = 0.1  # submissions only in OTHER_CATEGORIES (a category filter must drop them)
     revision_share: float = 0.33  # papers that get a v2
     third_version_share: float = 0.3  # of those, the ones that also get a v3
@@ -51,6 +52,8 @@ class WorldSettings:
         bad = [name for name in ranges if not 0 <= getattr(self, name)[0] <= getattr(self, name)[1]]
         bad += [name for name in ("hf_us_hours", "hf_early_hours") if not getattr(self, name)[0] < getattr(self, name)[1] <= 24]
         bad += [name for name, value in vars(self).items() if name.endswith("_share") and not 0 <= value <= 1]
+        if self.yearly_growth <= 0:
+            bad.append("yearly_growth")
         if not 1 <= self.hf_next_morning_until_hour <= 24:
             bad.append("hf_next_morning_until_hour")
         if bad:
@@ -183,6 +186,14 @@ def day_start(day: date) -> datetime:
 
 def hf_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def arxiv_count_for(day: date, start_date: date, settings: WorldSettings, rng: random.Random) -> int:
+    """How many submissions `day` gets: the day's range, grown by `yearly_growth` since `start_date`."""
+    growth = settings.yearly_growth ** ((day - start_date).days / 365.25)
+    weekday = tuple(round(n * growth) for n in settings.arxiv_weekday_count)
+    weekend = tuple(round(n * growth) for n in settings.arxiv_weekend_count)
+    return count_for(day, weekday, weekend, rng)
 
 
 def count_for(day: date, weekday_range: tuple[int, int], weekend_range: tuple[int, int], rng: random.Random) -> int:

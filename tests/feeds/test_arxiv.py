@@ -291,3 +291,15 @@ def test_sample_entries_keep_their_cross_lists():
     rows = parse((SAMPLES / "arxiv" / "2024-03-11.xml").read_bytes(), "2024-03-11.xml").rows
     assert all(row["primary_category"] in row["categories"] for row in rows.iter_rows(named=True))
     assert rows.filter(pl.col("categories").list.len() > 1).height > 0
+
+
+def test_a_plain_utf8_feed_takes_the_fast_parser_and_reads_the_same():
+    from feeds.arxiv import without_dtd
+
+    plain = b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v2</id><title>A</title></entry></feed>'
+    assert without_dtd(plain)
+    assert parse(plain, "x").rows["arxiv_id"].to_list() == ["2401.00001"]
+    # Anything that could declare an entity, or whose bytes are not what the parser reads, goes through defusedxml.
+    assert not without_dtd(plain.replace(b"\n<feed", b'\n<!DOCTYPE feed [<!ENTITY a "b">]><feed'))
+    assert not without_dtd(plain.replace(b"UTF-8", b"UTF-7"))
+    assert not without_dtd(plain.decode().replace("UTF-8", "UTF-16").encode("utf-16"))

@@ -137,3 +137,36 @@ def test_backfill_command_refuses_a_range_that_ends_before_it_starts(lake):
     result = CliRunner().invoke(app, ["backfill", "--start", "2024-03-13", "--end", "2024-03-11", "--lake", lake.uri])
     assert result.exit_code == 2 and "is before --start" in result.output
     assert not lake.has_table("snapshots")
+
+
+def test_a_batch_too_big_for_one_load_is_loaded_in_parts_of_whole_days_and_lands_the_same(ten_days, lake, monkeypatch):
+    import flows.backfill
+
+    whole = backfill(FIRST_DATE, LAST_DATE, ["arxiv"], lake.uri, batch_day_count=10)
+    monkeypatch.setattr(flows.backfill, "MAX_LOAD_BYTES", 1)  # every day its own load
+    other = lake.__class__(str(lake.uri) + "-parts")
+    parts = backfill(FIRST_DATE, LAST_DATE, ["arxiv"], other.uri, batch_day_count=10)
+
+    assert [len(load.days) for load in whole.loads] == [10]
+    assert [len(load.days) for load in parts.loads] == [1] * 10
+    assert parts.sighting_count == whole.sighting_count and len(parts.with_status("landed")) == 10
+    assert other.read("papers").sort("paper_id")["arxiv_id"].to_list() == lake.read("papers").sort("paper_id")["arxiv_id"].to_list()
+    assert_keys_unique(other)
+
+
+def test_by_size_cuts_between_days_and_gives_the_failures_to_the_first_part():
+    from datetime import datetime, timezone
+
+    from feeds.base import Payload
+    from flows.backfill import by_size
+    from flows.feed_days import FetchedDays
+
+    at = datetime(2024, 3, 21, tzinfo=timezone.utc)
+    days = [FIRST_DATE + timedelta(days=n) for n in range(4)]
+    fetched = FetchedDays("arxiv", {d: [Payload("arxiv", "u", "arxiv_atom", b"x" * 40, d, at)] * 2 for d in days}, {LAST_DATE: "arxiv: 503"})
+
+    parts = by_size(fetched, 170)
+
+    assert [sorted(p.payloads) for p in parts] == [days[:2], days[2:]]
+    assert parts[0].failures == {LAST_DATE: "arxiv: 503"} and parts[1].failures == {}
+    assert [p.byte_count for p in by_size(fetched, 10)] == [80, 80, 80, 80]  # a day bigger than the budget goes alone
