@@ -40,7 +40,7 @@ def daily_commits(lake: Lake, day_count: int, seed: int = 30) -> dict:
     surnames = vocabulary(np.random.default_rng(seed + 1))[:20000]
     last_date = lake.scan("sightings").select(pl.col("snapshot_date").max()).collect().item()
     recent = lake.scan("papers").filter(pl.col("first_seen_date") > last_date - timedelta(days=8)).select(
-        *big_lake.TEXT_COLUMNS, "first_seen_date", "authors").collect()
+        *big_lake.TEXT_COLUMNS, "first_seen_date", pl.lit(None, pl.List(pl.String)).alias("authors")).collect()
     seconds = []
     for offset in range(1, day_count + 1):
         day = last_date + timedelta(days=offset)
@@ -48,7 +48,7 @@ def daily_commits(lake: Lake, day_count: int, seed: int = 30) -> dict:
         papers, listings = big_lake._month_papers(rng, vocab, surnames, [day], big_lake.Volume(), day)
         # Ids of the month the lake's last day is in go on after the ones it has: a daily prefix of its own.
         papers = papers.with_columns((pl.lit(f"{day:%y%m}.9") + pl.col("paper_id").str.slice(6)).alias("paper_id"))
-        listings = listings.filter(pl.col("snapshot_date") == day).with_columns(
+        listings = listings.filter(pl.col("arxiv_version") == 1).with_columns(
             (pl.lit(f"{day:%y%m}.9") + pl.col("paper_id").str.slice(6)).alias("paper_id"))
         hf = big_lake._hf_sightings(rng, papers, recent, [day], day)
         recent = pl.concat([recent, papers.select(*big_lake.TEXT_COLUMNS, "first_seen_date", "authors")])

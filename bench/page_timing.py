@@ -18,20 +18,26 @@ from pathlib import Path
 
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
-# Polled from the moment the page loads; records when the first and the last chart finished drawing.
+# Installed before the page's own scripts run: records when the first chart and the last finished
+# drawing (plotly sets `_fullLayout` on a chart's element once drawn).
+RECORDER = """
+window.__charts = {first: null, all: null};
+const __poll = setInterval(() => {
+  const charts = Array.from(document.querySelectorAll('[data-chart]')).map(box => document.getElementById(box.dataset.chart)).filter(el => el);
+  const drawn = charts.filter(el => el._fullLayout).length;
+  if (drawn > 0 && window.__charts.first === null) window.__charts.first = performance.now();
+  if (document.readyState === 'complete' && drawn === charts.length) {
+    window.__charts.all = performance.now(); window.__charts.count = charts.length; clearInterval(__poll);
+  }
+}, 5);
+"""
+
 PROBE = """
 (async () => {
-  const charts = () => Array.from(document.querySelectorAll('.chart-box .plotly-graph-div'));
-  let first = null;
   const deadline = performance.now() + 60000;
-  while (performance.now() < deadline) {
-    const drawn = charts().filter(el => el._fullLayout).length;
-    if (drawn > 0 && first === null) first = performance.now();
-    if (drawn > 0 && drawn === charts().length) break;
-    await new Promise(r => setTimeout(r, 10));
-  }
-  return JSON.stringify({first_chart_ms: first, all_charts_ms: performance.now(), chart_count: charts().length,
-                         drawn_count: charts().filter(el => el._fullLayout).length});
+  while (!(window.__charts && window.__charts.all) && performance.now() < deadline) { await new Promise(r => setTimeout(r, 20)); }
+  const c = window.__charts || {};
+  return JSON.stringify({first_chart_ms: c.first, all_charts_ms: c.all, chart_count: c.count || 0});
 })()
 """
 
@@ -97,7 +103,10 @@ def _measure(port: int, page: Path) -> dict:
         call("Page.enable")
         call("Network.enable")
         call("Network.setBlockedURLs", urls=["http://*", "https://*", "ws://*", "wss://*"])
+        call("Page.addScriptToEvaluateOnNewDocument", source=RECORDER)
         call("Page.navigate", url=page.resolve().as_uri())
+        while json.loads(socket.recv(timeout=120)).get("method") != "Page.loadEventFired":
+            pass
         probe = call("Runtime.evaluate", expression=PROBE, awaitPromise=True, returnByValue=True)
         figures = json.loads(probe["result"]["value"])
         timing = call("Runtime.evaluate", expression="performance.getEntriesByType('navigation')[0].loadEventEnd", returnByValue=True)
