@@ -46,10 +46,10 @@ def daily_commits(lake: Lake, day_count: int, seed: int = 30) -> dict:
         day = last_date + timedelta(days=offset)
         started = time.perf_counter()
         papers, listings = big_lake._month_papers(rng, vocab, surnames, [day], big_lake.Volume(), day)
-        # Ids of the month the lake's last day is in go on after the ones it has: a daily prefix of its own.
-        papers = papers.with_columns((pl.lit(f"{day:%y%m}.9") + pl.col("paper_id").str.slice(6)).alias("paper_id"))
-        listings = listings.filter(pl.col("arxiv_version") == 1).with_columns(
-            (pl.lit(f"{day:%y%m}.9") + pl.col("paper_id").str.slice(6)).alias("paper_id"))
+        # The generator numbers each call's papers from 1: the day in the id keeps the days apart.
+        day_id = pl.lit(f"{day:%y%m}.{day.day:02d}") + pl.col("paper_id").str.slice(5)
+        papers = papers.with_columns(day_id.alias("paper_id"), day_id.alias("arxiv_id"))
+        listings = listings.filter(pl.col("arxiv_version") == 1).with_columns(day_id.alias("paper_id"), day_id.alias("arxiv_id"))
         hf = big_lake._hf_sightings(rng, papers, recent, [day], day)
         recent = pl.concat([recent, papers.select(*big_lake.TEXT_COLUMNS, "first_seen_date", "authors")])
         sightings = pl.concat([listings, hf], how="diagonal_relaxed").pipe(SIGHTINGS.conform)
