@@ -44,7 +44,8 @@ def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
     """find_duplicates over the lake's papers without holding every abstract: titles in full, the
     abstracts a range of first-seen days at a time, cut to clause keys, then read again only for
     the candidate pairs."""
-    titles = lake.scan(PAPERS.name).select(c for c in PAPER_COLUMNS if c != "abstract").collect()
+    # What the blocking needs of every paper; titles and abstracts are read for the candidates only.
+    titles = lake.scan(PAPERS.name).select("paper_id", "title_key", "first_seen_date").collect()
     rows = titles.select("paper_id").with_row_index("row")
     docs, keys = [], []
     for since_date, until_date in _first_seen_ranges(lake):
@@ -52,13 +53,13 @@ def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
         doc, key = clause_keys(batch["abstract"])
         docs.append(batch.join(rows, on="paper_id", how="left", maintain_order="left")["row"].to_numpy().astype(np.int64)[doc])
         keys.append(key)
-    empty = titles.with_columns(pl.lit(None, pl.String).alias("abstract"))
+    empty = titles.with_columns(pl.lit(None, pl.String).alias("title"), pl.lit(None, pl.String).alias("abstract"))
     pairs = candidate_pairs_by_keys(
         _prepared(empty), np.concatenate(docs) if docs else np.zeros(0, np.int64), np.concatenate(keys) if keys else np.zeros(0, np.uint64)
     )
     wanted = titles["paper_id"].gather(pl.concat([pairs["a"], pairs["b"]]).unique()).to_list()
-    abstracts = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(wanted)).select("paper_id", "abstract").collect()
-    prepared = _prepared(titles.join(abstracts, on="paper_id", how="left", maintain_order="left"))
+    texts = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(wanted)).select("paper_id", "title", "abstract").collect()
+    prepared = _prepared(titles.join(texts, on="paper_id", how="left", maintain_order="left"))
     scored = score_pairs(prepared, pairs)
     return scored.filter(pl.col("score") >= min_score).sort(["score", "link_id"], descending=[True, False])
 
