@@ -83,7 +83,11 @@ def month_then_maintain(lake_path: Path, env: dict[str, str] | None = None, day_
     lake = Lake(uri)
     month = daily_commits(lake, day_count)
     workload.add("daily_write_seconds", "s", month["day_seconds"], "one day's appends and papers MERGE (the month before maintain)")
-    paper_id = lake.scan("papers").filter(pl.col("first_seen_date") == month["last_date"] - timedelta(days=20)).select("paper_id").head(1).collect().item()
+    # A paper of the month (about 20 days before its end when the month is that long), for `show`.
+    paper_id = (
+        lake.scan("papers").filter(pl.col("first_seen_date") >= month["last_date"] - timedelta(days=20))
+        .sort("first_seen_date", "paper_id").select("paper_id").head(1).collect().item()
+    )
     timed_reads = reads(uri, month["last_date"], paper_id)
     files_before = {t: file_stats(lake.delta(t)).live_file_count for t in TABLES}
     for key, read in timed_reads.items():
