@@ -238,6 +238,20 @@ def _seconds(wall: float, cpu: float) -> str:
     return f"{wall:.1f} s ({cpu:.1f} s CPU)"
 
 
+def ten_year_dupes(lake_path: Path, env: dict[str, str] | None = None):
+    """Target 5 on a ten-year lake: `paperlake dupes` from process start, with its peak memory."""
+    from bench.measure import run_process
+    from bench.workloads import PAPERLAKE, Workload
+
+    workload = Workload("dupes_10y")
+    done = run_process([*PAPERLAKE, "dupes", "--lake", str(lake_path), "-f", "csv"], env=env).check("paperlake dupes")
+    workload.add("command_seconds", "s", [done.wall_seconds], "`paperlake dupes` over every paper, from process start")
+    workload.add("peak_rss_mb", "MB", [done.peak_rss_mb], "of the command")
+    workload.details = {"paper_count": Lake(str(lake_path)).scan("papers").select(pl.len()).collect().item(),
+                        "pair_count": max(0, len(done.stdout.splitlines()) - 1)}
+    return workload
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=300_000)

@@ -123,5 +123,63 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| `{label}` | {result.height} | {median:.3f} | {worst:.3f} | {whole:.2f} |")
 
 
+# ---- the ten-year lake (issue 14, target 4) ----
+
+SEARCH_WORDS = "graph reasoning"
+REPORT_DAYS = 90  # the report's default window (`paperlake report` without --since)
+
+
+def ten_year_queries(lake_path: Path, scratch: Path, env: dict[str, str] | None = None, repeat: int = 3):
+    """Target 4 on a ten-year lake: trending, search, show, count and report, each as its own work
+    (the query function in this process, the lake opened afresh each time) and as a command from
+    process start; the report's page timed in headless Chromium (time to first chart drawn)."""
+    from bench.measure import repeat_timed, run_process
+    from bench.page_timing import chromium, time_to_charts
+    from bench.workloads import PAPERLAKE, Workload
+    from lake.sql import run_query
+
+    workload = Workload("queries_10y")
+    uri = str(lake_path)
+    last_date = Lake(uri).scan("sightings").select(pl.col("snapshot_date").max()).collect().item()
+    paper_id = _paper_with_history(Lake(uri), last_date)
+    own = {
+        "trending_own_seconds": lambda: queries.trending(Lake(uri).scan("sightings"), last_date, 30),
+        "search_own_seconds": lambda: queries.search(Lake(uri).scan("sightings"), SEARCH_WORDS, queries.Window(), 50, Lake(uri).scan("papers")),
+        "show_own_seconds": lambda: queries.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
+        "count_papers_own_seconds": lambda: run_query(Lake(uri), "select count(*) from papers"),
+    }
+    for key, function in own.items():
+        workload.add(key, "s", repeat_timed(function, repeat), "in-process: open, read, filter, aggregate, sort")
+    commands = {
+        "trending": ["trending", "--days", "30", "--until", last_date.isoformat(), "-f", "csv"],
+        "search": ["papers", "--search", SEARCH_WORDS, "-f", "csv"],
+        "show": ["show", paper_id],
+        "count_papers": ["query", "select count(*) from papers", "-f", "csv"],
+    }
+    for key, args in commands.items():
+        runs = [run_process([*PAPERLAKE, *args, "--lake", uri], env=env).check(" ".join(args[:2])) for _ in range(repeat)]
+        workload.add(f"{key}_command_seconds", "s", [r.wall_seconds for r in runs], "from process start to exit")
+        workload.add(f"{key}_peak_rss_mb", "MB", [r.peak_rss_mb for r in runs], "of the command")
+    page = scratch / "report.html"
+    report = run_process([*PAPERLAKE, "report", "--out", str(page), "--lake", uri], env=env).check("paperlake report")
+    workload.add("report_command_seconds", "s", [report.wall_seconds], "`paperlake report` (its default window) from process start")
+    workload.add("report_peak_rss_mb", "MB", [report.peak_rss_mb], "of the command")
+    workload.details = {"last_date": str(last_date), "show_paper_id": paper_id, "search": SEARCH_WORDS,
+                        "report": report.stdout.strip(), "report_bytes": page.stat().st_size}
+    if chromium():
+        drawn = [time_to_charts(page) for _ in range(repeat)]
+        workload.add("report_first_chart_seconds", "s", [d["first_chart_ms"] / 1000 for d in drawn], "Chromium: navigation to the first chart drawn")
+        workload.add("report_all_charts_seconds", "s", [d["all_charts_ms"] / 1000 for d in drawn], "Chromium: navigation to every chart drawn")
+        workload.details["report_charts"] = drawn[-1]
+    return workload
+
+
+def _paper_with_history(lake: Lake, last_date: date) -> str:
+    """A paper of the last year with the longest history (versions and Hugging Face observations)."""
+    recent = lake.scan("papers").filter(pl.col("first_seen_date") >= last_date - timedelta(days=365))
+    best = recent.sort(["sighting_count", "paper_id"], descending=[True, False]).select("paper_id").head(1).collect()
+    return best.item() if best.height else lake.scan("papers").select("paper_id").head(1).collect().item()
+
+
 if __name__ == "__main__":
     main()

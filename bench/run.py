@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `python bench/run.py` works too
 
-from bench import targets, volume_workloads, workloads  # noqa: E402
+from bench import bench_dupes, bench_maintain, bench_queries, targets, volume_workloads, workloads  # noqa: E402
 from bench.dataset import SMOKE, Sizes, prepare  # noqa: E402
 from bench.measure import run_process  # noqa: E402
 
@@ -82,8 +82,11 @@ def run(scratch: Path, sizes: Sizes, log=print) -> dict:
     done["daily_10y"] = workloads.daily("daily_10y", worker["daily-decade"], f"{sizes.long_day_count} days")
     done["window_1y"] = workloads.daily_window("window_1y", worker["window-year"], f"{sizes.day_count} days")
     done["window_10y"] = workloads.daily_window("window_10y", worker["window-decade"], f"{sizes.long_day_count} days")
-    log("queries ...")
-    done["queries_10y"] = workloads.queries(ctx)
+    log("queries, dupes and a month then maintain on the ten-year lake ...")
+    decade = ctx.ten_year_lake()
+    done["queries_10y"] = bench_queries.ten_year_queries(decade, scratch, ctx.env, sizes.repeat_count)
+    done["dupes_10y"] = bench_dupes.ten_year_dupes(decade, ctx.env)
+    done["maintain_10y_month"] = bench_maintain.month_then_maintain(decade, ctx.env, min(30, sizes.maintain_day_count), sizes.repeat_count)
     log("maintenance ...")
     done["maintain_365_daily_commits"] = workloads.maintenance(ctx, worker)
     log("floor again ...")

@@ -78,9 +78,25 @@ TARGETS = (
     Target("12. scheduled run: commits to any one table (a few per table, not per day)", lambda w: median_of(w, "window_10y", "most_table_commits"), 4.0, "commits"),
     # Memory must not grow with the lake (issue 14): a run's own peak, the lake's size aside.
     Target("14.3 scheduled run: peak memory, ten-year / one-year lake", lambda w: _ratio(w, ("window_10y", "peak_rss_mb"), ("window_1y", "peak_rss_mb")), 1.2, "x"),
-    Target("4. `trending --days 30`, own work", lambda w: median_of(w, "queries_10y", "trending_own_seconds"), 1.0, "s"),
-    Target("4. top 20 of a month (`query`), own work", lambda w: median_of(w, "queries_10y", "top_month_sql_own_seconds"), 1.0, "s"),
-    Target("4. `query \"select count(*) from papers\"`, whole command", lambda w: median_of(w, "queries_10y", "count_papers_command_seconds"), 1.5, "s"),
+    *(
+        target
+        for name, label in (("trending", "`trending --days 30`"), ("search", "`papers --search WORDS`"), ("show", "`show ID`"))
+        for target in (
+            Target(f"14.4 {label}, own work", lambda w, name=name: median_of(w, "queries_10y", f"{name}_own_seconds"), 1.0, "s"),
+            Target(f"14.4 {label}, from process start", lambda w, name=name: median_of(w, "queries_10y", f"{name}_command_seconds"), 2.0, "s"),
+        )
+    ),
+    Target("14.4 `query \"select count(*) from papers\"`, whole command", lambda w: median_of(w, "queries_10y", "count_papers_command_seconds"), 1.5, "s"),
+    Target("14.4 `report`, whole command", lambda w: median_of(w, "queries_10y", "report_command_seconds"), 15.0, "s"),
+    Target("14.4 report page: first chart drawn in Chromium", lambda w: median_of(w, "queries_10y", "report_first_chart_seconds"), 2.0, "s"),
+    Target("14.5 `dupes` on the ten-year lake, whole command", lambda w: median_of(w, "dupes_10y", "command_seconds"), 60.0, "s"),
+    Target("14.5 `dupes` on the ten-year lake, peak memory", lambda w: median_of(w, "dupes_10y", "peak_rss_mb"), 2048.0, "MB"),
+    Target("14.6 `maintain` after a month of daily runs, whole command", lambda w: median_of(w, "maintain_10y_month", "maintain_command_seconds"), 60.0, "s"),
+    *(
+        Target(f"14.6 after maintain: {read}, after / before",
+               lambda w, read=read: _ratio(w, ("maintain_10y_month", f"{read}_after_seconds"), ("maintain_10y_month", f"{read}_before_seconds")), 1.0, "x")
+        for read in ("trending", "show", "month_sightings", "count_papers")
+    ),
     # "Few files": 365 daily commits leave 365 files a table; compaction to 4 MB files leaves a handful.
     Target("5. maintain: live files per table after (at most)", _most_files_after, 10.0, "files"),
     Target(

@@ -89,6 +89,9 @@ def _run_query(lake: Lake, sql: str, as_of: AsOf, limits: QueryLimits) -> pl.Dat
     if statements[0].type not in READ_ONLY_STATEMENTS:
         raise QueryError(f"paperlake query is read-only: a {statements[0].type.name} statement is not allowed (only SELECT)")
     read_tables = _tables_read(probe, sql)
+    counted = _row_count_from_log(lake, sql, as_of)
+    if counted is not None:
+        return counted
     con = _connect(lake, as_of, read_tables, limits)
     started_at = time.monotonic()
     try:
@@ -190,9 +193,9 @@ def _connect(lake: Lake, as_of, read_tables: list[str], limits: QueryLimits) -> 
     con = duckdb.connect(":memory:")
     not_created: list[str] = []
     for name in TABLES:
-        # Tables the statement does not read stay at their latest version, so a version number
-        # that only some tables have does not fail a query that never touches the others.
-        con.register(name, _dataset(lake, name, as_of if name in read_tables else None, not_created))
+        # Only the tables the statement reads are opened (on a ten-year lake, opening them all took
+        # seconds); the others are empty, so no version or time of theirs can fail the query.
+        con.register(name, _dataset(lake, name, as_of, not_created) if name in read_tables else TABLES[name].empty_frame().to_arrow())
     if read_tables and len(not_created) == len(read_tables):
         # Every table read would be empty: that is a time before the lake, not an empty answer.
         raise QueryError("\n".join(not_created))
@@ -209,12 +212,45 @@ def _dataset(lake: Lake, name: str, as_of, not_created: list[str]):
             raise QueryError(f"table {name!r} does not exist yet in this lake, so it has no version {as_of}")
         return TABLES[name].empty_frame().to_arrow()  # no table now, so none then either
     try:
-        return lake.delta(name, as_of).to_pyarrow_dataset()
+        return _files_dataset(lake.delta(name, as_of))
     except NotCreatedYetError as err:
         not_created.append(str(err))
         return TABLES[name].empty_frame().to_arrow()  # it had no rows at that time
     except (TimeTravelError, DamagedTableError) as err:
         raise QueryError(str(err)) from None
+
+
+_COUNT_ALL = re.compile(r"^\s*select\s+count\s*\(\s*\*\s*\)\s+from\s+(\w+)\s*;?\s*$", re.IGNORECASE)
+
+
+def _row_count_from_log(lake: Lake, sql: str, as_of) -> pl.DataFrame | None:
+    """`select count(*) from TABLE` answered from the Delta log, which records every file's row count
+    (as DuckDB's own Delta reader does): opening the footers of a ten-year table's 700 files took a
+    second. None when the statement is anything else, or a file lacks its count."""
+    match = _COUNT_ALL.match(sql)
+    if not match or match.group(1).lower() not in TABLES or not lake.has_table(match.group(1).lower()):
+        return None
+    try:
+        table = lake.delta(match.group(1).lower(), as_of)
+    except (TimeTravelError, DamagedTableError):
+        return None  # the general path says what is wrong
+    counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
+    if counts.null_count():
+        return None
+    return pl.DataFrame({"count_star()": [int(counts.sum())]}, schema={"count_star()": pl.Int64})
+
+
+def _files_dataset(table):
+    """The table's current files as a pyarrow dataset of its schema (files older than a column get
+    nulls). Locally, a plain dataset over the file list: delta-rs's own attaches every file's
+    statistics as expressions, which took 2 s per table on a ten-year lake (DuckDB still skips row
+    groups by the Parquet statistics). Object stores need delta-rs's filesystem."""
+    if any("://" in uri for uri in table.file_uris()):
+        return table.to_pyarrow_dataset()
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    return ds.dataset(table.file_uris(), schema=pa.schema(table.schema().to_arrow()), format="parquet")
 
 
 def _parse(con: duckdb.DuckDBPyConnection, sql: str) -> list:

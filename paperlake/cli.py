@@ -529,7 +529,7 @@ def papers(
         found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
     else:
         try:
-            found = queries.search(sightings, search, window, limit).select(*PAPER_COLUMNS, "score")
+            found = queries.search(sightings, search, window, limit, the_lake.scan("papers")).select(*PAPER_COLUMNS, "score")
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--search") from None
     _emit(found, fmt, out_file)
@@ -598,8 +598,8 @@ def trending(
     ranked = queries.trending(sightings, today, days, feed, limit)
     columns = ["paper_id", "title", "days_seen", "upvotes", "best_rank", "first_seen_date", "last_seen_date"]
     _emit(ranked.select(columns), fmt, out_file)
-    latest = queries.latest_snapshot_date(sightings, feed)
-    if ranked.is_empty() and latest is not None and latest < today:
+    latest = queries.latest_snapshot_date(sightings, feed) if ranked.is_empty() else None  # a read of every file: only when needed
+    if latest is not None and latest < today:
         err.print(f"nothing listed in the {days} days up to {today}; the latest snapshot is of {latest}: try --until {latest}")
 
 

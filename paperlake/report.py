@@ -56,7 +56,9 @@ class ReportData:
 
 def collect(lake: Lake, window: Window, top_count: int) -> ReportData:
     sightings = lake.scan("sightings")
-    top = queries.top_recurring(sightings, window, top_count)
+    # The window's summary once, for the top papers and the stay lengths (a ten-year window is 5 million sightings).
+    summary = queries.window_summary(sightings, window, with_text=False).collect().lazy()
+    top = queries.top_recurring(sightings, window, top_count, summary)
     # Upvote trajectories of the top papers that have upvotes (only hf_daily lists them).
     with_votes = queries.top_by_upvotes(sightings.filter(pl.col("upvotes").is_not_null()), window, top_count)
     # Listings (paper, feed, day), not fetches: a day observed many times while it filled counts once.
@@ -66,8 +68,8 @@ def collect(lake: Lake, window: Window, top_count: int) -> ReportData:
     return ReportData(
         window=window,
         per_day=queries.papers_per_day(sightings, window),
-        new_returning=queries.new_vs_returning(sightings, window),
-        stays=queries.stay_lengths(sightings, window),
+        new_returning=queries.new_vs_returning(sightings, window, summary),
+        stays=queries.stay_lengths(sightings, window, summary),
         top=top,
         upvotes=queries.upvote_trajectories(sightings, window, with_votes["paper_id"].to_list()).join(
             with_votes.select("paper_id", "title"), on="paper_id"

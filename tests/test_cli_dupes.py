@@ -159,3 +159,14 @@ def test_the_default_in_the_help_is_the_transform_default():
 
 def test_dupes_imports_neither_prefect_nor_great_expectations(labelled_lake):
     assert heavy_modules_after(["dupes"], lake_uri=labelled_lake.uri) == []
+
+
+def test_abstracts_read_a_few_days_at_a_time_find_the_same_pairs(labelled_lake, monkeypatch):
+    import paperlake.dupes as lake_dupes
+    from transforms.dupes import find_duplicates
+
+    whole = find_duplicates(labelled_lake.read("papers").select(lake_dupes.PAPER_COLUMNS))
+    monkeypatch.setattr(lake_dupes, "ABSTRACT_BATCH_PAPERS", 2)  # every two first-seen days a read
+    assert len(lake_dupes._first_seen_ranges(labelled_lake)) > 2
+    in_parts = lake_dupes._find_duplicates(labelled_lake, 60.0)
+    assert in_parts.equals(whole)

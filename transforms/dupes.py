@@ -39,6 +39,9 @@ MIN_CLAUSE_CHARS = 25  # shorter clauses ("in this paper") are shared by chance
 MAX_BLOCK_SIZE = 50  # a clause in more abstracts than this is boilerplate, not evidence
 MIN_SHARED_FRACTION = 0.3  # of the shorter abstract's clauses: a copy shares far more
 CLAUSE_ENDS = (", ", "; ", ": ")  # besides ". ", where the text is cut into clauses
+# Abstracts cut into clauses this many at a time: Polars' split of a year of them (257,000, 320 MB)
+# asked for 5 GB at once; slices of 20,000 take memory in proportion.
+CLAUSE_BATCH_ROWS = 20_000
 
 # Scoring (all on a 0-100 scale).
 TYPO_TITLE_SCORE = 90.0  # titles this close differ by a typo or a word
@@ -96,7 +99,7 @@ def _title_candidates(prepared: pl.DataFrame) -> pl.DataFrame:
 
     keys = prepared["title_key"]
     frames = []
-    for ordering in (keys, keys.str.split(" ").list.reverse().list.join(" ")):
+    for ordering in (keys, _words_reversed(keys)):
         # Ties (the same title) in paper_id order, so the windows are the same on every run.
         order = pl.DataFrame({"key": ordering, "paper_id": prepared["paper_id"]}).select(pl.arg_sort_by("key", "paper_id"))
         index = order.to_series().cast(pl.UInt32)
@@ -116,18 +119,36 @@ def _title_candidates(prepared: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames) if frames else pl.DataFrame(schema=INDEX_PAIRS_SCHEMA)
 
 
+def clause_keys(abstracts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(row, clause hash) of every long enough clause of these abstracts: what the abstract blocking
+    needs of them, a few bytes a clause, so a caller can read a large lake's abstracts in parts."""
+    parts = [_clause_keys(abstracts.slice(start, CLAUSE_BATCH_ROWS), start) for start in range(0, abstracts.len(), CLAUSE_BATCH_ROWS)]
+    doc = np.concatenate([d for d, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    keys = np.concatenate([k for _, k in parts]) if parts else np.zeros(0, dtype=np.uint64)
+    return doc, keys
+
+
+def candidate_pairs_by_keys(prepared: pl.DataFrame, doc: np.ndarray, keys: np.ndarray) -> pl.DataFrame:
+    """candidate_pairs, with the abstracts' clause keys given (rows of `prepared`, any order)."""
+    order = np.argsort(doc, kind="stable")
+    frames = [_title_candidates(prepared), _abstract_candidates_of(doc[order], keys[order], prepared.height)]
+    return pl.concat(frames).unique().sort("a", "b")
+
+
+def _words_reversed(keys: pl.Series) -> pl.Series:
+    """Each key with its words in reverse order, CLAUSE_BATCH_ROWS keys at a time (Polars' split of
+    a ten-year lake's 3.85 million titles at once took gigabytes)."""
+    parts = [keys.slice(start, CLAUSE_BATCH_ROWS).str.split(" ").list.reverse().list.join(" ") for start in range(0, keys.len(), CLAUSE_BATCH_ROWS)]
+    return pl.concat(parts) if parts else keys
+
+
 def _abstract_candidates(abstracts: pl.Series) -> pl.DataFrame:
-    text = abstracts.fill_null("").str.to_lowercase()
-    for end in CLAUSE_ENDS:  # literal replaces: far cheaper than a regex over every abstract
-        text = text.str.replace_all(end, ". ", literal=True)
-    clauses = text.str.split(". ")
-    counts = clauses.list.len().fill_null(0).to_numpy().astype(np.int64)
-    flat = clauses.explode()
-    doc = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    long_enough = (flat.str.len_chars().fill_null(0) >= MIN_CLAUSE_CHARS).to_numpy()
-    doc, keys = doc[long_enough], flat.filter(long_enough).hash(seed=9).to_numpy()
+    return _abstract_candidates_of(*clause_keys(abstracts), abstracts.len())
+
+
+def _abstract_candidates_of(doc: np.ndarray, keys: np.ndarray, doc_count: int) -> pl.DataFrame:
     doc, keys = _unique_entries(doc, keys)
-    sizes = np.bincount(doc, minlength=counts.size)
+    sizes = np.bincount(doc, minlength=doc_count)
     a, b = _pairs_in_small_blocks(doc, keys)
     if a.size == 0:
         return pl.DataFrame(schema=INDEX_PAIRS_SCHEMA)
@@ -135,6 +156,19 @@ def _abstract_candidates(abstracts: pl.Series) -> pl.DataFrame:
     a, b = (codes >> np.uint64(32)).astype(np.int64), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
     enough = shared >= np.maximum(1, np.ceil(MIN_SHARED_FRACTION * np.minimum(sizes[a], sizes[b])))
     return _index_pairs(a[enough], b[enough])
+
+
+def _clause_keys(abstracts: pl.Series, first_doc: int) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, clause hash) of every long enough clause of these abstracts, docs numbered from `first_doc`."""
+    text = abstracts.fill_null("").str.to_lowercase()
+    for end in CLAUSE_ENDS:  # literal replaces: far cheaper than a regex over every abstract
+        text = text.str.replace_all(end, ". ", literal=True)
+    clauses = text.str.split(". ")
+    counts = clauses.list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = clauses.explode()
+    doc = np.repeat(np.arange(first_doc, first_doc + counts.size, dtype=np.int64), counts)
+    long_enough = (flat.str.len_chars().fill_null(0) >= MIN_CLAUSE_CHARS).to_numpy()
+    return doc[long_enough], flat.filter(long_enough).hash(seed=9).to_numpy()
 
 
 def _unique_entries(doc: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -151,3 +151,25 @@ def test_report_frames(sightings):
     assert rows(votes, "paper_id", "snapshot_date", "upvotes") == [(B, day(3), 40), (B, day(4), 41), (B, day(5), 41)]
     counts = queries.quarantine_counts(quarantine_rows().lazy(), Window(until_date=day(4)))
     assert rows(counts, "rule", "table", "row_count") == [("title_not_null", "sightings", 2)]
+
+
+def test_search_of_the_whole_lake_from_papers_finds_what_the_sightings_find(sightings):
+    from transforms.papers import summarize_papers
+
+    papers = summarize_papers(scenario_sightings()).lazy()
+    for text in ("SPARSE routing", "transform", "grid free", "sparse cats", "outing"):
+        from_sightings = queries.search(sightings, text, Window())
+        from_papers = queries.search(sightings, text, Window(), papers=papers)
+        assert rows(from_papers, "paper_id", "score") == rows(from_sightings, "paper_id", "score"), text
+    # a window still reads the sightings: the papers table knows only the whole lake
+    assert queries.search(sightings, "sparse", Window(since_date=day(7)), papers=papers)["paper_id"].to_list() == [A]
+
+
+def test_rankings_read_the_text_of_their_top_rows_only_and_match_the_full_summary(sightings):
+    whole = queries.window_summary(sightings, Window()).collect()
+    top = queries.top_recurring(sightings, Window(), limit=2)
+    expected = whole.sort(["days_seen", "upvotes", "best_rank", "paper_id"], descending=[True, True, False, False], nulls_last=True).head(2)
+    assert top.equals(expected)
+    assert queries.window_summary(sightings, Window(), with_text=False).collect().columns == [
+        c for c in queries.SUMMARY_COLUMNS if c not in queries.TEXT_COLUMNS
+    ]

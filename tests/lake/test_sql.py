@@ -41,3 +41,23 @@ def test_unknown_table_lists_the_tables(empty_lake):
 def test_unknown_column_lists_the_columns(empty_lake):
     with pytest.raises(QueryError, match=r"papers: paper_id, arxiv_id, title"):
         run_query(empty_lake, "select nope from papers")
+
+
+def test_count_of_a_whole_table_comes_from_the_log_and_equals_the_scan(lake):
+    from datetime import date
+
+    import polars as pl
+
+    from lake.schemas import SIGHTINGS
+    from tests.explore_scenario import scenario_sightings
+
+    writes.ensure_tables(lake)
+    rows = scenario_sightings()
+    writes.append(lake, SIGHTINGS, rows.head(3), writes.CommitInfo("test", snapshot_dates=(date(2024, 3, 1),)))
+    writes.append(lake, SIGHTINGS, rows.tail(-3), writes.CommitInfo("test", snapshot_dates=(date(2024, 3, 2),)))
+    counted = run_query(lake, "SELECT COUNT(*) FROM sightings;")
+    assert counted.rows() == [(rows.height,)] and counted.columns == ["count_star()"]
+    assert run_query(lake, "select count(*) from sightings where true").rows() == [(rows.height,)]  # the general path agrees
+    assert run_query(lake, "select count(*) from sightings", as_of=1).rows() == [(3,)]  # at a version, its files' counts
+    assert run_query(lake, "select count(*) from papers").rows() == [(0,)]
+    assert lake.scan("sightings").select(pl.len()).collect().item() == rows.height
