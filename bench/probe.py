@@ -25,7 +25,7 @@ NAMED_TARGETS = (
     ("flows.load_steps", "to_sightings", "transform.to_sightings"),
     ("flows.write_steps", "summarize_papers", "transform.summarize_papers"),
     ("flows.load_steps", "link_title_only", "transform.link_title_only"),
-    ("flows.gold_update", "updated_authors", "transform.gold_authors"),
+    ("flows.gold_update", "author_deltas", "transform.gold_authors"),
     ("flows.gold_update", "topics_from", "transform.gold_topics"),
     ("flows.daily", "due_dates", "transform.due_dates"),
     # The whole gold step (its lake part is also in lake.gold.*, so in the lake work).
