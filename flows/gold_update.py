@@ -2,8 +2,9 @@
 No Prefect here: flows/gold_steps.py makes it a task, and `paperlake dupes --merge` runs it as is.
 
     every sighting of the touched papers (read by write papers) + their new papers rows
-      -> their author_papers rows, new and stored (recent files only) -> changed ones, one MERGE
+      -> their author_papers rows, new and stored (recent files only)
       -> new minus stored, summed per author, onto their `authors` rows -> one MERGE
+      -> the changed author_papers rows -> one MERGE (after authors: see lake/gold.py FOLLOWS)
       -> weeks those sightings fall in -> every sighting and paper of those weeks -> topic rows, one MERGE
 
 So its cost follows the load (the touched papers' authors, a few weeks of sightings), not the lake.
@@ -21,7 +22,7 @@ from lake import gold as lake_gold
 from lake import writes
 from lake.schemas import PAPERS
 from lake.store import Lake
-from transforms.gold import author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
+from transforms.gold import PAPER_PART, author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
 
 
 @dataclass
@@ -61,7 +62,9 @@ def update_gold_tables(
 
 
 def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
-    """`author_papers` of the touched papers replaced, `authors` moved by the difference; returns the gate result."""
+    """`authors` moved by the difference, then `author_papers` of the touched papers replaced; returns the gate result."""
+    if lake_gold.authors_ahead(lake):  # a step died between the two commits: authors from author_papers again
+        lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
     touched_ids = sorted(set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list()) | set(removed_ids))
     new = author_papers(papers, sightings)
     # Stored rows are listed no earlier than the earliest of the new first listings and the stored
@@ -71,12 +74,14 @@ def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, r
     changed, gone = changed_author_papers(old, new)
     keys = sorted(set(old["author_key"].to_list()) | set(new["author_key"].to_list()))
     rows, recompute = author_deltas(lake_gold.authors_of_keys(lake, keys), old, new)
-    lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
-    if recompute:  # rare: from every paper of these authors, now that author_papers holds the load
-        rows = pl.concat([rows, authors_from(lake_gold.author_papers_of_keys(lake, sorted(recompute)))])
+    if recompute:  # rare: from every paper of these authors, as author_papers will hold them after this load
+        stored = lake_gold.author_papers_of_keys(lake, sorted(recompute)).join(old.select(PAPER_PART), on=PAPER_PART, how="anti")
+        rows = pl.concat([rows, authors_from(pl.concat([stored, new.filter(pl.col("author_key").is_in(sorted(recompute)))]))])
     removed_keys = sorted(recompute - set(rows["author_key"].to_list()))
     authors = _gate("authors", rows, commit, now)
-    lake_gold.merge_authors(lake, authors.clean, removed_keys, commit)
+    follows = lake_gold.author_papers_version(lake) + 1
+    lake_gold.merge_authors(lake, authors.clean, removed_keys, commit, follows)
+    lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
     updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
     return authors
 

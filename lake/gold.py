@@ -17,11 +17,29 @@ from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, SIGHTINGS, TOPICS
 from lake.store import Lake
 
 WEEK_DAYS = 7
+# `authors` is moved by deltas of `author_papers`, so the two must not drift: each authors commit
+# records (as a Delta app transaction) the author_papers version it goes with, and is made first.
+# A step that died between the two commits leaves authors ahead of author_papers: see authors_ahead.
+FOLLOWS = "paperlake.gold.author_papers"
 
 
 def never_written(lake: Lake) -> bool:
     """True while `author_papers` is as ensure_tables created it (version 0): no load has filled the gold tables yet."""
     return lake.has_table(AUTHOR_PAPERS.name) and lake.delta(AUTHOR_PAPERS.name).version() == 0
+
+
+def author_papers_version(lake: Lake) -> int:
+    return lake.delta(AUTHOR_PAPERS.name).version()
+
+
+def authors_ahead(lake: Lake) -> bool:
+    """True when `authors` was committed for an author_papers version that never landed."""
+    follows = lake.delta(AUTHORS.name).transaction_version(FOLLOWS)
+    return follows is not None and follows > author_papers_version(lake)
+
+
+def all_author_papers(lake: Lake) -> pl.DataFrame:
+    return lake.scan(AUTHOR_PAPERS.name).collect()
 
 
 def scan_gold(lake: Lake, name: str) -> pl.LazyFrame | None:
@@ -114,8 +132,11 @@ def all_papers_and_sightings(lake: Lake) -> tuple[pl.DataFrame, pl.DataFrame]:
     return papers, sightings
 
 
-def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo) -> dict:
-    """Insert or replace the rows of these author keys; delete `removed_keys` (left with no paper)."""
+def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo, follows_version: int) -> dict:
+    """Insert or replace the rows of these author keys; delete `removed_keys` (left with no paper).
+    `follows_version`: the author_papers version these rows go with (the next one)."""
+    from deltalake import Transaction
+
     removed = pl.DataFrame({"author_key": removed_keys}, schema={"author_key": pl.String})
     source = pl.concat(
         [AUTHORS.conform(rows).with_columns(_removed=pl.lit(False)), removed.with_columns(_removed=pl.lit(True))], how="diagonal"
@@ -124,7 +145,10 @@ def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commi
         return {}
     return writes.committing(lake, AUTHORS.name, lambda: (
         lake.delta(AUTHORS.name)
-        .merge(source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t", commit_properties=commit.properties())
+        .merge(
+            source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t",
+            commit_properties=commit.properties(Transaction(FOLLOWS, follows_version)),
+        )
         .when_matched_delete("s._removed")
         .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
         .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
@@ -156,10 +180,22 @@ def replace_all(lake: Lake, author_papers: pl.DataFrame, authors: pl.DataFrame, 
     """A full rebuild: the tables overwritten with what was computed from every paper and sighting
     (`author_papers` in first-listed order). The schema too: a lake from before author_papers loses
     the old authors columns."""
-    from deltalake import write_deltalake
+    from deltalake import Transaction, write_deltalake
 
-    for spec, rows in ((AUTHOR_PAPERS, author_papers), (AUTHORS, authors), (TOPICS, topics)):
+    follows = Transaction(FOLLOWS, author_papers_version(lake) + 1)
+    for spec, rows in ((AUTHORS, authors), (AUTHOR_PAPERS, author_papers), (TOPICS, topics)):
         writes.committing(lake, spec.name, lambda spec=spec, rows=rows: write_deltalake(
             lake.table_uri(spec.name), spec.conform(rows).to_arrow(), mode="overwrite", schema_mode="overwrite",
-            storage_options=lake.storage_options, commit_properties=commit.properties(),
+            storage_options=lake.storage_options, commit_properties=commit.properties(follows if spec is AUTHORS else None),
         ))
+
+
+def replace_authors(lake: Lake, authors: pl.DataFrame, commit: writes.CommitInfo) -> None:
+    """`authors` overwritten, going with the current author_papers (the repair of a step that died)."""
+    from deltalake import Transaction, write_deltalake
+
+    follows = Transaction(FOLLOWS, author_papers_version(lake))
+    writes.committing(lake, AUTHORS.name, lambda: write_deltalake(
+        lake.table_uri(AUTHORS.name), AUTHORS.conform(authors).to_arrow(), mode="overwrite",
+        storage_options=lake.storage_options, commit_properties=commit.properties(follows),
+    ))

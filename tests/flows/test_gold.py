@@ -72,3 +72,24 @@ def test_daily_runs_keep_authors_and_topics_equal_to_a_rebuild(living, lake):
     rebuild_gold(lake, writes.CommitInfo("rebuild"))  # a full rebuild changes no row
     assert lake.read("authors").sort("author_key").equals(authors.sort("author_key"))
     assert lake.read("topics").sort("week_start_date", "kind", "topic").equals(topics.sort("week_start_date", "kind", "topic"))
+
+
+def test_a_step_that_died_between_its_authors_and_author_papers_commits_is_repaired(tmp_path):
+    from datetime import datetime, timezone
+
+    from flows.gold_update import update_gold_tables
+    from lake import gold as lake_gold
+    from lake.store import Lake
+    from tests.explore_scenario import C, write_scenario
+
+    lake = write_scenario(Lake(str(tmp_path / "lake")), quarantined=False).lake
+    # A load moved Ana Ruiz's row, then died before its author_papers commit.
+    ana = lake.read("authors").filter(pl.col("author_key") == "ana ruiz").with_columns(pl.col("paper_count") + 1)
+    lake_gold.merge_authors(lake, ana, [], writes.CommitInfo("died"), lake_gold.author_papers_version(lake) + 1)
+    assert lake_gold.authors_ahead(lake)
+
+    papers, sightings = lake.read("papers"), lake.read("sightings")
+    retry = writes.CommitInfo("retry")
+    update_gold_tables(lake, sightings.filter(pl.col("paper_id") == C), papers.filter(pl.col("paper_id") == C), [], retry, datetime.now(timezone.utc), validate=False)
+    assert not lake_gold.authors_ahead(lake)
+    assert_gold_is_a_rebuild(lake)
