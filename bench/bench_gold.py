@@ -106,7 +106,9 @@ def one_day(lake: Lake, paper_count: int, day_index: int) -> dict:
     return {
         "touched_papers": len(touched), "author_rows": updated.author_count, "weeks": len(updated.weeks), "topic_rows": updated.topic_row_count,
         "gold_step_seconds": round(seconds, 3), "gold_lake_seconds": round(sum(s for k, s in probe.seconds.items() if k.startswith("lake.")), 3),
+        "gold_lake_cpu_seconds": round(sum(s for k, s in probe.cpu_seconds.items() if k.startswith("lake.")), 3),
         "where": {k: round(v, 3) for k, v in sorted(probe.seconds.items(), key=lambda kv: -kv[1])},
+        "where_cpu": {k: round(v, 3) for k, v in sorted(probe.cpu_seconds.items(), key=lambda kv: -kv[1]) if k.startswith("lake.") and v >= 0.01},
     }
 
 
