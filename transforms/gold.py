@@ -144,14 +144,6 @@ def author_deltas(stored: pl.DataFrame, old: pl.DataFrame, new: pl.DataFrame) ->
     return rows.join(unchanged.select("author_key"), on="author_key", how="anti").sort("author_key"), recompute
 
 
-def author_keys_of(sightings: pl.DataFrame) -> set[str]:
-    """Every key any of these sightings names: a paper's authors now, and any it listed before and dropped."""
-    if sightings.is_empty() or "authors" not in sightings.columns:
-        return set()
-    keys = sightings.select(author_key_expr(pl.col("authors").explode()).alias("k")).drop_nulls().unique()
-    return set(keys["k"].to_list()) - {""}
-
-
 # ---- topics ----
 
 
