@@ -13,6 +13,7 @@ So its cost follows the load (the touched papers' authors, a few weeks of sighti
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -61,29 +62,52 @@ def update_gold_tables(
     return updated
 
 
+# Rounds of read-and-merge when concurrent loads keep committing `authors` (a few at most, in practice),
+# and how long `authors` may stay ahead of `author_papers` (a concurrent step between its two commits)
+# before it counts as a step that died there.
+AUTHOR_ROUNDS = 20
+AHEAD_WAIT_SECONDS = 5.0
+
+
 def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
     """`authors` moved by the difference, then `author_papers` of the touched papers replaced; returns the gate result."""
-    if lake_gold.authors_ahead(lake):  # a step died between the two commits: authors from author_papers again
-        lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
     touched_ids = sorted(set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list()) | set(removed_ids))
     new = author_papers(papers, sightings)
-    # Stored rows are listed no earlier than the earliest of the new first listings and the stored
-    # ones (a paper that lost its first sightings); removed papers' rows may be anywhere.
-    floor = None if removed_ids else min((d for d in (new["first_listed_date"].min(), lake_gold.earliest_listed(lake, touched_ids)) if d), default=None)
-    old = lake_gold.author_papers_of(lake, touched_ids, floor)
-    changed, gone = changed_author_papers(old, new)
-    keys = sorted(set(old["author_key"].to_list()) | set(new["author_key"].to_list()))
-    rows, recompute = author_deltas(lake_gold.authors_of_keys(lake, keys), old, new)
-    if recompute:  # rare: from every paper of these authors, as author_papers will hold them after this load
-        stored = lake_gold.author_papers_of_keys(lake, sorted(recompute)).join(old.select(PAPER_PART), on=PAPER_PART, how="anti")
-        rows = pl.concat([rows, authors_from(pl.concat([stored, new.filter(pl.col("author_key").is_in(sorted(recompute)))]))])
-    removed_keys = sorted(recompute - set(rows["author_key"].to_list()))
-    authors = _gate("authors", rows, commit, now)
-    follows = lake_gold.author_papers_version(lake) + 1
-    lake_gold.merge_authors(lake, authors.clean, removed_keys, commit, follows)
-    lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
-    updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
-    return authors
+    for _ in range(AUTHOR_ROUNDS):
+        read_version = lake_gold.authors_version(lake)
+        if _still_ahead(lake):  # a step died between the two commits: authors from author_papers again
+            lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
+            continue
+        # Stored rows are listed no earlier than the earliest of the new first listings and the stored
+        # ones (a paper that lost its first sightings); removed papers' rows may be anywhere.
+        floor = None if removed_ids else min((d for d in (new["first_listed_date"].min(), lake_gold.earliest_listed(lake, touched_ids)) if d), default=None)
+        old = lake_gold.author_papers_of(lake, touched_ids, floor)
+        changed, gone = changed_author_papers(old, new)
+        keys = sorted(set(old["author_key"].to_list()) | set(new["author_key"].to_list()))
+        rows, recompute = author_deltas(lake_gold.authors_of_keys(lake, keys), old, new)
+        if recompute:  # rare: from every paper of these authors, as author_papers will hold them after this load
+            stored = lake_gold.author_papers_of_keys(lake, sorted(recompute)).join(old.select(PAPER_PART), on=PAPER_PART, how="anti")
+            rows = pl.concat([rows, authors_from(pl.concat([stored, new.filter(pl.col("author_key").is_in(sorted(recompute)))]))])
+        removed_keys = sorted(recompute - set(rows["author_key"].to_list()))
+        authors = _gate("authors", rows, commit, now)
+        try:
+            lake_gold.merge_authors(lake, authors.clean, removed_keys, commit, lake_gold.author_papers_version(lake) + 1, read_version)
+        except lake_gold.AuthorsMoved:
+            continue
+        lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
+        updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
+        return authors
+    raise writes.LakeWriteError(f"table 'authors' in {lake.uri}: concurrent loads kept moving it for {AUTHOR_ROUNDS} rounds")
+
+
+def _still_ahead(lake: Lake) -> bool:
+    """`authors` ahead of `author_papers`, and still so after a concurrent step had time to catch up."""
+    deadline = time.monotonic() + AHEAD_WAIT_SECONDS
+    while lake_gold.authors_ahead(lake):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def rebuild_gold(lake: Lake, commit: writes.CommitInfo, now: datetime | None = None, validate: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:

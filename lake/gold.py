@@ -28,6 +28,14 @@ def never_written(lake: Lake) -> bool:
     return lake.has_table(AUTHOR_PAPERS.name) and lake.delta(AUTHOR_PAPERS.name).version() == 0
 
 
+class AuthorsMoved(Exception):
+    """`authors` got a commit since the step read it: its deltas must be computed again from fresh reads."""
+
+
+def authors_version(lake: Lake) -> int:
+    return lake.delta(AUTHORS.name).version()
+
+
 def author_papers_version(lake: Lake) -> int:
     return lake.delta(AUTHOR_PAPERS.name).version()
 
@@ -132,9 +140,11 @@ def all_papers_and_sightings(lake: Lake) -> tuple[pl.DataFrame, pl.DataFrame]:
     return papers, sightings
 
 
-def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo, follows_version: int) -> dict:
+def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo, follows_version: int, read_version: int) -> dict:
     """Insert or replace the rows of these author keys; delete `removed_keys` (left with no paper).
-    `follows_version`: the author_papers version these rows go with (the next one)."""
+    `follows_version`: the author_papers version these rows go with (the next one). `read_version`:
+    the authors version the rows were computed from; AuthorsMoved if another commit landed since
+    (also when one wins the commit race: the redo finds the table moved)."""
     from deltalake import Transaction
 
     removed = pl.DataFrame({"author_key": removed_keys}, schema={"author_key": pl.String})
@@ -143,17 +153,23 @@ def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commi
     )
     if source.is_empty():
         return {}
-    return writes.committing(lake, AUTHORS.name, lambda: (
-        lake.delta(AUTHORS.name)
-        .merge(
-            source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t",
-            commit_properties=commit.properties(Transaction(FOLLOWS, follows_version)),
+
+    def merge() -> dict:
+        table = lake.delta(AUTHORS.name)
+        if table.version() != read_version:
+            raise AuthorsMoved
+        return (
+            table.merge(
+                source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t",
+                commit_properties=commit.properties(Transaction(FOLLOWS, follows_version)),
+            )
+            .when_matched_delete("s._removed")
+            .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
+            .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
+            .execute()
         )
-        .when_matched_delete("s._removed")
-        .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
-        .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
-        .execute()
-    ))
+
+    return writes.committing(lake, AUTHORS.name, merge)
 
 
 def merge_topics(lake: Lake, rows: pl.DataFrame, weeks: list[date], commit: writes.CommitInfo) -> dict:
