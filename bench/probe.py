@@ -25,7 +25,7 @@ NAMED_TARGETS = (
     ("flows.load_steps", "to_sightings", "transform.to_sightings"),
     ("flows.write_steps", "summarize_papers", "transform.summarize_papers"),
     ("flows.load_steps", "link_title_only", "transform.link_title_only"),
-    ("flows.gold_update", "updated_authors", "transform.gold_authors"),
+    ("flows.gold_update", "author_deltas", "transform.gold_authors"),
     ("flows.gold_update", "topics_from", "transform.gold_topics"),
     ("flows.daily", "due_dates", "transform.due_dates"),
     # The whole gold step (its lake part is also in lake.gold.*, so in the lake work).
@@ -38,6 +38,8 @@ LAKE_MODULES = ("lake.writes", "lake.links", "lake.feed_days", "lake.papers", "l
 class Probe:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        # CPU time (every thread of the process) of the same calls: what a loaded machine inflates least.
+        self.cpu_seconds: dict[str, float] = defaultdict(float)
         self.call_counts: dict[str, int] = defaultdict(int)
         self._depth: dict[str, int] = defaultdict(int)  # per label group: only outermost calls count
         self._undo: list[tuple[Any, str, Any]] = []
@@ -70,6 +72,7 @@ class Probe:
 
     def reset(self) -> None:
         self.seconds.clear()
+        self.cpu_seconds.clear()
         self.call_counts.clear()
 
     def _wrap(self, module: Any, attribute: str, label: str) -> None:
@@ -79,13 +82,14 @@ class Probe:
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
             self._depth[group] += 1
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             try:
                 return original(*args, **kwargs)
             finally:
                 self._depth[group] -= 1
                 if self._depth[group] == 0:
                     self.seconds[label] += time.perf_counter() - started
+                    self.cpu_seconds[label] += time.process_time() - cpu_started
                     self.call_counts[label] += 1
 
         setattr(module, attribute, timed)

@@ -40,7 +40,7 @@ def rows_from_json(spec: TableSpec, row_jsons: Iterable[str]) -> pl.DataFrame:
     """The inverse of row_to_json: quarantined rows back into `spec`'s types, to re-check or release."""
     records = [json.loads(s) for s in row_jsons]
     for column in (c for c in spec.columns if _is_nested(c.dtype)):
-        for record in records:  # dates inside lists and records (authors.paper_listings) come back as dates
+        for record in records:  # dates inside lists and records come back as dates
             record[column.name] = _revive(record.get(column.name), column.dtype)
     wire = pl.Schema({c.name: _wire_dtype(c.dtype) for c in spec.columns})
     frame = pl.DataFrame(records, schema=wire)

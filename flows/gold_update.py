@@ -2,7 +2,9 @@
 No Prefect here: flows/gold_steps.py makes it a task, and `paperlake dupes --merge` runs it as is.
 
     every sighting of the touched papers (read by write papers) + their new papers rows
-      -> authors of those papers (now and before) -> their rows, one MERGE
+      -> their author_papers rows, new and stored (recent files only)
+      -> new minus stored, summed per author, onto their `authors` rows -> one MERGE
+      -> the changed author_papers rows -> one MERGE (after authors: see lake/gold.py FOLLOWS)
       -> weeks those sightings fall in -> every sighting and paper of those weeks -> topic rows, one MERGE
 
 So its cost follows the load (the touched papers' authors, a few weeks of sightings), not the lake.
@@ -11,6 +13,7 @@ So its cost follows the load (the touched papers' authors, a few weeks of sighti
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -20,7 +23,7 @@ from lake import gold as lake_gold
 from lake import writes
 from lake.schemas import PAPERS
 from lake.store import Lake
-from transforms.gold import author_keys_of, author_papers, authors_from, topics_from, updated_authors, weeks_of
+from transforms.gold import PAPER_PART, author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
 
 
 @dataclass
@@ -46,14 +49,7 @@ def update_gold_tables(
         # A new lake's first load, or a lake from before the gold tables: build them whole, once.
         authors, topics = rebuild_gold(lake, commit, now, validate)
         return GoldUpdated(author_count=authors.height, topic_row_count=topics.height, weeks=weeks_of(sightings))
-    touched_ids = set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list())
-    # Authors a paper lists now or listed in any earlier sighting: a dropped author loses the paper.
-    keys = author_keys_of(sightings) | author_keys_of(papers) | lake_gold.author_keys_listing(lake, sorted(removed_ids))
-    stored = lake_gold.authors_of_keys(lake, sorted(keys))
-    rows, removed_keys = updated_authors(stored, author_papers(papers, sightings), touched_ids | set(removed_ids), keys)
-    authors = _gate("authors", rows, commit, now)
-    lake_gold.merge_authors(lake, authors.clean, removed_keys, commit)
-    updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
+    authors = _update_authors(lake, sightings, papers, removed_ids, commit, now, _gate, updated)
 
     updated.weeks = weeks_of(sightings)
     week_sightings = lake_gold.sightings_in_weeks(lake, updated.weeks)
@@ -66,15 +62,65 @@ def update_gold_tables(
     return updated
 
 
+# Rounds of read-and-merge when concurrent loads keep committing `authors` (a few at most, in practice),
+# and how long `authors` may stay ahead of `author_papers` (a concurrent step between its two commits)
+# before it counts as a step that died there.
+AUTHOR_ROUNDS = 20
+AHEAD_WAIT_SECONDS = 5.0
+
+
+def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
+    """`authors` moved by the difference, then `author_papers` of the touched papers replaced; returns the gate result."""
+    touched_ids = sorted(set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list()) | set(removed_ids))
+    new = author_papers(papers, sightings)
+    for _ in range(AUTHOR_ROUNDS):
+        read_version = lake_gold.authors_version(lake)
+        if _still_ahead(lake):  # a step died between the two commits: authors from author_papers again
+            lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
+            continue
+        # Stored rows are listed no earlier than the earliest of the new first listings and the stored
+        # ones (a paper that lost its first sightings); removed papers' rows may be anywhere.
+        floor = None if removed_ids else min((d for d in (new["first_listed_date"].min(), lake_gold.earliest_listed(lake, touched_ids)) if d), default=None)
+        old = lake_gold.author_papers_of(lake, touched_ids, floor)
+        changed, gone = changed_author_papers(old, new)
+        keys = sorted(set(old["author_key"].to_list()) | set(new["author_key"].to_list()))
+        rows, recompute = author_deltas(lake_gold.authors_of_keys(lake, keys), old, new)
+        if recompute:  # rare: from every paper of these authors, as author_papers will hold them after this load
+            stored = lake_gold.author_papers_of_keys(lake, sorted(recompute)).join(old.select(PAPER_PART), on=PAPER_PART, how="anti")
+            rows = pl.concat([rows, authors_from(pl.concat([stored, new.filter(pl.col("author_key").is_in(sorted(recompute)))]))])
+        removed_keys = sorted(recompute - set(rows["author_key"].to_list()))
+        authors = _gate("authors", rows, commit, now)
+        try:
+            lake_gold.merge_authors(lake, authors.clean, removed_keys, commit, lake_gold.author_papers_version(lake) + 1, read_version)
+        except lake_gold.AuthorsMoved:
+            continue
+        lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
+        updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
+        return authors
+    raise writes.LakeWriteError(f"table 'authors' in {lake.uri}: concurrent loads kept moving it for {AUTHOR_ROUNDS} rounds")
+
+
+def _still_ahead(lake: Lake) -> bool:
+    """`authors` ahead of `author_papers`, and still so after a concurrent step had time to catch up."""
+    deadline = time.monotonic() + AHEAD_WAIT_SECONDS
+    while lake_gold.authors_ahead(lake):
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def rebuild_gold(lake: Lake, commit: writes.CommitInfo, now: datetime | None = None, validate: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Both tables from every paper and sighting, gated, overwritten in one commit each; returns what was written."""
+    """The gold tables from every paper and sighting, gated, overwritten in one commit each; returns the
+    `authors` and `topics` written (`author_papers` is not gated: its rows are the authors rows' parts)."""
     now = now or datetime.now(timezone.utc)
     _gate = _gate_rows if validate else _ungated
     papers, sightings = lake_gold.all_papers_and_sightings(lake)
-    authors = _gate("authors", authors_from(author_papers(papers, sightings)), commit, now)
+    entries = author_papers(papers, sightings)
+    authors = _gate("authors", authors_from(entries), commit, now)
     topics = _gate("topics", topics_from(papers, sightings), commit, now)
     writes.ensure_tables(lake)
-    lake_gold.replace_all(lake, authors.clean, topics.clean, commit)
+    lake_gold.replace_all(lake, entries, authors.clean, topics.clean, commit)
     for held in (authors.quarantined, topics.quarantined):
         writes.store_quarantine(lake, held, commit)
     return authors.clean, topics.clean

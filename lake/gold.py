@@ -1,7 +1,8 @@
-"""Reading and writing the gold tables `authors` and `topics`: only the keys and weeks a load touched.
+"""Reading and writing the gold tables `authors`, `author_papers` and `topics`: only what a load touched.
 
-Each write is one MERGE on the table's key. `authors` rows of keys left without papers are deleted
-in the same MERGE; `topics` rows of the weeks rewritten that no longer have any paper are deleted by
+Each write is one MERGE on the table's key. `author_papers` is read and merged like `papers`: only
+files listed from the touched papers' earliest first listing on (file stats skip the older ones).
+`authors` rows of keys left without papers are deleted in the same MERGE; `topics` rows of the weeks rewritten that no longer have any paper are deleted by
 `when_not_matched_by_source_delete`, restricted to those weeks.
 """
 
@@ -12,15 +13,41 @@ from datetime import date, timedelta
 import polars as pl
 
 from lake import writes
-from lake.schemas import AUTHORS, PAPERS, SIGHTINGS, TOPICS
+from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, SIGHTINGS, TOPICS
 from lake.store import Lake
 
 WEEK_DAYS = 7
+# `authors` is moved by deltas of `author_papers`, so the two must not drift: each authors commit
+# records (as a Delta app transaction) the author_papers version it goes with, and is made first.
+# A step that died between the two commits leaves authors ahead of author_papers: see authors_ahead.
+FOLLOWS = "paperlake.gold.author_papers"
 
 
 def never_written(lake: Lake) -> bool:
-    """True while `authors` is as ensure_tables created it (version 0): no load has filled it yet."""
-    return lake.has_table(AUTHORS.name) and lake.delta(AUTHORS.name).version() == 0
+    """True while `author_papers` is as ensure_tables created it (version 0): no load has filled the gold tables yet."""
+    return lake.has_table(AUTHOR_PAPERS.name) and lake.delta(AUTHOR_PAPERS.name).version() == 0
+
+
+class AuthorsMoved(Exception):
+    """`authors` got a commit since the step read it: its deltas must be computed again from fresh reads."""
+
+
+def authors_version(lake: Lake) -> int:
+    return lake.delta(AUTHORS.name).version()
+
+
+def author_papers_version(lake: Lake) -> int:
+    return lake.delta(AUTHOR_PAPERS.name).version()
+
+
+def authors_ahead(lake: Lake) -> bool:
+    """True when `authors` was committed for an author_papers version that never landed."""
+    follows = lake.delta(AUTHORS.name).transaction_version(FOLLOWS)
+    return follows is not None and follows > author_papers_version(lake)
+
+
+def all_author_papers(lake: Lake) -> pl.DataFrame:
+    return lake.scan(AUTHOR_PAPERS.name).collect()
 
 
 def scan_gold(lake: Lake, name: str) -> pl.LazyFrame | None:
@@ -34,13 +61,61 @@ def authors_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
     return lake.scan(AUTHORS.name).filter(pl.col("author_key").is_in(author_keys)).collect()
 
 
-def author_keys_listing(lake: Lake, paper_ids: list[str]) -> set[str]:
-    """Keys of the authors whose rows list any of these papers. A whole-table read: only for papers a
-    load removed (a merge, a reparse that dropped them), whose sightings no longer name their authors."""
-    if not paper_ids or not lake.has_table(AUTHORS.name):
-        return set()
-    ids = pl.col("paper_listings").list.eval(pl.element().struct.field("paper_id").is_in(paper_ids)).list.any()
-    return set(lake.scan(AUTHORS.name).filter(ids).select("author_key").collect()["author_key"].to_list())
+def earliest_listed(lake: Lake, paper_ids: list[str]) -> date | None:
+    """The earliest stored first_listed_date of these papers' `author_papers` rows (two columns read)."""
+    if not paper_ids:
+        return None
+    stored = lake.scan(AUTHOR_PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).select(pl.col("first_listed_date").min())
+    return stored.collect().item()
+
+
+def author_papers_of(lake: Lake, paper_ids: list[str], since: date | None) -> pl.DataFrame:
+    """The stored `author_papers` rows of these papers, all listed from `since` on (None: read every file)."""
+    if not paper_ids:
+        return AUTHOR_PAPERS.empty_frame()
+    wanted = pl.col("paper_id").is_in(paper_ids)
+    if since is not None:
+        wanted = (pl.col("first_listed_date") >= since) & wanted
+    return lake.scan(AUTHOR_PAPERS.name).filter(wanted).collect()
+
+
+def author_papers_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
+    """Every `author_papers` row of these authors: a whole-table read, for the few keys a load made
+    non-monotone (a paper removed, an author dropped from a paper)."""
+    if not author_keys:
+        return AUTHOR_PAPERS.empty_frame()
+    return lake.scan(AUTHOR_PAPERS.name).filter(pl.col("author_key").is_in(author_keys)).collect()
+
+
+def merge_author_papers(lake: Lake, rows: pl.DataFrame, gone: pl.DataFrame, since: date | None, commit: writes.CommitInfo) -> dict:
+    """Insert or replace these (paper, author) rows and delete `gone` ones; `since`: no stored row of
+    them is listed before it (file stats then skip the older files)."""
+    source = pl.concat([AUTHOR_PAPERS.conform(rows).with_columns(_removed=pl.lit(False)), gone.with_columns(_removed=pl.lit(True))], how="diagonal")
+    if source.is_empty():
+        return {}
+    predicate = "t.paper_id = s.paper_id AND t.author_key = s.author_key" + (f" AND t.first_listed_date >= '{since.isoformat()}'" if since else "")
+    return writes.committing(lake, AUTHOR_PAPERS.name, lambda: (
+        lake.delta(AUTHOR_PAPERS.name)
+        .merge(source.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties())
+        .when_matched_delete("s._removed")
+        .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
+        .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
+        .execute()
+    ))
+
+
+def author_papers_in_window(lake: Lake, start_date: date | None, end_date: date | None, author_keys: pl.Expr | None = None) -> pl.DataFrame | None:
+    """`author_papers` rows that may have a listing between the two days (None without a window)."""
+    if start_date is None and end_date is None:
+        return None
+    if not lake.has_table(AUTHOR_PAPERS.name):
+        return AUTHOR_PAPERS.empty_frame()
+    rows = lake.scan(AUTHOR_PAPERS.name)
+    if end_date is not None:  # first listings are the files' order: later files are skipped
+        rows = rows.filter(pl.col("first_listed_date") <= end_date)
+    if start_date is not None:
+        rows = rows.filter(pl.col("last_listed_date") >= start_date)
+    return (rows if author_keys is None else rows.filter(author_keys)).collect()
 
 
 def sightings_in_weeks(lake: Lake, weeks: list[date]) -> pl.DataFrame:
@@ -65,22 +140,36 @@ def all_papers_and_sightings(lake: Lake) -> tuple[pl.DataFrame, pl.DataFrame]:
     return papers, sightings
 
 
-def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo) -> dict:
-    """Insert or replace the rows of these author keys; delete `removed_keys` (left with no paper)."""
+def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commit: writes.CommitInfo, follows_version: int, read_version: int) -> dict:
+    """Insert or replace the rows of these author keys; delete `removed_keys` (left with no paper).
+    `follows_version`: the author_papers version these rows go with (the next one). `read_version`:
+    the authors version the rows were computed from; AuthorsMoved if another commit landed since
+    (also when one wins the commit race: the redo finds the table moved)."""
+    from deltalake import Transaction
+
     removed = pl.DataFrame({"author_key": removed_keys}, schema={"author_key": pl.String})
     source = pl.concat(
         [AUTHORS.conform(rows).with_columns(_removed=pl.lit(False)), removed.with_columns(_removed=pl.lit(True))], how="diagonal"
     )
     if source.is_empty():
         return {}
-    return writes.committing(lake, AUTHORS.name, lambda: (
-        lake.delta(AUTHORS.name)
-        .merge(source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t", commit_properties=commit.properties())
-        .when_matched_delete("s._removed")
-        .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
-        .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
-        .execute()
-    ))
+
+    def merge() -> dict:
+        table = lake.delta(AUTHORS.name)
+        if table.version() != read_version:
+            raise AuthorsMoved
+        return (
+            table.merge(
+                source.to_arrow(), "t.author_key = s.author_key", source_alias="s", target_alias="t",
+                commit_properties=commit.properties(Transaction(FOLLOWS, follows_version)),
+            )
+            .when_matched_delete("s._removed")
+            .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
+            .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
+            .execute()
+        )
+
+    return writes.committing(lake, AUTHORS.name, merge)
 
 
 def merge_topics(lake: Lake, rows: pl.DataFrame, weeks: list[date], commit: writes.CommitInfo) -> dict:
@@ -103,12 +192,26 @@ def merge_topics(lake: Lake, rows: pl.DataFrame, weeks: list[date], commit: writ
     ))
 
 
-def replace_all(lake: Lake, authors: pl.DataFrame, topics: pl.DataFrame, commit: writes.CommitInfo) -> None:
-    """A full rebuild: both tables overwritten with what was computed from every paper and sighting."""
-    from deltalake import write_deltalake
+def replace_all(lake: Lake, author_papers: pl.DataFrame, authors: pl.DataFrame, topics: pl.DataFrame, commit: writes.CommitInfo) -> None:
+    """A full rebuild: the tables overwritten with what was computed from every paper and sighting
+    (`author_papers` in first-listed order). The schema too: a lake from before author_papers loses
+    the old authors columns."""
+    from deltalake import Transaction, write_deltalake
 
-    for spec, rows in ((AUTHORS, authors), (TOPICS, topics)):
+    follows = Transaction(FOLLOWS, author_papers_version(lake) + 1)
+    for spec, rows in ((AUTHORS, authors), (AUTHOR_PAPERS, author_papers), (TOPICS, topics)):
         writes.committing(lake, spec.name, lambda spec=spec, rows=rows: write_deltalake(
-            lake.table_uri(spec.name), spec.conform(rows).to_arrow(), mode="overwrite",
-            storage_options=lake.storage_options, commit_properties=commit.properties(),
+            lake.table_uri(spec.name), spec.conform(rows).to_arrow(), mode="overwrite", schema_mode="overwrite",
+            storage_options=lake.storage_options, commit_properties=commit.properties(follows if spec is AUTHORS else None),
         ))
+
+
+def replace_authors(lake: Lake, authors: pl.DataFrame, commit: writes.CommitInfo) -> None:
+    """`authors` overwritten, going with the current author_papers (the repair of a step that died)."""
+    from deltalake import Transaction, write_deltalake
+
+    follows = Transaction(FOLLOWS, author_papers_version(lake))
+    writes.committing(lake, AUTHORS.name, lambda: write_deltalake(
+        lake.table_uri(AUTHORS.name), AUTHORS.conform(authors).to_arrow(), mode="overwrite",
+        storage_options=lake.storage_options, commit_properties=commit.properties(follows),
+    ))

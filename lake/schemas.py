@@ -225,22 +225,39 @@ TABLES[FEED_DAYS.name] = FEED_DAYS
 # Gold tables of issue 15, rebuilt by each load for the keys it touched (flows/gold_steps.py).
 AUTHORS = TableSpec(
     name="authors",
-    description="Gold: one row per author (a normalized name key) with their papers, listed days and upvotes.",
+    description=(
+        "Gold: one row per author (a normalized name key) with their papers, listings, first/last listed and upvotes. "
+        "Kept by deltas: listing_count sums each paper's (feed, day) listings, so a day two of their papers share counts twice."
+    ),
     key=("author_key",),
     columns=(
         Column("author_key", pl.String, True, "the name without accents, lower case, non-alphanumerics to one space: one person of a name, two spellings of one person"),
-        Column("display_name", pl.String, True, "the spelling their papers use most"),
+        Column("display_name", pl.String, True, "the name as their first paper lists it"),
+        Column("first_paper_id", pl.String, True, "their first paper: first listed, then the smallest id"),
         Column("paper_count", pl.Int32, True, "distinct papers listing them"),
-        Column("listed_day_count", pl.Int32, True, "distinct days any of those papers was listed"),
+        Column("listing_count", pl.Int32, True, "their papers' (feed, day) listings, summed over the papers (not distinct days)"),
         Column("first_listed_date", pl.Date, True),
         Column("last_listed_date", pl.Date, True),
         Column("upvote_count", pl.Int64, True, "their papers' Hugging Face upvotes (latest observation), summed"),
-        # What lets a load replace one paper's part of the row instead of adding onto counts. Always
-        # filled, but not marked required: no rule reads it, which keeps it out of the GX check (whose
-        # pandas copy of nested lists cost ~9 s a batch).
-        Column("paper_listings", pl.List(pl.Struct({
-            "paper_id": pl.String, "name": pl.String, "upvotes": pl.Int32, "listed_dates": pl.List(pl.Date),
-        })), False, "each paper: id, the name as it lists them, its upvotes, the days it was listed"),
+    ),
+)
+
+# What lets a load update `authors` by deltas: each touched paper's old part is read back from here
+# (files in first-listed order, like `papers`, so only recent files are read and rewritten).
+AUTHOR_PAPERS = TableSpec(
+    name="author_papers",
+    description="Gold: one row per paper and author on it: the name as listed, the paper's upvotes and listings.",
+    key=("paper_id", "author_key"),
+    columns=(
+        Column("paper_id", pl.String, True),
+        Column("author_key", pl.String, True, "as in `authors`"),
+        Column("name", pl.String, True, "the name as the paper lists it"),
+        Column("upvotes", pl.Int32, False, "the paper's Hugging Face upvotes (latest observation)"),
+        Column("listing_count", pl.Int32, True, "the paper's distinct (feed, day) listings"),
+        Column("first_listed_date", pl.Date, True, "the paper's first listing (its first_seen_date): the order of the files"),
+        Column("last_listed_date", pl.Date, True),
+        # Not marked required: no rule reads it, which keeps the nested list out of the GX check.
+        Column("listing_dates", pl.List(pl.Date), False, "the day of each listing, sorted (a day twice when two feeds list it)"),
     ),
 )
 
@@ -259,6 +276,7 @@ TOPICS = TableSpec(
 )
 
 TABLES[AUTHORS.name] = AUTHORS
+TABLES[AUTHOR_PAPERS.name] = AUTHOR_PAPERS
 TABLES[TOPICS.name] = TOPICS
 
 # Added with issue 15 (watchlists and digests): a person's standing questions, and what each was sent.

@@ -19,7 +19,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lake.evolve import add_missing_columns
-from lake.schemas import AUTHORS, PAPERS, QUARANTINE, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
+from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, QUARANTINE, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
 from lake.store import Lake
 
 
@@ -109,6 +109,7 @@ TABLE_PROPERTIES: dict[str, dict[str, str]] = {
     SIGHTINGS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES), CHANGE_FEED_PROPERTY: "true"},
     # The gold step MERGEs a day's authors: files of a few MB are what it rewrites, not one big one.
     AUTHORS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES)},
+    AUTHOR_PAPERS.name: {"delta.targetFileSize": str(TARGET_FILE_BYTES)},
 }
 
 

@@ -41,20 +41,20 @@ def authors(
     since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Count only papers listed from this day on.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Count only papers listed up to this day.")] = None,
     name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT", help="Only authors whose name contains this (accents and case ignored).")] = None,
-    sort: Annotated[str, typer.Option("--sort", metavar="papers|days|upvotes", help="Rank by papers, listed days or upvotes.")] = "papers",
+    sort: Annotated[str, typer.Option("--sort", metavar="papers|listings|upvotes", help="Rank by papers, listings or upvotes.")] = "papers",
     limit: LimitOption = 20,
     format: FormatOption = None,
     out_file: OutOption = None,
     lake: LakeOption = None,
 ) -> None:
-    """Authors ranked by their papers in the lake: papers, days listed, upvotes summed, first and last listed.
+    """Authors ranked by their papers in the lake: papers, their listings, upvotes summed, first and last listed.
 
     An author is a name key (accents and case dropped): two people of one name are one row, and
     `J. Smith` and `John Smith` are two.
     """
     import polars as pl
 
-    from lake.gold import scan_gold
+    from lake.gold import author_papers_in_window, scan_gold
     from transforms.gold import AUTHOR_ORDER, author_key_expr, authors_in_window, ranked_authors
 
     if sort not in AUTHOR_ORDER:
@@ -63,10 +63,13 @@ def authors(
     the_lake = open_lake(lake)
     fmt = output_format(format, out_file, the_lake.uri)
     table = _gold(the_lake, "authors", scan_gold)
+    named = None
     if name:
         wanted = pl.select(author_key_expr(pl.lit(name))).item()
-        table = table.filter(pl.col("author_key").str.contains(wanted, literal=True))
-    rows = ranked_authors(authors_in_window(table.collect(), start, end), sort, limit)
+        named = pl.col("author_key").str.contains(wanted, literal=True)
+        table = table.filter(named)
+    entries = author_papers_in_window(the_lake, start, end, named)
+    rows = ranked_authors(authors_in_window(table.collect(), entries, start, end), sort, limit)
     _emit(rows, fmt, out_file)
     if rows.is_empty():
         err.print("no author matches" + (f" {name!r}" if name else "") + (" in that window" if start or end else ""), highlight=False)

@@ -14,6 +14,7 @@ from datetime import date
 import plotly.graph_objects as go
 import polars as pl
 
+from lake.gold import author_papers_in_window
 from lake.queries import Window
 from lake.store import Lake
 from transforms.gold import ARXIV_CATEGORY, authors_in_window, ranked_authors, rising_topics, week_of
@@ -34,7 +35,8 @@ class GoldData:
 def collect_gold(lake: Lake, window: Window, top_count: int, paper_id: str | None = None) -> GoldData:
     authors = pl.DataFrame()
     if lake.has_table("authors"):
-        windowed = authors_in_window(lake.scan("authors").collect(), window.since_date, window.until_date)
+        entries = author_papers_in_window(lake, window.since_date, window.until_date)
+        windowed = authors_in_window(lake.scan("authors").collect(), entries, window.since_date, window.until_date)
         authors = ranked_authors(windowed, "papers", top_count)
     rising, through_week = pl.DataFrame(), None
     if lake.has_table("topics"):
@@ -73,8 +75,8 @@ def top_authors_chart(authors: pl.DataFrame) -> go.Figure:
         return _empty(figure, "no authors in this window (hf_daily and arxiv list them; page copies do not)")
     figure.add_bar(
         x=authors["paper_count"].to_list(), y=authors["display_name"].to_list(), orientation="h", marker_color="#0891b2", name="papers",
-        customdata=list(zip(authors["listed_day_count"].to_list(), authors["upvote_count"].to_list(), strict=True)),
-        hovertemplate="%{y}: %{x} papers, listed on %{customdata[0]} days, %{customdata[1]} upvotes<extra></extra>",
+        customdata=list(zip(authors["listing_count"].to_list(), authors["upvote_count"].to_list(), strict=True)),
+        hovertemplate="%{y}: %{x} papers, %{customdata[0]} listings, %{customdata[1]} upvotes<extra></extra>",
     )
     figure.update_yaxes(autorange="reversed", automargin=True)
     if authors["paper_count"].max() <= 10:

@@ -27,10 +27,11 @@ def ok(*args: str, lake) -> str:
     return result.stdout
 
 
-def test_authors_ranks_by_papers_then_days_then_upvotes(scenario):
+def test_authors_ranks_by_papers_then_listings_then_upvotes(scenario):
     rows = json.loads(ok("authors", "--format", "json", lake=scenario.lake))
-    assert [(r["display_name"], r["paper_count"], r["listed_day_count"], r["upvote_count"]) for r in rows] == [
-        ("Ana Ruiz", 2, 7, 64), ("Bo Li", 2, 7, 23), ("Chen Xu", 1, 3, 41), ("Dara Okafor", 1, 1, 2), ("Émile Moreau", 1, 1, 0),
+    # Ana Ruiz: A's 9 listings (hf_daily 1-7, arxiv 1 and 5) and B's 3; Bo Li: A's 9 and D's 1.
+    assert [(r["display_name"], r["paper_count"], r["listing_count"], r["upvote_count"]) for r in rows] == [
+        ("Ana Ruiz", 2, 12, 64), ("Bo Li", 2, 10, 23), ("Chen Xu", 1, 3, 41), ("Dara Okafor", 1, 1, 2), ("Émile Moreau", 1, 1, 0),
     ]
     assert rows[0]["first_listed_date"] == "2024-03-01" and rows[-1]["author_key"] == "emile moreau"
     by_upvotes = ok("authors", "--sort", "upvotes", "--format", "csv", lake=scenario.lake).splitlines()
@@ -40,7 +41,7 @@ def test_authors_ranks_by_papers_then_days_then_upvotes(scenario):
 def test_authors_of_a_window_count_only_what_was_listed_in_it(scenario):
     rows = json.loads(ok("authors", "--since", "2024-03-06", "--format", "json", lake=scenario.lake))
     # Days 6-7: A (Ana Ruiz, Bo Li) on hf_daily both days, C (Dara Okafor) on day 7; B and D are outside.
-    assert {r["display_name"]: (r["paper_count"], r["listed_day_count"]) for r in rows} == {
+    assert {r["display_name"]: (r["paper_count"], r["listing_count"]) for r in rows} == {
         "Ana Ruiz": (1, 2), "Bo Li": (1, 2), "Dara Okafor": (1, 1)
     }
 
@@ -106,6 +107,7 @@ def test_a_confirmed_merge_moves_the_authors_and_topics_too(tmp_path):
     papers, sightings = lake.read("papers"), lake.read("sightings")
     assert D not in papers["paper_id"].to_list()
     assert lake.read("authors").sort("author_key").equals(authors_from(author_papers(papers, sightings)))
+    assert lake.read("author_papers").sort("paper_id", "author_key").equals(author_papers(papers, sightings).sort("paper_id", "author_key"))
     assert lake.read("topics").sort("week_start_date", "kind", "topic").equals(topics_from(papers, sightings).sort("week_start_date", "kind", "topic"))
     # The merged paper lists the authors of its latest observation (A's): D's author has no paper left.
     authors = {r["author_key"]: r["paper_count"] for r in lake.read("authors").to_dicts()}

@@ -1,9 +1,10 @@
-"""Papers and sightings -> the gold tables `authors` and `topics`, whole or for the keys a load touched.
+"""Papers and sightings -> the gold tables `authors`, `author_papers` and `topics`, whole or for what a load touched.
 
 Pure: frames in, frames out. The incremental forms give exactly what the full ones give for the
-same keys (tests/transforms/test_gold.py holds them to it): an author's row keeps one entry per paper
-(its id, the name as listed, its upvotes, the days it was listed), so a load replaces the entries of
-the papers it touched and re-adds the rest, never adding counts onto counts.
+same keys (tests/transforms/test_gold.py holds them to it). `author_papers` holds each paper's part
+of its authors' rows; a load updates `authors` by the difference between the touched papers' new
+parts and their old ones, so it never reads an author's other papers, except for the few keys a
+load made non-monotone (a paper removed or an author dropped from it), which are recomputed.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from lake.schemas import AUTHORS, TOPICS
+from lake.schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
 
 ARXIV_CATEGORY = "arxiv_category"
 HF_KEYWORD = "hf_keyword"
-PAPER_LISTING = AUTHORS.polars_schema["paper_listings"].inner  # struct: paper_id, name, upvotes, listed_dates
 
 
 def author_key_expr(name: pl.Expr) -> pl.Expr:
@@ -41,14 +41,26 @@ def week_of(day: pl.Expr) -> pl.Expr:
 
 # ---- authors ----
 
+PAPER_PART = ["paper_id", "author_key"]
+FIRST_PAPER = ["first_listed_date", "paper_id"]  # an author's first paper: first listed, then the smallest id
+
 
 def author_papers(papers: pl.DataFrame, sightings: pl.DataFrame) -> pl.DataFrame:
-    """One row per (author_key, paper): the name as the paper lists it, the paper's upvotes, its listed days.
+    """`author_papers` rows: one per (paper, author_key): the name as the paper lists it, the paper's
+    upvotes and its (feed, day) listings.
 
-    `papers`: paper_id, authors, upvotes (the papers rows). `sightings`: paper_id, snapshot_date, for
-    every sighting of those papers.
+    `papers`: paper_id, authors, upvotes (the papers rows). `sightings`: paper_id, feed, snapshot_date,
+    for every sighting of those papers.
     """
-    listed = sightings.group_by("paper_id").agg(pl.col("snapshot_date").unique().sort().alias("listed_dates"))
+    listed = (
+        sightings.select("paper_id", "feed", "snapshot_date").unique().group_by("paper_id")
+        .agg(pl.col("snapshot_date").sort().alias("listing_dates"))
+        .with_columns(
+            pl.col("listing_dates").list.len().cast(pl.Int32).alias("listing_count"),
+            pl.col("listing_dates").list.first().alias("first_listed_date"),
+            pl.col("listing_dates").list.last().alias("last_listed_date"),
+        )
+    )
     named = (
         papers.select("paper_id", "upvotes", pl.col("authors").alias("name"))
         .explode("name")
@@ -57,59 +69,79 @@ def author_papers(papers: pl.DataFrame, sightings: pl.DataFrame) -> pl.DataFrame
         # The same person twice in one list (a feed's typo) is one authorship: the first place wins.
         .unique(["author_key", "paper_id"], keep="first", maintain_order=True)
     )
-    return named.join(listed, on="paper_id", how="inner").select("author_key", "paper_id", "name", "upvotes", "listed_dates")
+    rows = named.join(listed, on="paper_id", how="inner")
+    return AUTHOR_PAPERS.conform(rows).sort("first_listed_date", "paper_id", "author_key")
 
 
 def authors_from(entries: pl.DataFrame) -> pl.DataFrame:
     """`author_papers` rows -> `authors` rows, one per author_key."""
     if entries.is_empty():
         return AUTHORS.empty_frame()
-    grouped = entries.sort("author_key", "paper_id").group_by("author_key").agg(
-        _display_name(),
-        pl.col("paper_id").n_unique().cast(pl.Int32).alias("paper_count"),
-        pl.col("listed_dates").list.explode(keep_nulls=False, empty_as_null=False).n_unique().cast(pl.Int32).alias("listed_day_count"),
-        pl.col("listed_dates").list.explode(keep_nulls=False, empty_as_null=False).min().alias("first_listed_date"),
-        pl.col("listed_dates").list.explode(keep_nulls=False, empty_as_null=False).max().alias("last_listed_date"),
+    grouped = entries.sort(*FIRST_PAPER).group_by("author_key").agg(
+        pl.col("name").first().alias("display_name"),
+        pl.col("paper_id").first().alias("first_paper_id"),
+        pl.len().cast(pl.Int32).alias("paper_count"),
+        pl.col("listing_count").sum().cast(pl.Int32),
+        pl.col("first_listed_date").min(),
+        pl.col("last_listed_date").max(),
         pl.col("upvotes").fill_null(0).cast(pl.Int64).sum().alias("upvote_count"),
-        pl.struct(
-            "paper_id", "name", pl.col("upvotes").cast(pl.Int32), pl.col("listed_dates").list.sort()
-        ).alias("paper_listings"),
     )
     return AUTHORS.conform(grouped.sort("author_key"))
 
 
-def _display_name() -> pl.Expr:
-    """The spelling the author's papers use most; on a tie, the first in sort order (stable across runs)."""
-    counts = pl.col("name").value_counts(sort=False)
-    ordered = counts.sort_by(counts.struct.field("count"), counts.struct.field("name"), descending=[True, False])
-    return ordered.first().struct.field("name").alias("display_name")
+def changed_author_papers(old: pl.DataFrame, new: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The touched papers' `author_papers` rows to write (new or different) and those to delete (gone)."""
+    gone = old.join(new.select(PAPER_PART), on=PAPER_PART, how="anti").select(PAPER_PART)
+    values = [c for c in new.columns if c not in PAPER_PART]
+    paired = new.join(old.with_columns(_stored=pl.lit(True)), on=PAPER_PART, how="left", suffix="_old")
+    same = pl.col("_stored").is_not_null() & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in values)
+    return paired.filter(~same).select(new.columns), gone
 
 
-def stored_author_papers(authors: pl.DataFrame) -> pl.DataFrame:
-    """`authors` rows back into their `author_papers` rows."""
-    if authors.is_empty():
-        return pl.DataFrame(schema={"author_key": pl.String, **PAPER_LISTING.to_schema()})
-    return authors.select("author_key", "paper_listings").explode("paper_listings").unnest("paper_listings").drop_nulls("paper_id")
+def author_deltas(stored: pl.DataFrame, old: pl.DataFrame, new: pl.DataFrame) -> tuple[pl.DataFrame, set[str]]:
+    """The `authors` rows a load changes, from the touched papers' old and new `author_papers` rows,
+    and the keys that cannot be updated by a delta (recompute them from every paper of theirs).
 
-
-def updated_authors(stored: pl.DataFrame, touched: pl.DataFrame, replaced_ids: set[str], affected_keys: set[str]) -> tuple[pl.DataFrame, list[str]]:
-    """The `authors` rows of `affected_keys` after a load, and the keys left with no paper (to delete).
-
-    `stored`: the current rows of those keys. `touched`: author_papers of the papers the load touched.
-    `replaced_ids`: those papers and any the load removed; their old entries are dropped first.
+    `stored`: the current `authors` rows of the keys in `old` and `new`. Counts add the new parts and
+    take away the old; first and last listed, and the first paper, move only one way, so a key whose
+    paper went away, or whose paper's first (last) listing moved later (earlier), is recomputed.
     """
-    kept = stored_author_papers(stored).filter(~pl.col("paper_id").is_in(sorted(replaced_ids)))
-    entries = pl.concat([kept, touched.select(kept.columns)], how="vertical_relaxed").filter(pl.col("author_key").is_in(sorted(affected_keys)))
-    rows = authors_from(entries)
-    return rows, sorted(affected_keys - set(rows["author_key"].to_list()))
-
-
-def author_keys_of(sightings: pl.DataFrame) -> set[str]:
-    """Every key any of these sightings names: a paper's authors now, and any it listed before and dropped."""
-    if sightings.is_empty() or "authors" not in sightings.columns:
-        return set()
-    keys = sightings.select(author_key_expr(pl.col("authors").explode()).alias("k")).drop_nulls().unique()
-    return set(keys["k"].to_list()) - {""}
+    pairs = old.join(new, on=PAPER_PART, how="left", suffix="_new")
+    backwards = pairs.filter(
+        pl.col("listing_count_new").is_null()
+        | (pl.col("first_listed_date_new") > pl.col("first_listed_date"))
+        | (pl.col("last_listed_date_new") < pl.col("last_listed_date"))
+    )
+    recompute = set(backwards["author_key"].to_list())
+    old, new = (f.filter(~pl.col("author_key").is_in(sorted(recompute))) for f in (old, new))
+    signed = pl.concat([new.with_columns(sign=pl.lit(1)), old.with_columns(sign=pl.lit(-1))])
+    diff = signed.group_by("author_key").agg(
+        pl.col("sign").sum().alias("d_papers"),
+        (pl.col("sign") * pl.col("listing_count")).sum().alias("d_listings"),
+        (pl.col("sign") * pl.col("upvotes").fill_null(0).cast(pl.Int64)).sum().alias("d_upvotes"),
+    )
+    firsts = new.sort(*FIRST_PAPER).group_by("author_key").agg(
+        pl.col("name").first().alias("n_name"), pl.col("paper_id").first().alias("n_paper"),
+        pl.col("first_listed_date").min().alias("n_first"), pl.col("last_listed_date").max().alias("n_last"),
+    )
+    joined = diff.join(firsts, on="author_key", how="left").join(stored, on="author_key", how="left")
+    # The new first paper wins unless the stored one comes earlier; equal means the same paper, maybe renamed.
+    new_first = pl.col("first_listed_date").is_null() | (pl.col("n_first") < pl.col("first_listed_date")) | (
+        (pl.col("n_first") == pl.col("first_listed_date")) & (pl.col("n_paper") <= pl.col("first_paper_id"))
+    )
+    rows = joined.select(
+        "author_key",
+        pl.when(new_first).then("n_name").otherwise("display_name").alias("display_name"),
+        pl.when(new_first).then("n_paper").otherwise("first_paper_id").alias("first_paper_id"),
+        (pl.col("paper_count").fill_null(0) + pl.col("d_papers")).alias("paper_count"),
+        (pl.col("listing_count").fill_null(0) + pl.col("d_listings")).alias("listing_count"),
+        pl.when(new_first).then("n_first").otherwise("first_listed_date").alias("first_listed_date"),
+        pl.max_horizontal("n_last", "last_listed_date").alias("last_listed_date"),
+        (pl.col("upvote_count").fill_null(0) + pl.col("d_upvotes")).alias("upvote_count"),
+    )
+    rows = AUTHORS.conform(rows)
+    unchanged = rows.join(stored, on=rows.columns, how="semi", nulls_equal=True)
+    return rows.join(unchanged.select("author_key"), on="author_key", how="anti").sort("author_key"), recompute
 
 
 # ---- topics ----
@@ -173,25 +205,29 @@ def rising_topics(topics: pl.DataFrame, through_week: date, recent_weeks: int = 
 
 # ---- listings ----
 
-AUTHOR_COLUMNS = ["display_name", "paper_count", "listed_day_count", "upvote_count", "first_listed_date", "last_listed_date", "author_key"]
-AUTHOR_ORDER = {"papers": "paper_count", "days": "listed_day_count", "upvotes": "upvote_count"}
+AUTHOR_COLUMNS = ["display_name", "paper_count", "listing_count", "upvote_count", "first_listed_date", "last_listed_date", "author_key"]
+AUTHOR_ORDER = {"papers": "paper_count", "listings": "listing_count", "upvotes": "upvote_count"}
 
 
-def authors_in_window(authors: pl.DataFrame, start_date: date | None, end_date: date | None) -> pl.DataFrame:
+def authors_in_window(authors: pl.DataFrame, entries: pl.DataFrame | None, start_date: date | None, end_date: date | None) -> pl.DataFrame:
     """The authors' counts over the papers listed between the two days (both included; None: open):
-    papers, days listed within the window, those papers' upvotes, first and last day within it."""
+    papers, their listings within the window, those papers' upvotes, first and last day within it.
+    `entries`: the `author_papers` rows that may fall in the window (unused without one)."""
     if start_date is None and end_date is None:
         return authors.select(AUTHOR_COLUMNS)
     low, high = start_date or date.min, end_date or date.max
-    entries = stored_author_papers(authors).with_columns(
-        pl.col("listed_dates").list.eval(pl.element().filter(pl.element().is_between(low, high))).alias("listed_dates")
-    ).filter(pl.col("listed_dates").list.len() > 0)
-    windowed = authors_from(entries).select(pl.exclude("display_name")).join(authors.select("author_key", "display_name"), on="author_key")
-    return windowed.select(AUTHOR_COLUMNS)
+    inside = pl.col("listing_dates").list.eval(pl.element().filter(pl.element().is_between(low, high)))
+    windowed = entries.with_columns(inside.alias("listing_dates")).filter(pl.col("listing_dates").list.len() > 0).with_columns(
+        pl.col("listing_dates").list.len().alias("listing_count"),
+        pl.col("listing_dates").list.first().alias("first_listed_date"),
+        pl.col("listing_dates").list.last().alias("last_listed_date"),
+    )
+    counted = authors_from(windowed).select(pl.exclude("display_name")).join(authors.select("author_key", "display_name"), on="author_key")
+    return counted.select(AUTHOR_COLUMNS)
 
 
 def ranked_authors(authors: pl.DataFrame, by: str = "papers", limit: int | None = None) -> pl.DataFrame:
-    """Most papers first (or most listed days, or upvotes), then the other two counts, then the key."""
+    """Most papers first (or most listings, or upvotes), then the other two counts, then the key."""
     first = AUTHOR_ORDER[by]
     order = [first, *(c for c in AUTHOR_ORDER.values() if c != first), "author_key"]
     ranked = authors.sort(order, descending=[True, True, True, False])

@@ -80,7 +80,9 @@ def authors(count: int = 3) -> pl.DataFrame:
 
     names = [f"Author {chr(65 + i)}" for i in range(count)]
     facts = pl.DataFrame({"paper_id": ["2403.00987", "2403.00988"], "authors": [names, names[:1]], "upvotes": [3, 5]})
-    seen = pl.DataFrame({"paper_id": ["2403.00987", "2403.00988", "2403.00987"], "snapshot_date": [SNAPSHOT_DATE, SNAPSHOT_DATE, date(2024, 3, 12)]})
+    seen = pl.DataFrame({
+        "paper_id": ["2403.00987", "2403.00988", "2403.00987"], "feed": ["hf_daily"] * 3, "snapshot_date": [SNAPSHOT_DATE, SNAPSHOT_DATE, date(2024, 3, 12)],
+    })
     return authors_from(author_papers(facts, seen))
 
 

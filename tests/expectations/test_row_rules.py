@@ -72,7 +72,7 @@ CASES = [
     Case("snapshots", "parse_status_known", {"parse_status": "parsed"}, "parse_status 'parsed' is not one of pending, ok, partial, failed"),
     # the gold tables (issue 15)
     Case("authors", "paper_count_positive", {"paper_count": 0}, "paper_count is 0; it must be at least 1"),
-    Case("authors", "listed_day_count_positive", {"listed_day_count": 0}, "listed_day_count is 0"),
+    Case("authors", "listings_cover_papers", {"listing_count": 0}, "listing_count 0 is less than paper_count"),
     Case("authors", "first_listed_date_range", {"first_listed_date": date(2027, 1, 1)}, "first_listed_date is '2027-01-01'"),
     Case("authors", "listed_dates_ordered", {"last_listed_date": date(2024, 3, 1)}, "last_listed_date '2024-03-01' is less than first_listed_date"),
     Case("authors", "upvote_count_non_negative", {"upvote_count": -1}, "upvote_count is -1"),

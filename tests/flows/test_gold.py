@@ -30,6 +30,8 @@ def assert_gold_is_a_rebuild(lake) -> None:
     authors, topics = rebuilt(lake)
     assert lake.read("authors").sort("author_key").equals(authors.sort("author_key"))
     assert lake.read("topics").sort("week_start_date", "kind", "topic").equals(topics.sort("week_start_date", "kind", "topic"))
+    parts = author_papers(lake.read("papers"), lake.read("sightings"))
+    assert lake.read("author_papers").sort("paper_id", "author_key").equals(parts.sort("paper_id", "author_key"))
 
 
 def test_daily_runs_keep_authors_and_topics_equal_to_a_rebuild(living, lake):
@@ -55,17 +57,72 @@ def test_daily_runs_keep_authors_and_topics_equal_to_a_rebuild(living, lake):
     keys = papers.select(author_key_expr(pl.col("authors").explode()).alias("k")).drop_nulls().unique()
     assert authors.height == keys.height == authors["author_key"].n_unique()
     assert authors.filter(pl.col("paper_count") > 1).height > 0  # the world's authors write several papers
-    assert (authors["paper_count"] == authors["paper_listings"].list.len()).all()
+    parts = lake.read("author_papers")
+    assert parts.group_by("author_key").len().sort("author_key")["len"].cast(pl.Int32).to_list() == authors.sort("author_key")["paper_count"].to_list()
     hf_upvotes = papers["upvotes"].fill_null(0).sum()
     assert 0 < hf_upvotes <= authors["upvote_count"].sum()  # each paper's upvotes count once per author
     assert set(topics["kind"].unique()) == {"arxiv_category", "hf_keyword"}
     assert topics.filter(pl.col("topic") == "cs.LG")["paper_count"].sum() > 0
 
-    versions = {name: lake.delta(name).version() for name in ("authors", "topics")}
+    versions = {name: lake.delta(name).version() for name in ("authors", "author_papers", "topics")}
     for day in DAYS:  # the same answers again: nothing is loaded, nothing written
         daily(day, lake_uri=lake.uri)
-    assert {name: lake.delta(name).version() for name in ("authors", "topics")} == versions
+    assert {name: lake.delta(name).version() for name in ("authors", "author_papers", "topics")} == versions
 
     rebuild_gold(lake, writes.CommitInfo("rebuild"))  # a full rebuild changes no row
     assert lake.read("authors").sort("author_key").equals(authors.sort("author_key"))
     assert lake.read("topics").sort("week_start_date", "kind", "topic").equals(topics.sort("week_start_date", "kind", "topic"))
+
+
+def test_a_step_that_died_between_its_authors_and_author_papers_commits_is_repaired(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from flows.gold_update import update_gold_tables
+    from lake import gold as lake_gold
+    from lake.store import Lake
+    from tests.explore_scenario import C, write_scenario
+
+    lake = write_scenario(Lake(str(tmp_path / "lake")), quarantined=False).lake
+    # A load moved Ana Ruiz's row, then died before its author_papers commit.
+    ana = lake.read("authors").filter(pl.col("author_key") == "ana ruiz").with_columns(pl.col("paper_count") + 1)
+    lake_gold.merge_authors(lake, ana, [], writes.CommitInfo("died"), lake_gold.author_papers_version(lake) + 1, lake_gold.authors_version(lake))
+    assert lake_gold.authors_ahead(lake)
+    monkeypatch.setattr("flows.gold_update.AHEAD_WAIT_SECONDS", 0.5)  # no concurrent step will catch up
+
+    papers, sightings = lake.read("papers"), lake.read("sightings")
+    retry = writes.CommitInfo("retry")
+    update_gold_tables(lake, sightings.filter(pl.col("paper_id") == C), papers.filter(pl.col("paper_id") == C), [], retry, datetime.now(timezone.utc), validate=False)
+    assert not lake_gold.authors_ahead(lake)
+    assert_gold_is_a_rebuild(lake)
+
+
+def test_authors_moved_by_a_concurrent_load_are_read_again(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from flows.gold_update import update_gold_tables
+    from lake import gold as lake_gold
+    from lake.store import Lake
+    from tests.explore_scenario import A, write_scenario
+
+    lake = write_scenario(Lake(str(tmp_path / "lake")), quarantined=False).lake
+    papers, sightings = lake.read("papers"), lake.read("sightings")
+    # The stored part of A says fewer upvotes, so this load has a delta to apply; a concurrent load
+    # commits `authors` (and its author_papers) right after this one read them, once.
+    parts = lake.read("author_papers")
+    lake_gold.merge_author_papers(lake, parts.filter(pl.col("paper_id") == A).with_columns(upvotes=pl.lit(1, pl.Int32)), parts.head(0).select("paper_id", "author_key"), None, writes.CommitInfo("setup"))
+    lake_gold.replace_authors(lake, authors_from(lake.read("author_papers")), writes.CommitInfo("setup"))
+    reads = []
+    original = lake_gold.authors_of_keys
+
+    def read_then_a_concurrent_commit(lake_, keys):
+        rows = original(lake_, keys)
+        if not reads:
+            lake_gold.merge_authors(lake_, rows.head(1), [], writes.CommitInfo("other"), lake_gold.author_papers_version(lake_), lake_gold.authors_version(lake_))
+        reads.append(len(keys))
+        return rows
+
+    monkeypatch.setattr(lake_gold, "authors_of_keys", read_then_a_concurrent_commit)
+    touched = sightings.filter(pl.col("paper_id") == A)
+    update_gold_tables(lake, touched, papers.filter(pl.col("paper_id") == A), [], writes.CommitInfo("load"), datetime.now(timezone.utc), validate=False)
+    assert len(reads) == 2  # the first round's deltas were computed again
+    assert_gold_is_a_rebuild(lake)
