@@ -6,57 +6,33 @@ and Great Expectations are imported only by the commands that run flows.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from paperlake.cli_base import OneLineErrors, err, set_debug
+from paperlake.cli_base import OneLineErrors, err, out, set_debug
+from paperlake.cli_base import emit as _emit
+from paperlake.cli_base import fail as _fail
+from paperlake.cli_base import parse_date as _parse_date
 from paperlake.cli_base import checked_feed as _checked_feed
 from paperlake.cli_base import open_lake as _open_lake
 from paperlake.cli_base import output_format as _output_format
 from paperlake.cli_base import print_version as _print_version
+from paperlake.cli_options import FeedsOption, FormatOption, LakeOption, OutOption, VerboseOption
 from paperlake.config import resolve_lake_uri
 
 app = typer.Typer(
     help="paperlake: research-paper feeds kept as a Delta Lake.", no_args_is_help=True, add_completion=False,
     cls=OneLineErrors,
 )
-out = Console()
-
-LakeOption = Annotated[
-    Optional[str],
-    typer.Option("--lake", metavar="FOLDER|URI", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake."),
-]
-
-
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Also print Prefect's own logs: every task run, and the traceback of a failure.")
-]
-
-
 def _flow_console(activity: str, verbose: bool):
     from paperlake.flow_console import flow_console
 
     return flow_console(err, activity, verbose)
-
-
-def _parse_date(value: str | None, flag: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD", param_hint=flag) from None
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -133,11 +109,6 @@ def reparse(
         report = _load_report_of(reparse_archive, lake_uri, feed, since_date)
     if report.rejections:
         raise typer.Exit(1)
-
-
-FeedsOption = Annotated[
-    Optional[str], typer.Option("--feeds", metavar="FEED,FEED", help="Comma-separated live feeds. Default: hf_daily,arxiv.")
-]
 
 
 def _feed_names(value: str | None) -> list[str]:
@@ -418,303 +389,6 @@ def _print_load_report(report) -> None:
 
 
 @app.command()
-def query(
-    sql: Annotated[str, typer.Argument(metavar="SQL", help="One read-only SQL statement over the lake's tables (DuckDB dialect).")],
-    as_of: AsOfOption = None,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-    no_limits: Annotated[bool, typer.Option("--no-limits", help="Lift the time and memory limits ($PAPERLAKE_QUERY_TIME_LIMIT_SECONDS, default 600; $PAPERLAKE_QUERY_MEMORY_LIMIT, default 50%).")] = False,
-) -> None:
-    """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.sql import QueryError, QueryInterrupted, QueryLimitError, QueryLimits, run_query
-    from paperlake.lifetime import sigterm_interrupts
-
-    try:
-        with sigterm_interrupts() as signalled:
-            result = run_query(the_lake, sql, as_of, QueryLimits.from_env(lifted=no_limits))
-    except QueryInterrupted as error:
-        _stop_query(str(error), signalled.exit_code)
-    except QueryLimitError as error:
-        _stop_query(str(error), 1)
-    except QueryError as error:
-        _fail(str(error))
-    _note_tables_not_created(the_lake, sql)
-    _emit(result, fmt, out_file)
-
-
-def _stop_query(message: str, code: int) -> None:
-    """One line, then exit at once: DuckDB's worker thread may still be unwinding the interrupted query, and
-    letting the interpreter tear it down aborts the process (a C++ "exception not rethrown"). Nothing was written."""
-    import os
-    import sys
-
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def _note_tables_not_created(the_lake, sql: str) -> None:
-    """A table the statement reads but no load has created yet reads as empty: say so, it is not an error."""
-    import duckdb
-
-    from lake.locate import missing_table_note
-    from lake.sql import _tables_read
-
-    for name in _tables_read(duckdb.connect(":memory:"), sql):
-        if not the_lake.has_table(name):
-            err.print(missing_table_note(the_lake.uri, name, "it reads as empty"), highlight=False)
-
-
-# --- exploring the lake: read-only, so nothing below imports Prefect or Great Expectations ---
-
-AsOfOption = Annotated[
-    Optional[str],
-    typer.Option("--as-of", metavar="VERSION|TIME", help="Read every table at this Delta version, or at this time (ISO 8601; no zone means UTC)."),
-]
-FormatOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--format", "-f", metavar="table|csv|json|parquet",
-        help="Output format. Default: the --out file's extension (.csv, .json, .parquet, .txt), else table.",
-    ),
-]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the result to this file instead of printing it.")]
-SinceOption = Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="First day of the window, included.")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the window, included.")]
-FeedOption = Annotated[Optional[str], typer.Option("--feed", metavar="FEED", help="Only sightings of this feed (archive, hf_daily, arxiv).")]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most this many rows.")]
-
-PAPER_COLUMNS = ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds"]
-
-
-def _emit(frame, fmt: str, out_file: Path | None = None, title: str | None = None) -> None:
-    from paperlake.output import emit
-
-    emit(frame, fmt, out, out_file, title)
-
-
-def _window(since: str | None, until: str | None, feed: str | None):
-    from lake.queries import Window
-
-    feed = _checked_feed(feed)
-    since_date, until_date = _parse_date(since, "--since"), _parse_date(until, "--until")
-    if since_date and until_date and since_date > until_date:
-        raise typer.BadParameter(f"--since {since_date} is after --until {until_date}", param_hint="--since")
-    return Window(since_date, until_date, feed)
-
-
-@app.command()
-def papers(
-    since: SinceOption = None,
-    until: UntilOption = None,
-    feed: FeedOption = None,
-    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words to find in titles and abstracts (any case); best matches first.")] = None,
-    limit: LimitOption = 50,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-) -> None:
-    """Papers seen in a window, newest first: first seen (ever), last seen and days seen (in the window)."""
-    window = _window(since, until, feed)
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from lake import queries
-
-    sightings = the_lake.scan("sightings")
-    if search is None:
-        found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
-    else:
-        try:
-            found = queries.search(sightings, search, window, limit, the_lake.scan("papers")).select(*PAPER_COLUMNS, "score")
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--search") from None
-    _emit(found, fmt, out_file)
-
-
-@app.command()
-def show(
-    paper_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="PAPER",
-            help="A paper id: an arXiv id (a vN suffix, an arXiv: prefix or an arxiv.org or huggingface.co/papers URL is fine) or title:<hash>.",
-        ),
-    ],
-    lake: LakeOption = None,
-) -> None:
-    """Everything the lake knows about one paper: sightings day by day, versions, when each value first appeared."""
-    from lake.queries import show_paper
-    from paperlake.explore import print_paper
-
-    the_lake = _open_lake(lake)
-    detail = show_paper(the_lake.scan("sightings"), the_lake.scan("papers"), paper_id)
-    if detail is None:
-        _fail(f"no paper {paper_id!r} in the lake; find ids with: paperlake papers --search WORDS", code=1)
-    print_paper(detail, out)
-
-
-@app.command()
-def new(
-    since: Annotated[str, typer.Option("--since", metavar="YYYY-MM-DD", help="Papers first seen on or after this day.")],
-    until: UntilOption = None,
-    feed: FeedOption = None,
-    limit: LimitOption = 50,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-) -> None:
-    """Papers first seen since a date (never listed before it), newest first."""
-    window = _window(since, until, feed)
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.queries import new_since
-
-    fresh = new_since(the_lake.scan("sightings"), window, limit)
-    _emit(fresh.select(PAPER_COLUMNS), fmt, out_file)
-
-
-@app.command()
-def trending(
-    days: Annotated[int, typer.Option("--days", "-d", metavar="N", min=1, help="Length of the window in days, ending with --until.")] = 7,
-    until: Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Last day of the window. Default: today.")] = None,
-    feed: FeedOption = None,
-    limit: LimitOption = 20,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-) -> None:
-    """Papers of the last --days days ranked by how they were received: latest upvotes, comments, then days on the list."""
-    today = _parse_date(until, "--until") or date.today()
-    feed = _checked_feed(feed)
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from lake import queries
-
-    sightings = the_lake.scan("sightings")
-    ranked = queries.trending(sightings, today, days, feed, limit)
-    columns = ["paper_id", "title", "days_seen", "upvotes", "best_rank", "first_seen_date", "last_seen_date"]
-    _emit(ranked.select(columns), fmt, out_file)
-    latest = queries.latest_snapshot_date(sightings, feed) if ranked.is_empty() else None  # a read of every file: only when needed
-    if latest is not None and latest < today:
-        err.print(f"nothing listed in the {days} days up to {today}; the latest snapshot is of {latest}: try --until {latest}")
-
-
-@app.command()
-def history(
-    table: Annotated[str, typer.Argument(metavar="TABLE", help="A table: snapshots, sightings, papers or quarantine.")],
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", metavar="N", min=1, help="Only the latest N versions.")] = None,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-) -> None:
-    """A table's versions: commit time (UTC), operation, rows added/updated/deleted, and the run that wrote each."""
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.queries import table_history
-    from lake.store import UnknownTableError
-
-    try:
-        entries = the_lake.history(table, limit)
-    except (UnknownTableError, FileNotFoundError) as error:
-        _fail(str(error).strip("'\""))
-    versions = table_history(entries)
-    if fmt == "table":  # a terminal shows the essentials; csv/json carry every column
-        versions = versions.select("version", "committed_at", "operation", "rows_added", "rows_updated", "rows_deleted", "run_id", "feed")
-    _emit(versions, fmt, out_file, title=f"{table} history")
-
-
-@app.command()
-def report(
-    out_file: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the HTML page.")] = Path("report.html"),
-    since: SinceOption = None,
-    until: UntilOption = None,
-    top: Annotated[int, typer.Option("--top", metavar="N", min=1, help="How many papers the top-papers charts show.")] = 10,
-    paper: Annotated[Optional[str], typer.Option("--paper", metavar="ID", help="Whose upvote trajectory to draw. Default: the window's most upvoted.")] = None,
-    lake: LakeOption = None,
-) -> None:
-    """Write one self-contained HTML page of charts that opens offline: papers per day, new versus returning, days on the list, top recurring papers, their upvotes, quarantine counts, top authors, rising topics, one paper's upvotes observation by observation."""
-    from datetime import timezone
-
-    from paperlake.report import write_report
-
-    window = _window(since, until, None)
-    summary = write_report(_open_lake(lake), out_file, window, top, datetime.now(timezone.utc), paper)
-    out.print(f"wrote {escape(str(out_file))}: {summary}")
-
-
-@app.command()
-def tables(format: FormatOption = None, out_file: OutOption = None, lake: LakeOption = None) -> None:
-    """List the lake's tables with their row counts and Delta versions (none for a table not created yet)."""
-    import polars as pl
-
-    from lake.schemas import TABLES
-
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    rows = []
-    for name, spec in TABLES.items():
-        delta = the_lake.delta(name) if the_lake.has_table(name) else None
-        rows.append({"table": name, "rows": delta.count() if delta else None, "version": delta.version() if delta else None,
-                     "description": spec.description})
-    frame = pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64, "version": pl.Int64, "description": pl.String})
-    _emit(frame, fmt, out_file, title=f"lake at {the_lake.uri}")
-
-
-@app.command()
-def dupes(
-    min_score: Annotated[
-        Optional[float], typer.Option("--min-score", metavar="SCORE", min=0, max=100, help="List pairs scoring at least this (0-100). Default: 85.")
-    ] = None,
-    merge: Annotated[
-        Optional[tuple[str, str]], typer.Option("--merge", metavar="A B", help="Confirm B is the same work as A: B's sightings count for A, from now on and after any reparse.")
-    ] = None,
-    dismiss: Annotated[
-        Optional[tuple[str, str]], typer.Option("--dismiss", metavar="A B", help="Record that A and B are different works (a merged pair is taken apart again).")
-    ] = None,
-    ambiguous: Annotated[bool, typer.Option("--ambiguous", help="List title-only papers whose title is that of several arXiv papers (linked to none).")] = False,
-    show_all: Annotated[bool, typer.Option("--all", help="Also list the pairs already confirmed or dismissed.")] = False,
-    limit: LimitOption = 50,
-    format: FormatOption = None,
-    out_file: OutOption = None,
-    lake: LakeOption = None,
-) -> None:
-    """Pairs of papers that look like the same work (near-identical titles, or the same abstract under another title), with a score and the reason; kept in the paper_links table, never merged without --merge."""
-    the_lake = _open_lake(lake)
-    fmt = _output_format(format, out_file, the_lake.uri)
-    from datetime import timezone
-
-    from lake.queries import paper_id_of
-    from paperlake import dupes as finder
-
-    now = datetime.now(timezone.utc)
-    if merge and dismiss:
-        raise typer.BadParameter("give --merge or --dismiss, not both", param_hint="--merge")
-    try:
-        if merge or dismiss:
-            first, second = (paper_id_of(p) for p in (merge or dismiss))
-            decide = finder.merge if merge else finder.dismiss
-            row = decide(the_lake, first, second, now).row(0, named=True)
-            verb = f"merged {row['other_paper_id']} into {row['paper_id']}" if merge else f"dismissed {row['paper_id']} / {row['other_paper_id']}"
-            out.print(escape(f"{verb} (score {row['score']}: {row['reason']}); recorded in paper_links"), highlight=False)
-            return
-        if ambiguous:
-            _emit(finder.ambiguous(the_lake).head(limit), fmt, out_file, title="titles matching several arXiv papers")
-            return
-        threshold = 85.0 if min_score is None else min_score
-        found = finder.find_and_store(the_lake, threshold, now, show_all).head(limit)
-        _emit(found, fmt, out_file, title=f"possible duplicates (score >= {threshold:g})")
-    except finder.DupesError as error:
-        _fail(str(error), code=1)
-
-
-# --- operating the lake: maintenance, and serving the scheduled deployments ---
-
-
-@app.command()
 def maintain(
     retention_days: Annotated[
         int,
@@ -776,6 +450,10 @@ def serve(
     names = ", ".join(spec.name for spec in deployments.DEPLOYMENTS)
     err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
+
+from paperlake import cli_read  # noqa: E402  (query, papers, show, new, trending, history, report, tables, dupes)
+
+cli_read.register(app)
 
 from paperlake.cli_changes import register as _register_changes_command  # noqa: E402  (changes TABLE)
 

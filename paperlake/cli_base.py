@@ -17,6 +17,7 @@ from typer.exceptions import TyperException
 
 DEBUG_ENV = "PAPERLAKE_DEBUG"
 err = Console(stderr=True, soft_wrap=True)
+out = Console()
 _debug = {"on": False}
 
 
@@ -54,6 +55,25 @@ class OneLineErrors(TyperGroup):
 
 
 # --- what the commands check before any work -----------------------------------------------
+
+
+def parse_date(value: str | None, flag: str):
+    """A `YYYY-MM-DD` option as a date (None stays None); anything else is the option's error."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD", param_hint=flag) from None
+
+
+def emit(frame, fmt: str, out_file: Path | None = None, title: str | None = None) -> None:
+    """A listing's rows in the chosen format, to stdout or --out (paperlake/output.py)."""
+    from paperlake.output import emit as emit_frame
+
+    emit_frame(frame, fmt, out, out_file, title)
 
 
 def fail(message: str, code: int = 2) -> None:

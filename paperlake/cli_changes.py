@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from paperlake.cli_base import err, fail, open_lake, output_format
+from paperlake.cli_options import LakeOption, FormatOption, OutOption
 
 out = Console()
-LakeOption = Annotated[
-    Optional[str],
-    typer.Option("--lake", metavar="FOLDER|URI", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake."),
-]
-FormatOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--format", "-f", metavar="table|csv|json|parquet",
-        help="Output format. Default: the --out file's extension (.csv, .json, .parquet, .txt), else table.",
-    ),
-]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the result to this file instead of printing it.")]
-
 # A terminal shows what changed and the columns that say which paper; csv, json and parquet carry every column.
 TABLE_COLUMNS = {
     "papers": ["paper_id", "title", "last_seen_date", "days_seen", "upvotes"],

@@ -13,25 +13,11 @@ import typer
 from rich.console import Console
 
 from paperlake.cli_base import err, fail, open_lake, output_format
+from paperlake.cli_options import LakeOption, FormatOption, OutOption, LimitOption
 
 out = Console()
 
 KINDS = ("arxiv_category", "hf_keyword")
-LakeOption = Annotated[
-    Optional[str],
-    typer.Option("--lake", metavar="FOLDER|URI", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake."),
-]
-FormatOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--format", "-f", metavar="table|csv|json|parquet",
-        help="Output format. Default: the --out file's extension (.csv, .json, .parquet, .txt), else table.",
-    ),
-]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the result to this file instead of printing it.")]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="At most this many rows.")]
-
-
 def register(app: typer.Typer) -> None:
     app.command()(authors)
     app.command()(topics)

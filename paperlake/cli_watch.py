@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from paperlake.cli_base import OneLineErrors, fail, open_lake, output_format
+from paperlake.cli_options import LakeOption, FormatOption, OutOption
 
 out = Console(soft_wrap=True)
 watch_app = typer.Typer(
@@ -23,15 +23,6 @@ watch_app = typer.Typer(
 )
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-LakeOption = Annotated[
-    Optional[str],
-    typer.Option("--lake", metavar="FOLDER|URI", help="Lake root: a folder or URI. Default: $PAPERLAKE_LAKE, else ./data/lake."),
-]
-FormatOption = Annotated[
-    Optional[str],
-    typer.Option("--format", "-f", metavar="table|csv|json", help="Output format. Default: the --out file's extension, else table."),
-]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help="Write the result to this file instead of printing it.")]
 WATCH_COLUMNS = ["watch_name", "any_terms", "all_terms", "authors", "categories", "notify_block", "since_date"]
 
 
