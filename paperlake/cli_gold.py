@@ -5,19 +5,18 @@ Read-only: nothing here imports Prefect or Great Expectations.
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
+from paperlake.cli_base import emit as _emit
 from paperlake.cli_base import err, fail, open_lake, output_format
+from paperlake.cli_base import parse_date as _date
 from paperlake.cli_options import LakeOption, FormatOption, OutOption, LimitOption
 
-out = Console()
-
 KINDS = ("arxiv_category", "hf_keyword")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(authors)
     app.command()(topics)
@@ -108,19 +107,3 @@ def _gold(the_lake, name: str, scan_gold):
     if table is None:
         fail(f"the lake at {the_lake.uri} has no {name!r} table yet: the next load builds it (`paperlake run` or `ingest`)", code=1)
     return table
-
-
-def _date(value: str | None, flag: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD", param_hint=flag) from None
-
-
-def _emit(frame, fmt: str, out_file: Path | None) -> None:
-    from paperlake.output import emit
-
-    emit(frame, fmt, out, out_file)
-

@@ -7,7 +7,7 @@ watches and show what a digest holds, without sending or recording anything.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from paperlake.cli_base import OneLineErrors, fail, open_lake, output_format
+from paperlake.cli_base import parse_date as _parse_day
 from paperlake.cli_options import LakeOption, FormatOption, OutOption
 
 out = Console(soft_wrap=True)
@@ -37,13 +38,6 @@ def _checked_name(name: str) -> str:
             f"{name!r}: a watch name is lowercase letters, digits and dashes (it names the digest-{name} artifact)", param_hint="NAME"
         )
     return name
-
-
-def _parse_day(value: str | None, flag: str) -> date | None:
-    try:
-        return None if value is None else date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD", param_hint=flag) from None
 
 
 @watch_app.command("add")
