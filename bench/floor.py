@@ -28,7 +28,11 @@ def floor_load(files: list[Path], lake_root: Path) -> int:
     """Parse, dedupe and write `files` into a fresh lake at `lake_root`; returns the sightings written."""
     shutil.rmtree(lake_root, ignore_errors=True)
     now = datetime.now(timezone.utc)
-    payloads = [archive.read_payload(f, snapshot_date=None, fetched_at=now) for f in files]
+    return write_bare([archive.read_payload(f, snapshot_date=None, fetched_at=now) for f in files], lake_root)
+
+
+def write_bare(payloads: list, lake_root: Path) -> int:
+    """The floor's work on payloads already read: parse, dedupe, one append per table; the sightings written."""
     frames = [
         parse_payload(p).rows.with_columns(
             snapshot_id=pl.lit(p.snapshot_id), feed=pl.lit(p.feed), snapshot_date=pl.lit(p.snapshot_date, dtype=pl.Date)
@@ -36,10 +40,11 @@ def floor_load(files: list[Path], lake_root: Path) -> int:
         for p in payloads
     ]
     sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed"))
+    del frames
     snapshots = SNAPSHOTS.conform(payload_frame(payloads).with_columns(parse_status=pl.lit("ok")))
-    write_deltalake(str(lake_root / "snapshots"), snapshots.to_arrow())
-    write_deltalake(str(lake_root / "sightings"), SIGHTINGS.conform(sightings).to_arrow())
-    write_deltalake(str(lake_root / "papers"), PAPERS.conform(summarize_papers(sightings)).to_arrow())
+    write_deltalake(str(lake_root / "snapshots"), snapshots.to_arrow(), mode="append")
+    write_deltalake(str(lake_root / "sightings"), SIGHTINGS.conform(sightings).to_arrow(), mode="append")
+    write_deltalake(str(lake_root / "papers"), PAPERS.conform(summarize_papers(sightings)).to_arrow(), mode="append")
     return sightings.height
 
 

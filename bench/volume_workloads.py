@@ -24,7 +24,6 @@ from datetime import date, datetime, time as clock_time, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
-from deltalake import write_deltalake
 
 from bench.dataset import START_DATE
 from bench.measure import run_process
@@ -77,11 +76,9 @@ def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) 
     """The bare load of the lake's raw payloads of the range, a year per batch; (seconds, sightings written)."""
     import shutil
 
-    from feeds.base import Payload, parse_payload, payload_frame
-    from lake.schemas import PAPERS, SIGHTINGS, SNAPSHOTS
+    from bench.floor import write_bare
+    from feeds.base import Payload
     from lake.store import Lake
-    from transforms.papers import summarize_papers
-    from transforms.sightings import to_sightings
 
     shutil.rmtree(target, ignore_errors=True)
     lake, seconds, sighting_count, first_date = Lake(lake_uri), 0.0, 0, start_date
@@ -94,20 +91,9 @@ def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) 
         payloads = [Payload(**row) for row in rows.iter_rows(named=True)]
         del rows
         started = time.perf_counter()
-        frames = [
-            parse_payload(p).rows.with_columns(
-                snapshot_id=pl.lit(p.snapshot_id), feed=pl.lit(p.feed), snapshot_date=pl.lit(p.snapshot_date, dtype=pl.Date)
-            )
-            for p in payloads
-        ]
-        sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed"))
-        snapshots = SNAPSHOTS.conform(payload_frame(payloads).with_columns(parse_status=pl.lit("ok")))
-        write_deltalake(str(target / "snapshots"), snapshots.to_arrow(), mode="append")
-        write_deltalake(str(target / "sightings"), SIGHTINGS.conform(sightings).to_arrow(), mode="append")
-        write_deltalake(str(target / "papers"), PAPERS.conform(summarize_papers(sightings)).to_arrow(), mode="append")
+        sighting_count += write_bare(payloads, target)
         seconds += time.perf_counter() - started
-        sighting_count += sightings.height
-        del payloads, frames, sightings, snapshots
+        del payloads
         first_date = last_date + timedelta(days=1)
     shutil.rmtree(target, ignore_errors=True)
     return seconds, sighting_count
