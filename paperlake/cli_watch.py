@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from paperlake.cli_base import OneLineErrors, fail, open_lake, output_format
+from paperlake.cli_base import OneLineErrors, err, fail, open_lake, output_format
 from paperlake.cli_base import parse_date as _parse_day
 from paperlake.cli_options import LakeOption, FormatOption, OutOption
 
@@ -178,7 +178,11 @@ def digest(
         papers = lake_watches.papers_listed_since(the_lake, watch["since_date"])
         found = new_to_watch(papers, watch, lake_watches.delivered_ids(the_lake, name))
         emit(digest_rows(found), fmt, out, out_file, title=f"digest-{name}: next digest")
+        if found.is_empty():
+            err.print(f"nothing new for watch {name}: no paper listed from {watch['since_date']} on matches it, or each one is in an earlier digest", highlight=False)
         return
     found = new_to_watch(lake_watches.papers_listed_since(the_lake, since_date), {**watch, "since_date": since_date}, [])
+    if found.is_empty():
+        err.print(f"no paper listed from {since_date} on matches watch {name}", highlight=False)
     held = lake_watches.deliveries_of(the_lake, name).select("paper_id", "digest_id")
     emit(digest_rows(found).join(held, on="paper_id", how="left", maintain_order="left"), fmt, out, out_file, title=f"digest-{name} since {since_date}")

@@ -62,6 +62,11 @@ def test_add_list_digest_and_remove_a_watch(scenario, tmp_path):
     [gone] = csv_rows(paperlake(scenario, "watch", "list", "--all", "-f", "csv").stdout)
     assert gone["status"] == "removed" and gone["removed_at"]
 
+    # An empty digest says so (on stderr), so an empty table is never a silent stand-in.
+    paperlake(scenario, "watch", "add", "quiet", "--words", "zeppelin", "--since", "2024-03-01")
+    empty = paperlake(scenario, "digest", "quiet", "-f", "csv")
+    assert csv_rows(empty.stdout) == [] and "nothing new for watch quiet: no paper listed from 2024-03-01 on matches it" in empty.stderr
+
 
 @pytest.mark.parametrize(
     "args, message",
