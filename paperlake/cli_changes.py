@@ -6,12 +6,10 @@ from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-from paperlake.cli_base import err, fail, open_lake, output_format
+from paperlake.cli_base import err, fail, open_lake, out, output_format
 from paperlake.cli_options import LakeOption, FormatOption, OutOption
 
-out = Console()
 # A terminal shows what changed and the columns that say which paper; csv, json and parquet carry every column.
 TABLE_COLUMNS = {
     "papers": ["paper_id", "title", "last_seen_date", "days_seen", "upvotes"],

@@ -17,6 +17,8 @@ import polars as pl
 from lake.gold import author_papers_in_window
 from lake.queries import Window
 from lake.store import Lake
+from paperlake.report import _base_layout as _layout
+from paperlake.report import _empty
 from transforms.gold import ARXIV_CATEGORY, authors_in_window, ranked_authors, rising_topics, week_of
 
 KIND_COLORS = {ARXIV_CATEGORY: "#b91c1c", "hf_keyword": "#f59e0b"}
@@ -70,7 +72,7 @@ def upvote_observations(sightings: pl.LazyFrame, window: Window, paper_id: str |
 
 
 def top_authors_chart(authors: pl.DataFrame) -> go.Figure:
-    figure = _layout(go.Figure(), "papers listed in the window")
+    figure = _layout(go.Figure(), "papers listed in the window", "")
     if authors.is_empty():
         return _empty(figure, "no authors in this window (hf_daily and arxiv list them; page copies do not)")
     figure.add_bar(
@@ -86,7 +88,7 @@ def top_authors_chart(authors: pl.DataFrame) -> go.Figure:
 
 
 def rising_topics_chart(rising: pl.DataFrame) -> go.Figure:
-    figure = _layout(go.Figure(), "growth: (papers a week, last 2 weeks + 1) / (papers a week, 6 weeks before + 1)")
+    figure = _layout(go.Figure(), "growth: (papers a week, last 2 weeks + 1) / (papers a week, 6 weeks before + 1)", "")
     if rising.is_empty():
         return _empty(figure, "no topics yet (hf_daily keywords and arxiv categories make them)")
     for kind in sorted(rising["kind"].unique().to_list()):
@@ -111,23 +113,6 @@ def trajectory_chart(trajectory: pl.DataFrame, title: str | None) -> go.Figure:
         name=html.escape(title or ""), hovertemplate="%{x|%Y-%m-%d %H:%M}: %{y} upvotes<extra></extra>",
     )
     figure.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
-    return figure
-
-
-def _layout(figure: go.Figure, x_title: str, y_title: str = "") -> go.Figure:
-    figure.update_layout(
-        template="plotly_white", height=380, margin={"l": 70, "r": 20, "t": 20, "b": 60}, legend={"orientation": "h", "y": -0.22},
-        font={"family": "system-ui, sans-serif", "size": 13}, hoverlabel={"namelength": -1},
-    )
-    figure.update_xaxes(title_text=x_title)
-    figure.update_yaxes(title_text=y_title, rangemode="tozero")
-    return figure
-
-
-def _empty(figure: go.Figure, message: str) -> go.Figure:
-    figure.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 18, "color": "#475569"})
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
     return figure
 
 
