@@ -3,14 +3,16 @@
     for each batch of days, oldest first:
         for each feed:
             fetch each of its days not landed yet ─► (a failing day is recorded; the others go on)
-            load the fetched days together: store raw ─► parse ─► normalize ─► validate ─► write
-            check in the lake which of them landed ─► move the progress
-    fail at the end naming every feed-day that did not land
+            once the feed's fetched days would pass MAX_LOAD_BYTES with one more batch like this one:
+                load them together: store raw ─► parse ─► normalize ─► validate ─► write
+                check in the lake which of them landed ─► move the progress
+    load what each feed has left; fail at the end naming every feed-day that did not land
 
-A batch costs the same few commits per table whatever its length, where one load per day would
-cost them per day (and a papers MERGE rewrites the files it touches: see DESIGN.md). What has
-landed is read from the lake when the run starts, so a rerun fetches only the feed-days that are
-missing: after a failure, run the same command again.
+A load costs the same few commits per table and a few seconds of validation whatever its size, where
+one load per day would cost them per day (and a papers MERGE rewrites the files it touches: see
+DESIGN.md). So loads are as big as memory allows: a month of arXiv cs.* in 2025, a quarter of it in
+2016, a year of the Hugging Face list. What has landed is read from the lake when the run starts, so
+a rerun fetches only the feed-days that are missing: after a failure, run the same command again.
 
 The terminal's progress bar listens in-process (`progress_listener`); the flow's parameters stay
 plain JSON values so a deployment can run it too.
@@ -40,11 +42,12 @@ from lake.store import Lake
 from settings import resolve_lake_uri
 from transforms.feed_days import DayChange
 
-# About a month per load: few commits for a year (13 per table and feed) and bounded memory.
+# Days fetched (and submitted to the task runner) together: the unit of fetching and of deciding to load.
 DEFAULT_BATCH_DAY_COUNT = 30
 # A load's memory follows its rows (parse, validation, the papers MERGE), and a month of arXiv cs.*
-# grows every year: a batch's days of one feed are loaded in parts of at most this much raw payload
-# (a day is never split), so memory stays the same whatever the volume and the length.
+# grows every year: a feed's fetched days are loaded once one more batch would take them past this
+# much raw payload, in parts of at most this much (a day is never split), so memory stays the same
+# whatever the volume and the length, and small feeds are not loaded (and validated) month by month.
 MAX_LOAD_BYTES = 64 * 2**20
 
 FeedDay = tuple[str, date]
@@ -255,11 +258,18 @@ def backfill(
     report = BackfillReport(start_date, end_date, feeds)
     report.outcomes += [FeedDayOutcome(feed, day, "already") for feed in feeds for day in days if (feed, day) in final_before]
     tracker = ProgressTracker(len(feeds) * len(days), len(report.outcomes))
+    pending = {feed_name: FetchedDays(feed_name) for feed_name in feeds}
     for batch_days in batches(days, batch_day_count):
         for feed_name in feeds:
             todo_days = [day for day in batch_days if (feed_name, day) not in final_before]
             if todo_days:
-                load_batch(lake, feed_name, todo_days, tracker, report, now)
+                batch = fetch_batch(feed_name, todo_days, tracker, now)
+                add_days(pending[feed_name], batch)
+                if pending[feed_name].byte_count + batch.byte_count > MAX_LOAD_BYTES:
+                    load_pending(lake, pending.pop(feed_name), tracker, report, now)
+                    pending[feed_name] = FetchedDays(feed_name)
+    for fetched in pending.values():
+        load_pending(lake, fetched, tracker, report, now)
     report.commit_counts = commit_counts(versions_before, lake_progress.table_versions(lake))
     failures = {f"{o.feed} {o.day}": o.message for o in report.failed}
     publish_load_artifacts(
@@ -271,11 +281,23 @@ def backfill(
     return report
 
 
-def load_batch(lake: Lake, feed_name: str, days: list[date], tracker: ProgressTracker, report: BackfillReport, now: datetime | None) -> None:
-    """Fetch the batch's days of one feed, load them in one go (or in parts of MAX_LOAD_BYTES), record each day, move the progress."""
-    fetched = fetch_days(
+def fetch_batch(feed_name: str, days: list[date], tracker: ProgressTracker, now: datetime | None) -> FetchedDays:
+    """Fetch a batch's days of one feed, moving the progress as each comes in (or fails)."""
+    return fetch_days(
         feed_name, days, now, on_fetched=lambda day: tracker.fetched(feed_name, day), on_failed=lambda day: tracker.fetch_failed(feed_name, day)
     )
+
+
+def add_days(pending: FetchedDays, batch: FetchedDays) -> None:
+    pending.payloads.update(batch.payloads)
+    pending.failures.update(batch.failures)
+    pending.fetch_seconds.update(batch.fetch_seconds)
+
+
+def load_pending(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report: BackfillReport, now: datetime | None) -> None:
+    """Load a feed's fetched days in one go, or in parts of MAX_LOAD_BYTES; record each day, move the progress."""
+    if not (fetched.payloads or fetched.failures):
+        return
     for part in by_size(fetched, MAX_LOAD_BYTES):
         load_part(lake, part, tracker, report, now)
 

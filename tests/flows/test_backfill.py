@@ -154,6 +154,28 @@ def test_a_batch_too_big_for_one_load_is_loaded_in_parts_of_whole_days_and_lands
     assert_keys_unique(other)
 
 
+def test_small_batches_gather_into_loads_near_the_byte_limit_and_land_the_same(ten_days, lake, monkeypatch):
+    import flows.backfill
+
+    whole = backfill(FIRST_DATE, LAST_DATE, ["arxiv"], lake.uri, batch_day_count=2)
+    assert [len(load.days) for load in whole.loads] == [10]  # five batches of two days, one load
+
+    day_bytes = {o.day: o.byte_count for o in whole.outcomes}
+    limit = sum(day_bytes.values()) // 2  # a load is due once one more batch like the last would pass it
+    monkeypatch.setattr(flows.backfill, "MAX_LOAD_BYTES", limit)
+    other = lake.__class__(str(lake.uri) + "-gathered")
+    gathered = backfill(FIRST_DATE, LAST_DATE, ["arxiv"], other.uri, batch_day_count=2)
+
+    loads = [load.days for load in gathered.loads]
+    assert 2 <= len(loads) < 5  # more than one load, fewer than one per batch
+    assert max(len(days) for days in loads) >= 4  # batches gathered
+    assert sorted(day for days in loads for day in days) == sorted(day_bytes)  # every day in exactly one load
+    assert all(sum(day_bytes[day] for day in days) <= limit for days in loads)
+    assert gathered.sighting_count == whole.sighting_count
+    assert other.read("papers").sort("paper_id").equals(lake.read("papers").sort("paper_id"))
+    assert_keys_unique(other)
+
+
 def test_by_size_cuts_between_days_and_gives_the_failures_to_the_first_part():
     from datetime import datetime, timezone
 
