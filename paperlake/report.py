@@ -5,7 +5,9 @@ binary) and otherwise loads vega from a CDN, which a page opened offline cannot 
 ships plotly.js inside the wheel and `include_plotlyjs` inlines it, so the page needs no server
 and no network. The page is about 5 MB, nearly all of it plotly.js, embedded once.
 
-The numbers come from lake.queries (pure functions over LazyFrames); this module only draws.
+The numbers come from lake.report_frames (pure functions over LazyFrames); this module only draws.
+Over more than three months the day-by-day charts add their days up per week, over two years per
+month: ten years drawn a bar a day were 18,000 bars, most of the time to the first chart.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from lake import queries
 from lake.queries import Window
+from lake.report_frames import by_period, period_for, report_frames
 from lake.store import Lake
 
 FEED_COLORS = {"hf_daily": "#f59e0b", "arxiv": "#b91c1c", "archive": "#2563eb"}
@@ -55,28 +58,18 @@ class ReportData:
 
 
 def collect(lake: Lake, window: Window, top_count: int) -> ReportData:
-    sightings = lake.scan("sightings")
-    # The window's summary once, for the top papers and the stay lengths (a ten-year window is 5 million sightings).
-    summary = queries.window_summary(sightings, window, with_text=False).collect().lazy()
-    top = queries.top_recurring(sightings, window, top_count, summary)
-    # Upvote trajectories of the top papers that have upvotes (only hf_daily lists them).
-    with_votes = queries.top_by_upvotes(sightings.filter(pl.col("upvotes").is_not_null()), window, top_count)
-    # Listings (paper, feed, day), not fetches: a day observed many times while it filled counts once.
-    stats = sightings.filter(window.inside()).select(
-        pl.struct("paper_id", "feed", "snapshot_date").n_unique().alias("n"), pl.col("snapshot_date").min().alias("first"), pl.col("snapshot_date").max().alias("last")
-    ).collect()
+    papers = lake.scan("papers") if lake.has_table("papers") else None
+    frames = report_frames(lake.scan("sightings"), papers, window, top_count)
     return ReportData(
         window=window,
-        per_day=queries.papers_per_day(sightings, window),
-        new_returning=queries.new_vs_returning(sightings, window, summary),
-        stays=queries.stay_lengths(sightings, window, summary),
-        top=top,
-        upvotes=queries.upvote_trajectories(sightings, window, with_votes["paper_id"].to_list()).join(
-            with_votes.select("paper_id", "title"), on="paper_id"
-        ),
+        per_day=frames.per_day,
+        new_returning=frames.new_returning,
+        stays=frames.stays,
+        top=frames.top,
+        upvotes=frames.upvotes,
         quarantine=queries.quarantine_counts(lake.scan("quarantine"), window),
-        sighting_count=stats["n"].item(),
-        snapshot_dates=(stats["first"].item(), stats["last"].item()),
+        sighting_count=frames.sighting_count,
+        snapshot_dates=frames.snapshot_dates,
     )
 
 
@@ -137,32 +130,43 @@ def _feed_color(feed: str, index: int) -> str:
     return FEED_COLORS.get(feed, OTHER_COLORS[index % len(OTHER_COLORS)])
 
 
-def papers_per_day_chart(per_day: pl.DataFrame) -> go.Figure:
-    figure = _base_layout(go.Figure(), "snapshot date", "papers listed", dates=True)
-    for index, feed in enumerate(sorted(per_day["feed"].unique().to_list())):
-        rows = per_day.filter(pl.col("feed") == feed)
+def papers_per_day_chart(per_day: pl.DataFrame, period: str = "day") -> go.Figure:
+    figure = _base_layout(go.Figure(), "snapshot date", _listed(period), dates=True)
+    shown = by_period(per_day, ["feed"], period)
+    for index, feed in enumerate(sorted(shown["feed"].unique().to_list())):
+        rows = shown.filter(pl.col("feed") == feed)
         figure.add_bar(
             x=rows["snapshot_date"].to_list(), y=rows["paper_count"].to_list(), name=feed,
-            marker_color=_feed_color(feed, index), hovertemplate="%{x}: %{y} papers<extra>" + feed + "</extra>",
+            marker_color=_feed_color(feed, index), hovertemplate=_hover(period, "papers") + "<extra>" + feed + "</extra>",
         )
     figure.update_layout(barmode="stack", bargap=0.15)
-    _day_ticks(figure, per_day["snapshot_date"].to_list())
-    _whole_counts(figure, per_day.group_by("snapshot_date").agg(pl.col("paper_count").sum())["paper_count"].to_list())
+    _day_ticks(figure, shown["snapshot_date"].to_list())
+    _whole_counts(figure, shown.group_by("snapshot_date").agg(pl.col("paper_count").sum())["paper_count"].to_list())
     return figure if per_day.height else _empty(figure, "no sightings in this window")
 
 
-def new_vs_returning_chart(new_returning: pl.DataFrame) -> go.Figure:
-    figure = _base_layout(go.Figure(), "snapshot date", "papers listed", dates=True)
+def new_vs_returning_chart(new_returning: pl.DataFrame, period: str = "day") -> go.Figure:
+    figure = _base_layout(go.Figure(), "snapshot date", _listed(period), dates=True)
+    shown = by_period(new_returning, ["kind"], period)
     for kind, color, label in (("new", NEW_COLOR, "new (first seen that day)"), ("returning", RETURNING_COLOR, "returning (seen before)")):
-        rows = new_returning.filter(pl.col("kind") == kind)
+        rows = shown.filter(pl.col("kind") == kind)
         figure.add_bar(
             x=rows["snapshot_date"].to_list(), y=rows["paper_count"].to_list(), name=label, marker_color=color,
-            hovertemplate="%{x}: %{y} " + kind + " papers<extra></extra>",
+            hovertemplate=_hover(period, kind + " papers") + "<extra></extra>",
         )
     figure.update_layout(barmode="stack", bargap=0.15)
-    _day_ticks(figure, new_returning["snapshot_date"].to_list())
-    _whole_counts(figure, new_returning.group_by("snapshot_date").agg(pl.col("paper_count").sum())["paper_count"].to_list())
+    _day_ticks(figure, shown["snapshot_date"].to_list())
+    _whole_counts(figure, shown.group_by("snapshot_date").agg(pl.col("paper_count").sum())["paper_count"].to_list())
     return figure if new_returning.height else _empty(figure, "no sightings in this window")
+
+
+def _listed(period: str) -> str:
+    return "papers listed" if period == "day" else f"papers listed, days added up per {period}"
+
+
+def _hover(period: str, what: str) -> str:
+    when = {"day": "%{x}", "week": "week of %{x|%Y-%m-%d}", "month": "%{x|%B %Y}"}[period]
+    return when + ": %{y} " + what
 
 
 def stay_lengths_chart(stays: pl.DataFrame) -> go.Figure:
@@ -220,9 +224,11 @@ def quarantine_chart(quarantine: pl.DataFrame) -> go.Figure:
 
 
 def charts(data: ReportData) -> list[Chart]:
+    period = period_for(*data.snapshot_dates)
+    summed = "." if period == "day" else f", added up per {period} (a paper listed on three days counts three times)."
     return [
-        Chart("papers-per-day", "Papers per day, by feed", "Distinct papers each feed listed each day.", papers_per_day_chart(data.per_day)),
-        Chart("new-vs-returning", "New versus returning papers", "A paper is new on the first day the lake ever saw it.", new_vs_returning_chart(data.new_returning)),
+        Chart("papers-per-day", f"Papers per {period}, by feed", "Distinct papers each feed listed each day" + summed, papers_per_day_chart(data.per_day, period)),
+        Chart("new-vs-returning", "New versus returning papers", "A paper is new on the first day the lake ever saw it" + summed, new_vs_returning_chart(data.new_returning, period)),
         Chart("days-on-list", "How long papers stay on the list", "Papers by the number of distinct days they were listed in this window.", stay_lengths_chart(data.stays)),
         Chart("top-papers", "Top recurring papers", "Most days on the list in this window; ties broken by upvotes, then best rank.", top_papers_chart(data.top)),
         Chart("upvotes", "Upvote trajectories of the top papers", "Upvotes each day, for the top recurring papers that have them.", upvotes_chart(data.upvotes)),

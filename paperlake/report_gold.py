@@ -36,25 +36,35 @@ class GoldData:
 
 def collect_gold(lake: Lake, window: Window, top_count: int, paper_id: str | None = None) -> GoldData:
     authors = pl.DataFrame()
-    if lake.has_table("authors"):
+    whole = window.since_date is None and window.until_date is None
+    if lake.has_table("authors") and whole:  # the table's own rows: ranked without reading them all into memory
+        authors = ranked_authors(authors_in_window(lake.scan("authors"), None, None, None), "papers", top_count).collect()
+    elif lake.has_table("authors"):
         entries = author_papers_in_window(lake, window.since_date, window.until_date)
-        windowed = authors_in_window(lake.scan("authors").collect(), entries, window.since_date, window.until_date)
-        authors = ranked_authors(windowed, "papers", top_count)
+        names = lake.scan("authors").select("author_key", "display_name").collect()  # all a window needs of them
+        authors = ranked_authors(authors_in_window(names, entries, window.since_date, window.until_date), "papers", top_count)
     rising, through_week = pl.DataFrame(), None
     if lake.has_table("topics"):
         topics = lake.scan("topics").collect()
         if topics.height:
             through_week = pl.select(week_of(pl.lit(window.until_date))).item() if window.until_date else topics["week_start_date"].max()
             rising = rising_topics(topics, through_week, RECENT_WEEKS, EARLIER_WEEKS).head(top_count)
-    trajectory, title = upvote_observations(lake.scan("sightings"), window, paper_id)
+    # The whole lake's most upvoted sighting has at least the highest latest upvotes in `papers`: files
+    # whose statistics say less are skipped.
+    at_least = lake.scan("papers").select(pl.col("upvotes").max()).collect().item() if whole and lake.has_table("papers") else None
+    trajectory, title = upvote_observations(lake.scan("sightings"), window, paper_id, at_least)
     return GoldData(authors, rising, through_week, trajectory, title)
 
 
-def upvote_observations(sightings: pl.LazyFrame, window: Window, paper_id: str | None) -> tuple[pl.DataFrame, str | None]:
+def upvote_observations(
+    sightings: pl.LazyFrame, window: Window, paper_id: str | None, at_least: int | None = None
+) -> tuple[pl.DataFrame, str | None]:
     """Every observation of one paper's upvotes (each fetch of a day that listed it), oldest first:
-    the paper given, else the window's most upvoted. Rows from before fetches were timed count at
-    their day's midnight."""
+    the paper given, else the window's most upvoted (`at_least`: a count the most upvoted sighting
+    is known to reach). Rows from before fetches were timed count at their day's midnight."""
     voted = sightings.filter(window.inside() & pl.col("upvotes").is_not_null())
+    if at_least is not None:
+        voted = voted.filter(pl.col("upvotes") >= at_least)
     if paper_id is None:
         best = voted.sort(["upvotes", "paper_id"], descending=[True, False]).select("paper_id").head(1).collect()
         if best.is_empty():
