@@ -51,7 +51,9 @@ def time_to_charts(page: Path) -> dict:
     binary = chromium()
     if binary is None:
         raise RuntimeError("no Chromium found (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory(prefix="paperlake-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile as the browser exits: a leftover
+    # file must not turn a measured page into an error.
+    with tempfile.TemporaryDirectory(prefix="paperlake-chromium-", ignore_cleanup_errors=True) as profile:
         browser = _start(binary, Path(profile))
         try:
             return _measure(browser.port, page)

@@ -13,13 +13,14 @@ month: ten years drawn a bar a day were 18,000 bars, most of the time to the fir
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import polars as pl
+from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from lake import queries
@@ -271,13 +272,21 @@ def _window_text(data: ReportData) -> str:
     return f"snapshots of {first} to {last}" if first else f"no snapshots from {asked}"
 
 
+# One chart at a time, the page painted between two: the first shows once drawn, not after all nine.
+DRAW = """(function draw(charts, i) {
+  if (i < charts.length) Plotly.newPlot(charts[i][0], charts[i][1], charts[i][2], CONFIG).then(() => setTimeout(() => draw(charts, i + 1), 0));
+})(CHARTS, 0);"""
+
+
 def render_html(data: ReportData, lake_uri: str, generated_at: datetime, extra: list[Chart] = ()) -> str:
-    sections = []
+    sections, calls = [], []
     for chart in [*charts(data), *extra]:
-        div = pio.to_html(chart.figure, include_plotlyjs=False, full_html=False, div_id=chart.chart_id, config=PLOT_CONFIG)
+        figure = chart.figure.to_dict()
+        height = figure["layout"].get("height", CHART_HEIGHT)
+        calls.append(f'["{chart.chart_id}", {to_json_plotly(figure["data"])}, {to_json_plotly(figure["layout"])}]')
         sections.append(
-            f'<section><h2>{html.escape(chart.heading)}</h2><p>{html.escape(chart.note)}</p>'
-            f'<div class="chart-box" data-chart="{chart.chart_id}">{div}</div></section>'
+            f'<section><h2>{html.escape(chart.heading)}</h2><p>{html.escape(chart.note)}</p><div class="chart-box" data-chart="{chart.chart_id}">'
+            f'<div id="{chart.chart_id}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div></div></section>'
         )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -290,7 +299,7 @@ def render_html(data: ReportData, lake_uri: str, generated_at: datetime, extra: 
 <p>{html.escape(_window_text(data))} &middot; lake {html.escape(lake_uri)} &middot; generated {generated_at:%Y-%m-%d %H:%M} UTC</p></header>
 <main><div class="figures">{_figures_html(data)}</div>
 {''.join(sections)}
-</main></body></html>
+</main><script>{DRAW.replace("CONFIG", json.dumps(PLOT_CONFIG)).replace("CHARTS", "[" + ",".join(calls) + "]")}</script></body></html>
 """
 
 

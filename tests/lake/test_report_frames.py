@@ -72,13 +72,25 @@ def assert_same(fast: report_frames.ReportFrames, expected: dict) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("top_count", [1, 3, 10, 500])
-def test_the_whole_lake_from_papers_gives_the_numbers_every_sighting_gives(seed, top_count):
+def test_the_whole_lake_from_papers_gives_the_numbers_every_sighting_gives(seed, top_count, monkeypatch):
     sightings = random_sightings(seed)
     papers = summarize_papers(sightings).lazy()
+    monkeypatch.setattr(report_frames, "PAPERS_PER_READ", 40 if seed == 1 else 10**6)  # seed 1: eight reads, over three years
     fast = report_frames.report_frames(sightings.lazy(), papers, Window(), top_count)
     assert_same(fast, straightforward(sightings.lazy(), Window(), top_count))
-    assert fast.per_day["snapshot_date"].dt.year().unique().len() == 3  # the year-at-a-time reads met every year
     assert fast.top.height == min(top_count, papers.collect().height)
+
+
+def test_reads_are_cut_at_months_about_every_so_many_papers():
+    key = pl.DataFrame({"first_seen_date": [date(2024, 1, 5)] * 3 + [date(2024, 2, 1)] * 2 + [date(2024, 4, 30)] * 4 + [date(2025, 1, 1)]})
+    assert report_frames.read_cuts(key, 3) == [date(2024, 2, 1), date(2025, 1, 1)]  # 3 papers before February (a read), 9 before 2025 (three)
+    assert report_frames.read_cuts(key, 100) == []
+    sightings = random_sightings(6).lazy()
+    cuts = report_frames.read_cuts(summarize_papers(sightings.collect()), 50)
+    assert len(cuts) >= 4
+    assert all(cut.day == 1 for cut in cuts)
+    in_reads, in_one = report_frames.daily_counts(sightings, Window(), cuts), report_frames.daily_counts(sightings, Window(), [])
+    assert in_reads[0].equals(in_one[0]) and in_reads[1].sort("snapshot_date").equals(in_one[1].sort("snapshot_date"))
 
 
 @pytest.mark.parametrize("window", [
@@ -101,19 +113,17 @@ def test_a_lake_without_papers_or_sightings_still_has_its_frames():
 
 
 def test_candidates_are_the_first_rows_and_every_row_tied_with_the_last():
-    papers = pl.DataFrame({
-        "paper_id": ["a", "b", "c", "d", "e", "f"], "days_seen": [3, 2, 2, 2, 1, 1], "upvotes": [None, 5, 5, None, 9, None],
-        "first_seen_date": [date(2024, 1, 1)] * 6, "last_seen_date": [date(2024, 1, 9)] * 6,
-    }).lazy()
+    papers = pl.DataFrame({"paper_id": ["a", "b", "c", "d", "e", "f"], "days_seen": [3, 2, 2, 2, 1, 1], "upvotes": [None, 5, 5, None, 9, None]})
 
     def ids(limit: int) -> list[str]:
-        return sorted(report_frames.candidates(papers, ["days_seen", "upvotes"], limit)["paper_id"])
+        return sorted(papers.filter(report_frames.tied_or_before(papers, ["days_seen", "upvotes"], limit))["paper_id"])
 
     assert ids(1) == ["a"]
     assert ids(2) == ids(3) == ["a", "b", "c"]  # b and c tie on (2, 5): the rest of the key orders them
     assert ids(4) == ["a", "b", "c", "d"]  # (2, null): nulls come last, so only d ties
     assert ids(5) == ["a", "b", "c", "d", "e"]
     assert ids(7) == ["a", "b", "c", "d", "e", "f"]  # fewer papers than asked for: all of them
+    assert sorted(papers.filter(report_frames.tied_or_before(papers, ["upvotes"], 2))["paper_id"]) == ["b", "c", "e"]
 
 
 def test_periods_add_the_days_up_per_week_or_month():
