@@ -6,8 +6,7 @@ ships plotly.js inside the wheel and `include_plotlyjs` inlines it, so the page 
 and no network. The page is about 5 MB, nearly all of it plotly.js, embedded once.
 
 The numbers come from lake.report_frames (pure functions over LazyFrames); this module only draws.
-Over more than three months the day-by-day charts add their days up per week, over two years per
-month: ten years drawn a bar a day were 18,000 bars, most of the time to the first chart.
+Day-by-day charts over more than three months add their days up per week, over two years per month.
 """
 
 from __future__ import annotations
@@ -60,18 +59,9 @@ class ReportData:
 
 def collect(lake: Lake, window: Window, top_count: int) -> ReportData:
     papers = lake.scan("papers") if lake.has_table("papers") else None
-    frames = report_frames(lake.scan("sightings"), papers, window, top_count)
-    return ReportData(
-        window=window,
-        per_day=frames.per_day,
-        new_returning=frames.new_returning,
-        stays=frames.stays,
-        top=frames.top,
-        upvotes=frames.upvotes,
-        quarantine=queries.quarantine_counts(lake.scan("quarantine"), window),
-        sighting_count=frames.sighting_count,
-        snapshot_dates=frames.snapshot_dates,
-    )
+    f = report_frames(lake.scan("sightings"), papers, window, top_count)
+    quarantine = queries.quarantine_counts(lake.scan("quarantine"), window)
+    return ReportData(window, f.per_day, f.new_returning, f.stays, f.top, f.upvotes, quarantine, f.sighting_count, f.snapshot_dates)
 
 
 # --- charts -----------------------------------------------------------------------------------
