@@ -51,7 +51,9 @@ def collect_gold(lake: Lake, window: Window, top_count: int, paper_id: str | Non
             rising = rising_topics(topics, through_week, RECENT_WEEKS, EARLIER_WEEKS).head(top_count)
     # The whole lake's most upvoted sighting has at least the highest latest upvotes in `papers`: files
     # whose statistics say less are skipped.
-    at_least = lake.scan("papers").select(pl.col("upvotes").max()).collect().item() if whole and lake.has_table("papers") else None
+    at_least = None
+    if paper_id is None and whole and lake.has_table("papers"):
+        at_least = lake.scan("papers").select(pl.col("upvotes").max()).collect().item()
     trajectory, title = upvote_observations(lake.scan("sightings"), window, paper_id, at_least)
     return GoldData(authors, rising, through_week, trajectory, title)
 
@@ -63,10 +65,13 @@ def upvote_observations(
     the paper given, else the window's most upvoted (`at_least`: a count the most upvoted sighting
     is known to reach). Rows from before fetches were timed count at their day's midnight."""
     voted = sightings.filter(window.inside() & pl.col("upvotes").is_not_null())
-    if at_least is not None:
-        voted = voted.filter(pl.col("upvotes") >= at_least)
     if paper_id is None:
-        best = voted.sort(["upvotes", "paper_id"], descending=[True, False]).select("paper_id").head(1).collect()
+
+        def most_upvoted(rows: pl.LazyFrame) -> pl.DataFrame:
+            return rows.sort(["upvotes", "paper_id"], descending=[True, False]).select("paper_id").head(1).collect()
+
+        best = pl.DataFrame() if at_least is None else most_upvoted(voted.filter(pl.col("upvotes") >= at_least))
+        best = best if best.height else most_upvoted(voted)  # none reached it: `papers` said more than the sightings
         if best.is_empty():
             return pl.DataFrame(), None
         paper_id = best.item()
