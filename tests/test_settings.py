@@ -76,11 +76,22 @@ def test_validation_docs_sit_beside_a_local_lake_unless_told(tmp_path):
 
 def test_memory_defaults_return_freed_pages_unless_the_user_set_the_allocator():
     environ: dict[str, str] = {}
-    settings.memory_defaults(environ)
+    settings.memory_defaults(environ, ["paperlake", "run"])
     assert environ == {settings.JEMALLOC_CONF_ENV: settings.JEMALLOC_CONF}
     own = {settings.JEMALLOC_CONF_ENV: "dirty_decay_ms:5000"}
-    settings.memory_defaults(own)
+    settings.memory_defaults(own, ["paperlake", "run"])
     assert own == {settings.JEMALLOC_CONF_ENV: "dirty_decay_ms:5000"}
+
+
+def test_read_commands_keep_the_allocators_default_and_loads_return_freed_pages():
+    for argv in (["/venv/bin/paperlake", "report", "--lake", "x"], ["-m", "trending", "--days", "30"], ["paperlake", "--debug", "show", "1"]):
+        environ: dict[str, str] = {}
+        settings.memory_defaults(environ, argv)
+        assert environ == {}, argv
+    for argv in (["/venv/bin/paperlake", "ingest", "pages/"], ["-m", "backfill"], ["paperlake", "dupes"], ["pytest", "report"]):
+        environ = {}
+        settings.memory_defaults(environ, argv)
+        assert environ == {settings.JEMALLOC_CONF_ENV: settings.JEMALLOC_CONF}, argv
 
 
 def test_the_command_line_package_sets_the_allocator_before_polars_loads():
