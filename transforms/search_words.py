@@ -49,11 +49,24 @@ def marker_rows(paper_ids: list[str]) -> pl.DataFrame:
     )
 
 
+def without_superseded(rows: pl.DataFrame) -> pl.DataFrame:
+    """Of index rows read (a few words' rows and every marker), drop the markers and the rows a later
+    marker of their paper superseded. What is left may hold a row twice (a load indexing a new paper
+    twice, with the same text): harmless to a search, which asks only whether a word is there."""
+    words = rows.filter(pl.col("term") != MARKER_TERM)
+    markers = rows.filter(pl.col("term") == MARKER_TERM)
+    if markers.is_empty():
+        return words
+    latest = markers.group_by("paper_id").agg(pl.col("indexed_version").max().alias("marker_version"))
+    kept = words.join(latest, on="paper_id", how="left").filter(
+        pl.col("marker_version").is_null() | (pl.col("indexed_version") >= pl.col("marker_version"))
+    )
+    return kept.drop("marker_version")
+
+
 def current_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """Of index rows read (a few words' rows and every marker), each paper's current ones: those of
-    its highest indexed_version among them; markers dropped."""
-    latest = pl.col("indexed_version").max().over("paper_id")
-    return rows.filter(pl.col("indexed_version") == latest).filter(pl.col("term") != MARKER_TERM)
+    """Each paper's current rows, once: what a rebuild from the papers as they are now would write."""
+    return without_superseded(rows).sort("indexed_version").unique(["term", "paper_id"], keep="last", maintain_order=True)
 
 
 def term_range(term: str) -> pl.Expr:
