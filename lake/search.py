@@ -85,11 +85,15 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
 
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The papers rows (SUMMARY) of `rows`, whose recency is known: bounded by their ids and last-seen
-    days too, so file statistics skip the files that cannot hold them (papers are in first-seen order)."""
-    ids = rows["paper_id"]
-    bounds = pl.col("last_seen_date").is_between(pl.lit(rows["last_seen_date"].min()), pl.lit(rows["last_seen_date"].max()))
-    return papers.filter(bounds & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max())) & pl.col("paper_id").is_in(ids.implode())).select(columns).collect()
+    """The papers rows (`columns`) of `rows`, whose recency is known: one read per month they were
+    last seen in, each bounded by its ids and days, so file statistics skip the files that cannot
+    hold them (papers are in first-seen order); the reads run together."""
+    parts = []
+    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo")):
+        ids, days = group["paper_id"], group["last_seen_date"]
+        bounds = pl.col("last_seen_date").is_between(pl.lit(days.min()), pl.lit(days.max())) & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max()))
+        parts.append(papers.filter(bounds & pl.col("paper_id").is_in(ids.implode())).select(columns))
+    return pl.concat(parts).collect() if parts else papers.select(columns).head(0).collect()
 
 
 def _recency(papers: pl.LazyFrame, wanted: pl.Expr) -> pl.DataFrame:
