@@ -2,7 +2,7 @@
 
     store raw -> parse -> normalize -> validate -> write sightings -> relink title-only papers
       (bronze)                                      (+ quarantine)
-    -> write papers -> update gold (authors, topics) -> mark loaded
+    -> write papers -> update gold (authors, topics) -> update search words -> mark loaded
 
 Each step returns what it did, and checks what is already there, so a batch interrupted anywhere
 completes on the next run; the last commit (the snapshots' outcomes) marks a batch done. Retries
@@ -19,6 +19,7 @@ from prefect.utilities.annotations import quote
 from feeds.base import Payload
 from flows.reports import BatchesRejected, LoadReport, snapshot_outcomes, with_skipped
 from flows.gold_steps import update_gold
+from flows.search_steps import update_search
 from flows.load_steps import FeedDay, normalize, parse, store_raw, validate
 from flows.write_steps import mark_loaded, publish_validation, relink_title_only, write_papers, write_sightings
 from lake import writes
@@ -79,6 +80,7 @@ def load_parsed(
     touched = set(validated.clean["paper_id"].to_list()) | written.previous_paper_ids
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
     gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
+    update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
     outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now)
     report = LoadReport(
         snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),

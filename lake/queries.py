@@ -159,7 +159,8 @@ def search_terms(text: str) -> list[str]:
 
 
 def search(
-    sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None, papers: pl.LazyFrame | None = None
+    sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None, papers: pl.LazyFrame | None = None,
+    words: pl.LazyFrame | None = None,
 ) -> pl.DataFrame:
     """Papers of the window whose title or abstract holds every word of `text` (case, accents of
     width and punctuation ignored; a word matches the start of a word, so 'transform' finds
@@ -167,10 +168,16 @@ def search(
     then the phrase and words in the abstract; ties newest first.
 
     Without a window (no dates, no feed) and given `papers`, the papers table answers: it holds each
-    paper's whole-lake summary already, one row a paper instead of every sighting."""
+    paper's whole-lake summary already, one row a paper instead of every sighting. Given `words`
+    too (the `search_words` index), only the matching words' rows and the best papers' rows are
+    read (lake/search.py); the answer is the same."""
     terms = search_terms(text)
     if not terms:
         raise ValueError("--search needs at least one letter or digit")
+    if papers is not None and words is not None and window == Window():
+        from lake.search import indexed_search
+
+        return indexed_search(words, papers, terms, limit)
     if papers is not None and window == Window():
         summary = papers.filter(_may_hold_every(terms)).select(
             "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -178,6 +185,19 @@ def search(
         )
     else:
         summary = window_summary(sightings.filter(pl.col("paper_id").is_in(_candidate_ids(sightings, terms, window))), window)
+    every_term, score = match_and_score(terms)
+    by, descending = NEWEST_FIRST
+    ranked = (
+        summary.filter(every_term)
+        .with_columns(score.cast(pl.Int32).alias("score"))
+        .sort(["score", *by], descending=[True, *descending], nulls_last=True)
+    )
+    return _limited(ranked, limit).collect()
+
+
+def match_and_score(terms: list[str]) -> tuple[pl.Expr, pl.Expr]:
+    """Whether a row's title or abstract holds every term, and its score: 10 for the phrase in the
+    title, 3 per term in the title, 2 for the phrase in the abstract, 1 per term in the abstract."""
     phrase = " " + " ".join(terms)
     title, abstract = _normalized(pl.col("title")), _normalized(pl.col("abstract"))
 
@@ -191,13 +211,7 @@ def search(
         + 2 * abstract.str.contains(phrase, literal=True).cast(pl.Int32)
         + hits(abstract)
     )
-    by, descending = NEWEST_FIRST
-    ranked = (
-        summary.filter(every_term)
-        .with_columns(score.cast(pl.Int32).alias("score"))
-        .sort(["score", *by], descending=[True, *descending], nulls_last=True)
-    )
-    return _limited(ranked, limit).collect()
+    return every_term, score
 
 
 def _holds(column: str, term: str) -> pl.Expr:

@@ -318,3 +318,24 @@ DIGEST_DELIVERIES = TableSpec(
 )
 
 TABLES[DIGEST_DELIVERIES.name] = DIGEST_DELIVERIES
+
+# Added with issue 14 (search at arXiv volume): the word index `papers --search` reads instead of every
+# abstract. Each load appends its touched papers' rows (flows/search_steps.py); nothing is rewritten
+# in place, so a paper's older rows stay until `paperlake search-index` rebuilds the table.
+SEARCH_WORDS = TableSpec(
+    name="search_words",
+    description=(
+        "Derived: one row per paper and distinct word of its normalized title and abstract, rows sorted by word "
+        "in each file, so a search reads a few words' rows instead of every abstract. A paper's current rows are "
+        "those of its highest indexed_version (its marker row, term '', included): older ones are superseded."
+    ),
+    key=("term", "paper_id", "indexed_version"),
+    columns=(
+        Column("term", pl.String, True, "a word of the title or abstract as search normalizes them (NFKC, lower case, non-alphanumeric runs split words); '' on a marker row"),
+        Column("paper_id", pl.String, True),
+        Column("fields", pl.Int8, True, "where the word is: 1 the title, 2 the abstract, 3 both; 0 on a marker row"),
+        Column("indexed_version", pl.Int64, True, "the table version that wrote the row"),
+    ),
+)
+
+TABLES[SEARCH_WORDS.name] = SEARCH_WORDS

@@ -19,7 +19,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError
 
 from lake.evolve import add_missing_columns
-from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, QUARANTINE, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
+from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, QUARANTINE, SEARCH_WORDS, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
 from lake.store import Lake
 
 
@@ -123,6 +123,8 @@ def ensure_tables(lake: Lake) -> None:
     from lake.health import mark_tables_checked
 
     for spec in TABLES.values():
+        if spec is SEARCH_WORDS:  # made by its first write: a new lake's first load, or `paperlake search-index`
+            continue
         if not lake.has_table(spec.name):
             committing(lake, spec.name, lambda spec=spec: _create(lake, spec))
             continue

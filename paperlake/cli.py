@@ -467,5 +467,9 @@ from paperlake import cli_watch  # noqa: E402  (issue 15: `watch add|list|remove
 
 cli_watch.register(app)
 
+from paperlake import cli_search  # noqa: E402  (issue 14: `search-index`)
+
+cli_search.register(app)
+
 if __name__ == "__main__":
     app()

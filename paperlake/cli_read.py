@@ -120,11 +120,23 @@ def papers(
     if search is None:
         found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
     else:
+        words = _search_words(the_lake) if window == queries.Window() else None
         try:
-            found = queries.search(sightings, search, window, limit, the_lake.scan("papers")).select(*PAPER_COLUMNS, "score")
+            found = queries.search(sightings, search, window, limit, the_lake.scan("papers"), words).select(*PAPER_COLUMNS, "score")
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--search") from None
     _emit(found, fmt, out_file)
+
+
+def _search_words(the_lake):
+    """The word index to search with; None on a lake without one, saying once how to build it."""
+    from lake.search_words import is_built
+    from paperlake.cli_search import BUILD_HINT
+
+    if is_built(the_lake):
+        return the_lake.scan("search_words")
+    err.print(f"note: {the_lake.uri} has no word index, so this search reads every abstract; build it once with: {BUILD_HINT}", highlight=False)
+    return None
 
 
 def show(

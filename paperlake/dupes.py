@@ -174,6 +174,9 @@ def apply_decisions(lake: Lake, paper_ids: list[str], commit: writes.CommitInfo)
 
         sightings = writes.sightings_of(lake, affected)
         update_gold_tables(lake, pl.concat([sightings, before], how="diagonal_relaxed"), papers, gone, commit, datetime.now(timezone.utc), validate=False)
+        from flows.search_update import update_search_words
+
+        update_search_words(lake, papers, [], gone, commit)
 
 
 def _same_papers(current: pl.DataFrame, papers: pl.DataFrame) -> bool:

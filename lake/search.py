@@ -1,0 +1,168 @@
+"""`papers --search` through the word index (`search_words`): the same answer as the scan of every
+title and abstract (lake/queries.py `search`), from a few words' rows and the best papers' rows.
+
+    the terms' index rows (row groups of those words only) -> per paper: which terms are in the
+    title, which in the abstract -> papers holding every term, with their score or its bounds
+    -> their recency (last seen, first seen, days seen) from `papers`: all of it for a few thousand
+       papers; else the recently seen papers first (file statistics skip the rest), widening the
+       window until nothing older can rank in
+    -> the best ones' text read to settle the phrase bonuses the index cannot tell -> top `limit`
+
+For one word the index gives the exact score (the phrase is the word). For several, each term's
+presence per field is exact and only the phrase bonuses (10 in the title, 2 in the abstract) are
+open: a paper is read when its upper bound could still put it in the top `limit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import polars as pl
+
+from lake.queries import NEWEST_FIRST, _normalized, _one_of, match_and_score
+from lake.search_words import rows_of_terms
+from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, without_superseded
+
+SUMMARY = [
+    "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
+    "upvotes", "comment_count", "feeds", "abstract", "title_key",
+]
+RECENCY = ["last_seen_date", "first_seen_date", "days_seen"]
+DIRECT_PAPER_COUNT = 20_000  # up to this many matches, read their recency by id; above, recent papers first
+FIRST_WINDOW_DAYS = 30
+VERIFY_BATCH = 2_000
+
+
+def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+    matches = term_hits(without_superseded(rows_of_terms(words, terms)), terms)
+    if matches.is_empty():
+        return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
+    if limit is None or matches.height <= DIRECT_PAPER_COUNT:
+        known = _recency(papers, _one_of(matches["paper_id"])).join(matches, on="paper_id")
+        return _settled(papers, known, terms, limit, None, _Verified())
+    first_date, last_date = papers.select(pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")).collect().row(0)
+    days, done = FIRST_WINDOW_DAYS, _Verified()
+    while True:
+        since = last_date - timedelta(days=days - 1)
+        known = _recency(papers, pl.col("last_seen_date") >= since).join(matches, on="paper_id")
+        everything = since <= first_date
+        # Most often the known papers win against the best bound of all: no need to find the unread ones.
+        found = _settled(papers, known, terms, limit, None if everything else matches["high"].max(), done)
+        if found is None and not everything:
+            unread = matches.join(known.select("paper_id"), on="paper_id", how="anti")
+            found = _settled(papers, known, terms, limit, unread["high"].max() if unread.height else None, done)
+        if found is not None:
+            return found
+        days *= 4
+
+
+def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
+    """paper_id, low, high: papers whose current words hold every term (each as a word's start), with
+    their score's bounds (equal for one term).
+
+    Each row's fields as bits per term (term i: bit 2i title, 2i+1 abstract), OR-ed per paper: one
+    integer aggregate, and none at all when each term is one word (a paper's rows are then distinct)."""
+    n = len(terms)
+    code = pl.sum_horizontal(
+        pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
+    ) if n > 1 else pl.col("fields").cast(pl.Int64)
+    coded = rows.select("paper_id", code.alias("code"))
+    if n > 1 or rows["term"].n_unique() > 1:
+        coded = coded.group_by("paper_id").agg(pl.col("code").bitwise_or())
+    bit = lambda i, field: ((pl.col("code") // (1 << (2 * i + field - 1))) % 2).cast(pl.Int32)  # noqa: E731
+    in_title = pl.sum_horizontal(bit(i, TITLE_FIELD) for i in range(n))
+    in_abstract = pl.sum_horizontal(bit(i, ABSTRACT_FIELD) for i in range(n))
+    every_term = pl.all_horizontal((pl.col("code") // (1 << (2 * i))) % 4 != 0 for i in range(n))
+    if n == 1:  # the phrase is the term: the score is exact
+        low = high = 13 * in_title + 3 * in_abstract
+    else:
+        low = 3 * in_title + in_abstract
+        high = low + 10 * (in_title == n).cast(pl.Int32) + 2 * (in_abstract == n).cast(pl.Int32)
+    return coded.filter(every_term).select(
+        "paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"), ((high - low) % 10 == 2).alias("abstract_bonus") if n > 1 else pl.lit(False).alias("abstract_bonus"),
+    )
+
+
+def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The papers rows (`columns`) of `rows`, whose recency is known: one read per month they were
+    last seen in, each bounded by its ids and days, so file statistics skip the files that cannot
+    hold them (papers are in first-seen order); the reads run together."""
+    parts = []
+    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo")):
+        ids, days = group["paper_id"], group["last_seen_date"]
+        bounds = pl.col("last_seen_date").is_between(pl.lit(days.min()), pl.lit(days.max())) & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max()))
+        parts.append(papers.filter(bounds & pl.col("paper_id").is_in(ids.implode())).select(columns))
+    return pl.concat(parts).collect() if parts else papers.select(columns).head(0).collect()
+
+
+def _recency(papers: pl.LazyFrame, wanted: pl.Expr) -> pl.DataFrame:
+    return papers.filter(wanted).select("paper_id", *RECENCY).collect()
+
+
+@dataclass
+class _Verified:
+    """What reading text settled so far, kept across widening windows: exact scores, the phrase in
+    the title per paper, and the rows read (the answer's columns)."""
+
+    scores: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"paper_id": pl.String, "exact": pl.Int32}))
+    titles: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={"paper_id": pl.String, "title_phrase": pl.Boolean}))
+    rows: list[pl.DataFrame] = field(default_factory=list)
+
+
+def _settled(papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit: int | None, unread_best: int | None, done: _Verified) -> pl.DataFrame | None:
+    """The top `limit` of `known` by exact score, then newest; None when a paper not read yet (each
+    scoring at most `unread_best`, each seen before every known one) could still rank among them.
+
+    Open scores (several terms: the phrase bonuses) are settled best bound first, the title's phrase
+    from titles alone (10 points), then the abstract's (2 points) from the whole row."""
+    by, descending = NEWEST_FIRST
+    order = dict(by=["key", *by], descending=[True, *descending], nulls_last=True)
+    phrase = " " + " ".join(terms)
+    every_term, score = match_and_score(terms)
+    while True:
+        known = _with_settled(known, done)
+        if limit is not None and known.height > limit:  # a paper whose best is below the limit-th sure score is out
+            known = known.filter(pl.col("high") >= known["low"].top_k(limit).min())
+        ranked = known.with_columns(pl.coalesce("score", "high").alias("key")).sort(**order)
+        top = ranked if limit is None else ranked.head(limit)
+        if top["score"].null_count():
+            open_rows = ranked.filter(pl.col("score").is_null()).head(max(VERIFY_BATCH, limit or 0))
+            untitled = open_rows.filter(pl.col("title_phrase").is_null())
+            if untitled.height:
+                titles = _rows_of(papers, untitled, ["paper_id", "title"]).select(
+                    "paper_id", _normalized(pl.col("title")).str.contains(phrase, literal=True).alias("title_phrase")
+                )
+                done.titles = pl.concat([done.titles, titles])
+                continue
+            read = _rows_of(papers, open_rows, SUMMARY)
+            done.rows.append(read)
+            exact = read.select("paper_id", pl.when(every_term).then(score).otherwise(-1).cast(pl.Int32).alias("exact"))  # -1: no match after all
+            done.scores = pl.concat([done.scores, exact])
+            continue
+        if unread_best is not None and (limit is None or top.height < limit or top["score"].min() < unread_best):
+            return None
+        break
+    have = pl.concat(done.rows).unique("paper_id") if done.rows else papers.select(SUMMARY).head(0).collect()
+    missing = top.join(have.select("paper_id"), on="paper_id", how="anti")
+    if missing.height:
+        have = pl.concat([have, _rows_of(papers, missing, SUMMARY)])
+    return top.select("paper_id", "score").join(have, on="paper_id").select(*SUMMARY, "score").sort(
+        ["score", *by], descending=[True, *descending], nulls_last=True
+    )
+
+
+def _with_settled(known: pl.DataFrame, done: _Verified) -> pl.DataFrame:
+    """`known` with score (exact, or null while a bonus is open) and title_phrase (null until read);
+    high lowered by what the titles read said."""
+    known = known.drop("score", "title_phrase", strict=False)
+    known = known.join(done.titles, on="paper_id", how="left").join(done.scores, on="paper_id", how="left")
+    high = pl.when(pl.col("title_phrase").is_null()).then(pl.col("high")).otherwise(
+        pl.col("low") + 10 * pl.col("title_phrase").cast(pl.Int32) + 2 * pl.col("abstract_bonus").cast(pl.Int32)
+    )
+    known = known.with_columns(high.cast(pl.Int32).alias("high"))
+    settled = pl.coalesce(
+        "exact",
+        pl.when(pl.col("low") == pl.col("high")).then(pl.col("low")),
+    )
+    return known.with_columns(settled.alias("score")).filter(pl.col("score").is_null() | (pl.col("score") >= 0)).drop("exact")

@@ -1,0 +1,101 @@
+"""Reading and writing `search_words`, the word index of `papers --search`.
+
+Writes only append: a load's touched papers get their rows again at the table's next version, with
+a marker row for papers indexed before, so their older rows stop counting (transforms/search_words.py
+`current_rows`). Each append is sorted by word in row groups of 64k rows: a lookup of a few words
+reads the matching row groups of each file, not the files. `rebuild` writes the table whole, from
+`papers`, a batch of files at a time (a ten-year lake's 3.85 M papers in about 40 commits).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import polars as pl
+
+from lake import writes
+from lake.schemas import PAPERS, SEARCH_WORDS
+from lake.store import Lake
+from transforms.search_words import MARKER_TERM, term_range
+
+ROW_GROUP_ROWS = 64 * 1024
+REBUILD_FILES_PER_BATCH = 10  # papers files read per rebuild commit: about 50,000 papers
+APPEND_GUARD = "paperlake.append.search_words"
+
+
+def _writer_properties():
+    from deltalake import WriterProperties
+
+    return WriterProperties(max_row_group_size=ROW_GROUP_ROWS, compression="ZSTD")
+
+
+def is_built(lake: Lake) -> bool:
+    """A lake made before the index (or whose index was never built) has no `search_words` table."""
+    return lake.has_table(SEARCH_WORDS.name)
+
+
+def papers_row_count(lake: Lake) -> int:
+    """Rows of `papers`, from its log (no data file read)."""
+    if not lake.has_table(PAPERS.name):
+        return 0
+    return int(pl.DataFrame(lake.delta(PAPERS.name).get_add_actions(flatten=True))["num_records"].sum() or 0)
+
+
+def append_words(lake: Lake, rows_at: Callable[[int], pl.DataFrame], commit: writes.CommitInfo) -> int:
+    """Append `rows_at(version)`: rows stamped with the version this commit makes. A concurrent append
+    makes this one conflict (same app transaction) and redo itself at the next version."""
+    from deltalake import Transaction, write_deltalake
+
+    def write() -> int:
+        table = lake.delta(SEARCH_WORDS.name) if is_built(lake) else None  # None: this write creates it
+        version = table.version() + 1 if table is not None else 0
+        rows = rows_at(version)
+        if rows.is_empty():
+            return 0
+        write_deltalake(
+            table if table is not None else lake.table_uri(SEARCH_WORDS.name), SEARCH_WORDS.conform(rows).to_arrow(),
+            mode="append", storage_options=lake.storage_options,
+            writer_properties=_writer_properties(), commit_properties=commit.properties(Transaction(APPEND_GUARD, version)),
+        )
+        return rows.height
+
+    return writes.committing(lake, SEARCH_WORDS.name, write)
+
+
+def papers_text_batches(lake: Lake, files_per_batch: int = REBUILD_FILES_PER_BATCH) -> Iterator[pl.DataFrame]:
+    """paper_id, title, abstract of every paper, a few `papers` files at a time (memory stays flat)."""
+    uris = lake.delta(PAPERS.name).file_uris() if lake.has_table(PAPERS.name) else []
+    for start in range(0, len(uris), files_per_batch):
+        yield pl.scan_parquet(uris[start : start + files_per_batch], storage_options=lake.storage_options or None).select(
+            "paper_id", "title", "abstract"
+        ).collect()
+
+
+def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitInfo) -> int:
+    """The table overwritten with `batches` of rows (term, paper_id, fields): the first batch replaces
+    whatever was there, the others append. Returns the rows written."""
+    from deltalake import write_deltalake
+
+    written = 0
+    for rows in batches:
+        first = written == 0
+        version = (lake.delta(SEARCH_WORDS.name).version() + 1) if lake.has_table(SEARCH_WORDS.name) else 0
+        stamped = SEARCH_WORDS.conform(rows.with_columns(pl.lit(version, pl.Int64).alias("indexed_version")))
+        writes.committing(lake, SEARCH_WORDS.name, lambda: write_deltalake(
+            lake.table_uri(SEARCH_WORDS.name), stamped.to_arrow(), mode="overwrite" if first else "append",
+            schema_mode="overwrite" if first else None, storage_options=lake.storage_options,
+            writer_properties=_writer_properties(), commit_properties=commit.properties(),
+        ))
+        written += rows.height
+    if written == 0:
+        writes.committing(lake, SEARCH_WORDS.name, lambda: write_deltalake(
+            lake.table_uri(SEARCH_WORDS.name), SEARCH_WORDS.empty_frame().to_arrow(), mode="overwrite",
+            schema_mode="overwrite", storage_options=lake.storage_options, commit_properties=commit.properties(),
+        ))
+    return written
+
+
+def rows_of_terms(words: pl.LazyFrame, terms: list[str]) -> pl.DataFrame:
+    """Index rows of every word starting with one of `terms`, and every marker row (all versions)."""
+    wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
+    return words.filter(wanted).select("term", "paper_id", "fields", "indexed_version").collect()

@@ -1,0 +1,100 @@
+"""`papers --search` through the word index answers exactly what the scan of every title and
+abstract answers: words, prefixes, phrases, limits, ties; and after papers change or go, the
+appended rows (with their markers) answer like a rebuild."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from flows.search_update import rebuild_search_words, update_search_words
+from lake import search as lake_search
+from lake import writes
+from lake.queries import Window, search
+from lake.schemas import PAPERS
+from lake.store import Lake
+
+WORDS = "graph graphs reasoning reason sparse routing model models learning neural attention diffusion".split()
+QUERIES = [
+    "graph", "graph reasoning", "reasoning graph", "Graph-Reasoning!", "grap", "reason", "sparse routing model",
+    "models learning", "neural", "diffusion attention", "zebra", "learning learning", "ｓｐａｒｓｅ",
+]
+
+
+def made_papers(count: int, seed: int = 3) -> pl.DataFrame:
+    rng = random.Random(seed)
+    start = date(2024, 1, 1)
+    rows = []
+    for n in range(count):
+        first = start + timedelta(days=rng.randrange(60))
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(2, 6))).title()
+        abstract = None if n % 17 == 0 else ". ".join(" ".join(rng.choice(WORDS) for _ in range(6)) for _ in range(3)) + "."
+        rows.append({
+            "paper_id": f"2401.{n:05d}", "title": title, "abstract": abstract, "title_key": title.lower(),
+            "first_seen_date": first, "last_seen_date": first + timedelta(days=rng.randrange(3) * 20),
+            "days_seen": 1 + rng.randrange(3), "sighting_count": 1, "feeds": ["arxiv"],
+        })
+    return PAPERS.conform(pl.DataFrame(rows))
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    the_lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(the_lake)
+    for part in made_papers(400).iter_slices(100):  # several files, like a lake written day by day
+        writes.append(the_lake, PAPERS, part, writes.CommitInfo("test"))
+    rebuild_search_words(the_lake, writes.CommitInfo("test"))
+    return the_lake
+
+
+def answers(the_lake: Lake, text: str, limit: int | None, indexed: bool) -> list[tuple]:
+    words = the_lake.scan("search_words") if indexed else None
+    found = search(the_lake.scan("sightings"), text, Window(), limit, the_lake.scan("papers"), words)
+    return found.select("paper_id", "score", "title", "last_seen_date", "feeds").rows()
+
+
+def assert_same_as_the_scan(the_lake: Lake) -> None:
+    for text in QUERIES:
+        for limit in (None, 5):
+            assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
+
+
+def test_the_index_answers_what_the_scan_answers(lake):
+    assert_same_as_the_scan(lake)
+    assert answers(lake, "graph reasoning", 5, True)[0][1] >= 20  # the phrase in title and abstract: scores order it
+    assert answers(lake, "zebra", None, True) == []
+
+
+def test_many_matches_read_the_recent_papers_first_and_still_agree(lake, monkeypatch):
+    monkeypatch.setattr(lake_search, "DIRECT_PAPER_COUNT", 10)
+    monkeypatch.setattr(lake_search, "FIRST_WINDOW_DAYS", 2)
+    monkeypatch.setattr(lake_search, "VERIFY_BATCH", 3)
+    assert_same_as_the_scan(lake)
+
+
+def test_changed_and_removed_papers_answer_like_a_rebuild(lake):
+    changed = lake.read("papers").head(30).with_columns(
+        pl.lit("Zebra Routing").alias("title"), pl.lit("nothing about graphs here").alias("abstract"),
+        pl.lit(date(2024, 6, 1)).alias("last_seen_date"),
+    )
+    removed = ["2401.00040", "2401.00041"]
+    fresh = made_papers(5, seed=9).with_columns(pl.format("2402.{}", pl.col("paper_id").str.slice(5)).alias("paper_id"))
+    writes.upsert_papers(lake, pl.concat([changed, fresh]), writes.CommitInfo("test"), removed_ids=removed)
+    update_search_words(lake, pl.concat([changed, fresh]), fresh["paper_id"].to_list(), removed, writes.CommitInfo("test"))
+    update_search_words(lake, changed.head(3), [], [], writes.CommitInfo("test"))  # touched again, same text
+    assert_same_as_the_scan(lake)
+    assert {r[0] for r in answers(lake, "zebra", None, True)} == set(changed["paper_id"].to_list())  # old words gone, new ones found
+    appended = current_words(lake)
+    rebuild_search_words(lake, writes.CommitInfo("test"))
+    assert current_words(lake).equals(appended)  # what the appends hold now is what a rebuild writes
+    assert lake.read("search_words")["term"].ne("").all()  # a rebuild has no markers
+    assert_same_as_the_scan(lake)
+
+
+def current_words(the_lake: Lake) -> pl.DataFrame:
+    from transforms.search_words import current_rows
+
+    return current_rows(the_lake.read("search_words")).select("term", "paper_id", "fields").sort("term", "paper_id")

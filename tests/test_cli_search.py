@@ -1,0 +1,38 @@
+"""`paperlake search-index` and `papers --search` on a lake made before the word index: the search
+answers by scanning and says once how to build the index; after the build it answers the same."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from lake import writes
+from lake.schemas import PAPERS
+from lake.store import Lake
+from paperlake.cli import app
+from tests.lake.test_search import made_papers
+
+
+def test_an_old_lake_scans_says_how_to_build_the_index_and_answers_the_same_after(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(lake)
+    writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))  # papers from before the index
+    assert not lake.has_table("search_words")
+    runner = CliRunner()
+    scanned = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
+    assert scanned.exit_code == 0
+    assert scanned.stderr.count("paperlake search-index") == 1 and "reads every abstract" in scanned.stderr
+
+    built = runner.invoke(app, ["search-index", "--lake", lake.uri])
+    assert built.exit_code == 0 and "search_words:" in built.stderr
+    indexed = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
+    assert indexed.exit_code == 0 and "search-index" not in indexed.stderr
+    assert json.loads(indexed.stdout) == json.loads(scanned.stdout) and json.loads(indexed.stdout)
+    windowed = runner.invoke(app, ["papers", "--search", "graph", "--since", "2024-01-01", "--lake", lake.uri])
+    assert windowed.exit_code == 0 and "search-index" not in windowed.stderr  # a window reads sightings anyway
+
+
+def test_search_index_on_a_lake_without_papers_is_one_clear_line(tmp_path):
+    result = CliRunner().invoke(app, ["search-index", "--lake", str(tmp_path / "empty")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
