@@ -82,9 +82,9 @@ def parse(payloads: list[Payload]) -> ParsedPayloads:
 
 
 @task(cache_policy=NO_CACHE)
-def normalize(lake: Lake, parsed: ParsedPayloads, arxiv_titles: pl.DataFrame) -> pl.DataFrame:
+def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
     """Rows -> sightings with paper ids; title-only rows take the arXiv id their title matches uniquely
-    (among the batch's and `arxiv_titles`, the lake's: writes.arxiv_titles)."""
+    (among the batch's and the lake's papers with those titles)."""
     frames = [
         result.rows.with_columns(
             snapshot_id=pl.lit(payload.snapshot_id),
@@ -95,7 +95,8 @@ def normalize(lake: Lake, parsed: ParsedPayloads, arxiv_titles: pl.DataFrame) ->
         for payload, result in parsed
     ]
     sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed")) if frames else SIGHTINGS.empty_frame()
-    sightings = link_title_only(sightings, arxiv_title_index(arxiv_titles, sightings))
+    title_only_keys = sightings.filter(pl.col("arxiv_id").is_null())["title_key"].unique().to_list()
+    sightings = link_title_only(sightings, arxiv_title_index(writes.arxiv_titles(lake, title_only_keys), sightings))
     # Duplicates a person confirmed (`paperlake dupes --merge`) stay merged through every load and reparse.
     sightings = apply_merges(sightings, merge_targets(links.confirmed_pairs(lake)))
     get_run_logger().info("normalized %d sightings of %d papers", sightings.height, sightings["paper_id"].n_unique())

@@ -69,14 +69,13 @@ def load_parsed(
     # quote(): Prefect would otherwise walk every element of these collections (payloads, parse
     # results, frames) looking for futures, about 1.7 s for a year's batch; the tasks get them unwrapped.
     parsed = parse(quote(to_load))
-    titles = writes.arxiv_titles(lake)  # read once: normalize links title-only rows with it, relink_title_only moves papers
-    sightings = normalize(lake, quote(parsed), quote(titles))
+    sightings = normalize(lake, quote(parsed))
     parsed = [(payload, result.without_rows()) for payload, result in parsed]  # the rows are in `sightings` now
     validated = validate(lake, quote(sightings), quote(parsed), commit.run_id, now, settling)
     del sightings  # validated.clean holds the rows from here on: one copy of a year's rows, not two
     bounded = reparse is None
     written = write_sightings(lake, quote(validated), commit, reparse)
-    relinked = relink_title_only(lake, quote(validated.clean), quote(titles), commit, bounded)
+    relinked = relink_title_only(lake, quote(validated.clean), commit, bounded)
     touched = set(validated.clean["paper_id"].to_list()) | written.previous_paper_ids
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
     gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)

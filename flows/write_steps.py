@@ -20,6 +20,7 @@ from lake import papers as lake_papers
 from lake import writes
 from lake.papers import PapersWritten
 from lake.store import Lake
+from transforms.identity import TITLE_ID_PREFIX
 from transforms.linking import ambiguous_titles, arxiv_title_index, relinks
 from transforms.papers import summarize_papers
 
@@ -55,18 +56,21 @@ class Relinked:
 
 
 @task(cache_policy=NO_CACHE)
-def relink_title_only(
-    lake: Lake, sightings: pl.DataFrame, arxiv_titles: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True
-) -> Relinked:
-    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper
-    (`arxiv_titles`: the lake's, as normalize read them; writing sightings changes no paper)."""
+def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.CommitInfo, bounded: bool = True) -> Relinked:
+    """Title-only papers already in the lake whose arXiv id arrived in this batch become that paper.
+
+    Only the titles that matter are read: those of the batch's title-only rows (reported when
+    ambiguous) and of the lake's title-only papers an arriving arXiv title matches.
+    """
     logger = get_run_logger()
-    index = arxiv_title_index(arxiv_titles, sightings)
+    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
+    title_only = writes.papers_with_title_keys(lake, arriving, id_prefix=TITLE_ID_PREFIX)
+    keys = set(title_only["title_key"].to_list()) | set(sightings.filter(pl.col("arxiv_id").is_null())["title_key"].to_list())
+    index = arxiv_title_index(writes.arxiv_titles(lake, sorted(k for k in keys if k is not None)), sightings)
     ambiguous = ambiguous_titles(sightings, index)
     for row in ambiguous.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
-    arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
-    moved = relinks(writes.papers_with_title_keys(lake, arriving), index)
+    moved = relinks(title_only, index)
     if not moved.is_empty():
         # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
         since = writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None

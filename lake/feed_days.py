@@ -22,7 +22,10 @@ def known_days(lake: Lake, feed: str) -> pl.DataFrame:
 
 
 def rows_of(lake: Lake, feed: str, days: list[date]) -> pl.DataFrame:
-    return lake.scan(FEED_DAYS.name).filter((pl.col("feed") == feed) & pl.col("snapshot_date").is_in(days)).collect()
+    if not days:
+        return FEED_DAYS.empty_frame()
+    within = pl.col("snapshot_date").is_between(min(days), max(days))  # a range file stats can skip by
+    return lake.scan(FEED_DAYS.name).filter((pl.col("feed") == feed) & within & pl.col("snapshot_date").is_in(days)).collect()
 
 
 def all_days(lake: Lake) -> pl.DataFrame:
@@ -45,7 +48,10 @@ def record(lake: Lake, rows: pl.DataFrame, commit: writes.CommitInfo) -> dict:
         return {}
     if not lake.has_table(FEED_DAYS.name):  # a run whose every fetch failed loaded nothing that would create it
         writes.ensure_tables(lake)
-    return writes.upsert(lake, FEED_DAYS, rows, commit)
+    # Every stored row of these keys has one of their days: the MERGE reads only the files of those days.
+    days = rows["snapshot_date"]
+    within = f"t.snapshot_date >= '{days.min().isoformat()}' AND t.snapshot_date <= '{days.max().isoformat()}'"
+    return writes.upsert(lake, FEED_DAYS, rows, commit, target_filter=within)
 
 
 def snapshot_row_counts(lake: Lake, snapshot_ids: list[str]) -> dict[str, int | None]:

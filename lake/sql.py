@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from lake.log_counts import row_count_from_log
 from lake.schemas import TABLES
 from lake.store import AsOf, DamagedTableError, Lake, NotCreatedYetError, TimeTravelError, parse_as_of
 
@@ -89,7 +90,7 @@ def _run_query(lake: Lake, sql: str, as_of: AsOf, limits: QueryLimits) -> pl.Dat
     if statements[0].type not in READ_ONLY_STATEMENTS:
         raise QueryError(f"paperlake query is read-only: a {statements[0].type.name} statement is not allowed (only SELECT)")
     read_tables = _tables_read(probe, sql)
-    counted = _row_count_from_log(lake, sql, as_of)
+    counted = row_count_from_log(lake, sql, as_of)
     if counted is not None:
         return counted
     con = _connect(lake, as_of, read_tables, limits)
@@ -218,26 +219,6 @@ def _dataset(lake: Lake, name: str, as_of, not_created: list[str]):
         return TABLES[name].empty_frame().to_arrow()  # it had no rows at that time
     except (TimeTravelError, DamagedTableError) as err:
         raise QueryError(str(err)) from None
-
-
-_COUNT_ALL = re.compile(r"^\s*select\s+count\s*\(\s*\*\s*\)\s+from\s+(\w+)\s*;?\s*$", re.IGNORECASE)
-
-
-def _row_count_from_log(lake: Lake, sql: str, as_of) -> pl.DataFrame | None:
-    """`select count(*) from TABLE` answered from the Delta log, which records every file's row count
-    (as DuckDB's own Delta reader does): opening the footers of a ten-year table's 700 files took a
-    second. None when the statement is anything else, or a file lacks its count."""
-    match = _COUNT_ALL.match(sql)
-    if not match or match.group(1).lower() not in TABLES or not lake.has_table(match.group(1).lower()):
-        return None
-    try:
-        table = lake.delta(match.group(1).lower(), as_of)
-    except (TimeTravelError, DamagedTableError):
-        return None  # the general path says what is wrong
-    counts = pl.DataFrame(table.get_add_actions(flatten=True))["num_records"]
-    if counts.null_count():
-        return None
-    return pl.DataFrame({"count_star()": [int(counts.sum())]}, schema={"count_star()": pl.Int64})
 
 
 def _files_dataset(table):

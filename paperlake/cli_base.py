@@ -15,6 +15,8 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import TyperException
 
+from paperlake import cli_params  # noqa: F401  (plain values converted without importing Pydantic)
+
 DEBUG_ENV = "PAPERLAKE_DEBUG"
 err = Console(stderr=True, soft_wrap=True)
 out = Console()

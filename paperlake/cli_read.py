@@ -47,6 +47,12 @@ def query(
     """Run read-only SQL over the lake's tables and print the result (or write it to --out)."""
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
+    from lake.log_counts import row_count_from_log
+
+    counted = row_count_from_log(the_lake, sql, as_of)  # in the Delta log: no DuckDB to import
+    if counted is not None:
+        _emit(counted, fmt, out_file)
+        return
     from lake.sql import QueryError, QueryInterrupted, QueryLimitError, QueryLimits, run_query
     from paperlake.lifetime import sigterm_interrupts
 

@@ -52,3 +52,43 @@ def test_upsert_updates_matched_and_inserts_new_papers(lake):
 def test_missing_table_reads_as_empty_frame_of_its_schema(lake):
     assert lake.read("sightings").height == 0
     assert "paper_id" in lake.read("sightings").columns
+
+
+def sightings_of_snapshot(snapshot_id: str, day: date, count: int = 2) -> pl.DataFrame:
+    return pl.DataFrame([
+        {"snapshot_id": snapshot_id, "paper_id": f"2403.{n:05d}", "feed": "archive", "snapshot_date": day, "rank": n + 1,
+         "title": f"Paper {n}", "title_key": f"paper {n}"}
+        for n in range(count)
+    ])
+
+
+def test_sightings_of_a_snapshot_land_once_even_when_its_content_comes_again_for_another_day(lake):
+    """The check reads only the files of the snapshots' days: the day its content was first stored counts
+    too (an id is a content hash), so a load that died after its sightings and is redone later adds nothing."""
+    writes.ensure_tables(lake)
+    first = payload(b"page one", 11)
+    writes.store_snapshots(lake, payload_frame([first]), COMMIT)
+    assert writes.store_sightings(lake, sightings_of_snapshot(first.snapshot_id, date(2024, 3, 11)), COMMIT) == 2
+    for day in (11, 13):  # the same load again, and the same content listed for a later day
+        assert writes.store_sightings(lake, sightings_of_snapshot(first.snapshot_id, date(2024, 3, day)), COMMIT) == 0
+    other = payload(b"page two", 13)
+    writes.store_snapshots(lake, payload_frame([other]), COMMIT)
+    assert writes.store_sightings(lake, sightings_of_snapshot(other.snapshot_id, date(2024, 3, 13), 3), COMMIT) == 3
+    stored = lake.read("sightings")
+    assert stored.height == 5 and stored.select("snapshot_id", "paper_id").is_unique().all()
+
+
+def test_title_lookups_read_only_the_keys_asked_for(lake):
+    writes.ensure_tables(lake)
+    def paper(paper_id: str, title_key: str) -> dict:
+        return {"paper_id": paper_id, "arxiv_id": None if paper_id.startswith("title:") else paper_id, "title": title_key,
+                "title_key": title_key, "first_seen_date": date(2024, 3, 11), "last_seen_date": date(2024, 3, 11),
+                "days_seen": 1, "sighting_count": 1, "feeds": ["archive"]}
+
+    papers = [paper("2403.00001", "a study"), paper("2403.00002", "another study"), paper("title:0abc", "a study"), paper("title:0def", "unrelated")]
+    writes.upsert_papers(lake, pl.DataFrame(papers), COMMIT)
+    assert writes.arxiv_titles(lake, []).rows() == []
+    assert writes.arxiv_titles(lake, ["a study", "unrelated"]).rows() == [("a study", "2403.00001")]
+    found = writes.papers_with_title_keys(lake, ["a study", "another study"], id_prefix="title:")
+    assert found.rows() == [("title:0abc", "a study")]
+    assert sorted(writes.papers_with_title_keys(lake, ["a study"])["paper_id"]) == ["2403.00001", "title:0abc"]
