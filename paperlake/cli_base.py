@@ -15,7 +15,11 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import TyperException
 
-from paperlake import cli_params  # noqa: F401  (plain values converted without importing Pydantic)
+try:  # plain values converted without importing Pydantic; it patches Typer's private converter, so a
+    # Typer other than the one constraints.txt pins keeps its own (slower to start, same answers)
+    from paperlake import cli_params  # noqa: F401
+except (ImportError, AttributeError):
+    pass
 
 DEBUG_ENV = "PAPERLAKE_DEBUG"
 err = Console(stderr=True, soft_wrap=True)
