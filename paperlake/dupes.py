@@ -15,7 +15,7 @@ from lake import links, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.dupes import (
-    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, best_first, blocking_columns, combined, link_id, prepared, score_pair,
+    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, best_first, clause_keys, combined, link_id, prepared, score_pair,
     score_pairs, title_candidates,
 )
 from transforms.identity import TITLE_ID_PREFIX
@@ -24,6 +24,7 @@ from transforms.papers import summarize_papers
 
 PAPER_COLUMNS = ["paper_id", "arxiv_id", "title", "title_key", "abstract", "first_seen_date"]
 LISTED_COLUMNS = ["score", "status", "paper_id", "other_paper_id", "reason", "title", "other_title"]
+TEXT_COLUMNS = ("title", "title_key", "abstract")  # what scoring reads of the candidates besides their ids
 PAIR_COLUMNS = ["link_id", "paper_id", "other_paper_id", "score", "reason", "title_score", "abstract_score", "title", "other_title"]
 
 
@@ -41,21 +42,45 @@ def _papers(lake: Lake, paper_ids: list[str] | None = None) -> pl.DataFrame:
 def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
     """find_duplicates over the lake's papers without holding every abstract.
 
-    One streaming read cuts each abstract to its clause keys as it goes (a slice of files at a time,
-    on every core), keeping per paper only its id, title key and first-seen date besides; titles and
-    abstracts are read again for the candidate pairs only.
+    Titles first (a few bytes a paper), whose blocking says which papers' texts scoring will need;
+    then one streaming read cuts each abstract to its clause keys as the files are read (a slice at
+    a time, on every core), keeping the texts of those papers only. Papers that only the abstract
+    blocking brings in are read again, by id.
     """
     scan = lake.scan(PAPERS.name)
-    blocking = scan.select(*blocking_columns(), "first_seen_date").collect(engine="streaming")
-    by_abstract = abstract_candidates(blocking.get_column("clause_keys"))
-    blocking = blocking.drop("clause_keys")  # the keys' memory is free for the title blocking
-    pairs = combined(title_candidates(blocking), by_abstract)
-    rows = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
-    candidates = blocking[rows]
-    texts = scan.filter(pl.col("paper_id").is_in(candidates["paper_id"].implode())).select("paper_id", "title", "abstract")
-    papers = prepared(candidates.join(texts.collect(engine="streaming"), on="paper_id", how="left", maintain_order="left"))
+    titles = scan.select("paper_id", pl.col("title_key").fill_null(""), "first_seen_date").collect(engine="streaming")
+    by_title = title_candidates(titles)
+    titles = titles.drop("title_key")  # read again with the texts, for the candidates only
+    kept_rows = _rows_of(by_title)
+    kept = pl.col("paper_id").is_in(titles["paper_id"].gather(kept_rows).implode())
+    abstracts = scan.select(
+        "paper_id", clause_keys(pl.col("abstract")).alias("clause_keys"), *(_copied_where(kept, c) for c in TEXT_COLUMNS)
+    ).collect(engine="streaming")
+    if not abstracts["paper_id"].equals(titles["paper_id"]):  # both reads list the same files in the same order
+        abstracts = titles.select("paper_id").join(abstracts, on="paper_id", how="left", maintain_order="left")
+    pairs = combined(by_title, abstract_candidates(abstracts.get_column("clause_keys")))
+    rows = _rows_of(pairs)
+    texts = abstracts.select("paper_id", *TEXT_COLUMNS)[rows]
+    del abstracts
+    unread = ~np.isin(rows, kept_rows)
+    if unread.any():
+        ids = texts["paper_id"].filter(unread).implode()
+        reread = scan.filter(pl.col("paper_id").is_in(ids)).select("paper_id", *TEXT_COLUMNS).collect(engine="streaming")
+        texts = texts.filter(~unread).vstack(reread)
+    papers = prepared(titles[rows].join(texts, on="paper_id", how="left", maintain_order="left"))
     local = pl.DataFrame({side: np.searchsorted(rows, pairs[side].to_numpy()).astype(np.uint32) for side in ("a", "b")})
     return best_first(score_pairs(papers, local), min_score)
+
+
+def _copied_where(kept: pl.Expr, column: str) -> pl.Expr:
+    """The column where `kept`, else null, copied: a bare when/then keeps views into the text read,
+    so a few kept abstracts would hold every file's abstracts in memory (6.4 GB on a ten-year lake)."""
+    return pl.concat_str([pl.when(kept).then(pl.col(column)), pl.lit("")]).alias(column)
+
+
+def _rows_of(pairs: pl.DataFrame) -> np.ndarray:
+    """The rows in any of these pairs, ascending."""
+    return np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
 
 
 def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bool = False) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.dupes_blocking import (  # noqa: F401  (re-exported: the finder's tunables and steps)
-    INDEX_PAIRS_SCHEMA, MAX_BLOCK_SIZE, TITLE_WINDOW, abstract_candidates, blocking_columns, clause_keys, combined, title_candidates,
+    INDEX_PAIRS_SCHEMA, MAX_BLOCK_SIZE, TITLE_WINDOW, abstract_candidates, clause_keys, combined, title_candidates,
 )
 from transforms.dupes_scoring import PAIR_SCHEMA, PAPER_COLUMNS, prepared, score_pair, score_pairs  # noqa: F401
 from transforms.identity import TITLE_ID_PREFIX
@@ -35,8 +35,8 @@ def find_duplicates(papers: pl.DataFrame, min_score: float = STORED_MIN_SCORE) -
 
 def candidate_pairs(papers: pl.DataFrame) -> pl.DataFrame:
     """Row-index pairs (a < b) worth scoring, from sorted titles and shared abstract clauses."""
-    blocking = papers.select(blocking_columns())
-    return combined(title_candidates(blocking), abstract_candidates(blocking["clause_keys"]))
+    titles = papers.select("paper_id", pl.col("title_key").fill_null(""))
+    return combined(title_candidates(titles), abstract_candidates(papers.select(clause_keys(pl.col("abstract"))).to_series()))
 
 
 def best_first(scored: pl.DataFrame, min_score: float) -> pl.DataFrame:
