@@ -15,7 +15,8 @@ from lake import links, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.dupes import (
-    STORED_MIN_SCORE, _prepared, ambiguous_title_papers, candidate_pairs_by_keys, clause_keys, link_id, score_pair, score_pairs,
+    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, best_first, clause_keys, combined, link_id, prepared, score_pair,
+    score_pairs, title_candidates,
 )
 from transforms.identity import TITLE_ID_PREFIX
 from transforms.merges import merge_targets, remap
@@ -23,6 +24,7 @@ from transforms.papers import summarize_papers
 
 PAPER_COLUMNS = ["paper_id", "arxiv_id", "title", "title_key", "abstract", "first_seen_date"]
 LISTED_COLUMNS = ["score", "status", "paper_id", "other_paper_id", "reason", "title", "other_title"]
+TEXT_COLUMNS = ("title", "title_key", "abstract")  # what scoring reads of the candidates besides their ids
 PAIR_COLUMNS = ["link_id", "paper_id", "other_paper_id", "score", "reason", "title_score", "abstract_score", "title", "other_title"]
 
 
@@ -37,47 +39,48 @@ def _papers(lake: Lake, paper_ids: list[str] | None = None) -> pl.DataFrame:
     return scan.select(PAPER_COLUMNS).collect()
 
 
-ABSTRACT_BATCH_PAPERS = 100_000  # abstracts read at a time: a ten-year lake's are 5 GB
-
-
 def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
-    """find_duplicates over the lake's papers without holding every abstract: titles in full, the
-    abstracts a range of first-seen days at a time, cut to clause keys, then read again only for
-    the candidate pairs."""
-    # What the blocking needs of every paper; titles and abstracts are read for the candidates only.
-    titles = lake.scan(PAPERS.name).select("paper_id", "title_key", "first_seen_date").collect()
-    rows = titles.select("paper_id").with_row_index("row")
-    docs, keys = [], []
-    for since_date, until_date in _first_seen_ranges(lake):
-        batch = lake.scan(PAPERS.name).filter(pl.col("first_seen_date").is_between(since_date, until_date)).select("paper_id", "abstract").collect()
-        doc, key = clause_keys(batch["abstract"])
-        docs.append(batch.join(rows, on="paper_id", how="left", maintain_order="left")["row"].to_numpy().astype(np.int64)[doc])
-        keys.append(key)
-    empty = titles.with_columns(pl.lit(None, pl.String).alias("title"), pl.lit(None, pl.String).alias("abstract"))
-    pairs = candidate_pairs_by_keys(
-        _prepared(empty), np.concatenate(docs) if docs else np.zeros(0, np.int64), np.concatenate(keys) if keys else np.zeros(0, np.uint64)
-    )
-    wanted = titles["paper_id"].gather(pl.concat([pairs["a"], pairs["b"]]).unique()).to_list()
-    texts = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(wanted)).select("paper_id", "title", "abstract").collect()
-    prepared = _prepared(titles.join(texts, on="paper_id", how="left", maintain_order="left"))
-    scored = score_pairs(prepared, pairs)
-    return scored.filter(pl.col("score") >= min_score).sort(["score", "link_id"], descending=[True, False])
+    """find_duplicates over the lake's papers without holding every abstract.
+
+    Titles first (a few bytes a paper), whose blocking says which papers' texts scoring will need;
+    then one streaming read cuts each abstract to its clause keys as the files are read (a slice at
+    a time, on every core), keeping the texts of those papers only. Papers that only the abstract
+    blocking brings in are read again, by id.
+    """
+    scan = lake.scan(PAPERS.name)
+    titles = scan.select("paper_id", pl.col("title_key").fill_null(""), "first_seen_date").collect(engine="streaming")
+    by_title = title_candidates(titles)
+    titles = titles.drop("title_key")  # read again with the texts, for the candidates only
+    kept_rows = _rows_of(by_title)
+    kept = pl.col("paper_id").is_in(titles["paper_id"].gather(kept_rows).implode())
+    abstracts = scan.select(
+        "paper_id", clause_keys(pl.col("abstract")).alias("clause_keys"), *(_copied_where(kept, c) for c in TEXT_COLUMNS)
+    ).collect(engine="streaming")
+    if not abstracts["paper_id"].equals(titles["paper_id"]):  # both reads list the same files in the same order
+        abstracts = titles.select("paper_id").join(abstracts, on="paper_id", how="left", maintain_order="left")
+    pairs = combined(by_title, abstract_candidates(abstracts.get_column("clause_keys")))
+    rows = _rows_of(pairs)
+    texts = abstracts.select("paper_id", *TEXT_COLUMNS)[rows]
+    del abstracts
+    unread = ~np.isin(rows, kept_rows)
+    if unread.any():
+        ids = texts["paper_id"].filter(unread).implode()
+        reread = scan.filter(pl.col("paper_id").is_in(ids)).select("paper_id", *TEXT_COLUMNS).collect(engine="streaming")
+        texts = texts.filter(~unread).vstack(reread)
+    papers = prepared(titles[rows].join(texts, on="paper_id", how="left", maintain_order="left"))
+    local = pl.DataFrame({side: np.searchsorted(rows, pairs[side].to_numpy()).astype(np.uint32) for side in ("a", "b")})
+    return best_first(score_pairs(papers, local), min_score)
 
 
-def _first_seen_ranges(lake: Lake) -> list[tuple]:
-    """Ranges of first-seen days holding about ABSTRACT_BATCH_PAPERS papers each (papers are stored
-    in first-seen order, so file statistics keep each read to its own files)."""
-    days = lake.scan(PAPERS.name).group_by("first_seen_date").len().collect().sort("first_seen_date")
-    ranges, start, count = [], None, 0
-    for day, day_count in days.iter_rows():
-        start = day if start is None else start
-        count += day_count
-        if count >= ABSTRACT_BATCH_PAPERS:
-            ranges.append((start, day))
-            start, count = None, 0
-    if start is not None:
-        ranges.append((start, days["first_seen_date"][-1]))
-    return ranges
+def _copied_where(kept: pl.Expr, column: str) -> pl.Expr:
+    """The column where `kept`, else null, copied: a bare when/then keeps views into the text read,
+    so a few kept abstracts would hold every file's abstracts in memory (6.4 GB on a ten-year lake)."""
+    return pl.concat_str([pl.when(kept).then(pl.col(column)), pl.lit("")]).alias(column)
+
+
+def _rows_of(pairs: pl.DataFrame) -> np.ndarray:
+    """The rows in any of these pairs, ascending."""
+    return np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
 
 
 def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bool = False) -> pl.DataFrame:

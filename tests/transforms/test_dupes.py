@@ -22,11 +22,16 @@ from transforms.identity import normalize_title
 from transforms.merges import apply_merges, merge_targets, remap, restore_listed_ids
 
 LABELLED = json.loads((DATA / "identity" / "dupes_labelled.json").read_text(encoding="utf-8"))
+TRICKY = json.loads((DATA / "identity" / "dupes_tricky.json").read_text(encoding="utf-8"))["papers"]
+# What find_duplicates(..., 0) returned for these papers before issue 14 made it fast (every candidate pair).
+EXPECTED = json.loads((DATA / "identity" / "dupes_tricky_expected.json").read_text(encoding="utf-8"))
 PIIP, PIIP_EXTENDED = "2406.04330", "2501.07783"
 
 
 def keyed(rows: list[dict]) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema_overrides={"abstract": pl.String})
+    frame = pl.DataFrame(rows, schema_overrides={"abstract": pl.String, "first_seen_date": pl.String}, infer_schema_length=None)
+    if "first_seen_date" in frame.columns:
+        frame = frame.with_columns(pl.col("first_seen_date").str.to_date())
     return frame.with_columns(pl.col("title").map_elements(normalize_title, return_dtype=pl.String).alias("title_key"))
 
 
@@ -91,6 +96,30 @@ def test_the_same_pairs_and_scores_in_any_row_order():
     forward = find_duplicates(labelled_papers(), 0)
     shuffled = find_duplicates(labelled_papers().sample(fraction=1.0, shuffle=True, seed=3), 0)
     assert forward.equals(shuffled)
+
+
+@pytest.mark.parametrize("name", ["tricky", "labelled", "both"])
+def test_the_tricky_cases_find_exactly_what_they_found_before(name):
+    """Retitled v2s, one title over different papers, Hugging Face-only titles, punctuation runs,
+    accented capitals, clauses at the length floor, abstract boundaries, a title on more papers
+    than the window: the same candidate pairs, scores, reasons and order as before issue 14."""
+    rows = {"tricky": TRICKY, "labelled": LABELLED["papers"], "both": TRICKY + LABELLED["papers"]}[name]
+    assert find_duplicates(keyed(rows), 0).to_dicts() == EXPECTED[name]
+    shuffled = keyed(rows).sample(fraction=1.0, shuffle=True, seed=7)  # ties in the title sort go by id, not by row
+    assert find_duplicates(shuffled, 0).to_dicts() == EXPECTED[name]
+
+
+def test_titles_and_keys_compared_a_slice_at_a_time_find_the_same_pairs(monkeypatch):
+    from transforms import dupes_blocking
+
+    monkeypatch.setattr(dupes_blocking, "TITLE_SLICE_ROWS", 3)  # the window runs across every slice's end
+    monkeypatch.setattr(dupes_blocking, "KEY_SLICE_ROWS", 5)
+    assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 0).to_dicts() == EXPECTED["both"]
+
+
+def test_an_empty_or_single_paper_frame_has_no_pairs():
+    assert find_duplicates(keyed(TRICKY[:1]), 0).is_empty()
+    assert find_duplicates(keyed(TRICKY).head(0), 0).is_empty()
 
 
 def filler_titles(count: int, seed: int = 5) -> list[str]:
