@@ -227,7 +227,7 @@ def backfill(
     start: Annotated[str, typer.Option("--start", metavar="YYYY-MM-DD", help="First day to fetch.")],
     end: Annotated[str, typer.Option("--end", metavar="YYYY-MM-DD", help="Last day to fetch, included.")],
     feeds: FeedsOption = None,
-    batch_days: Annotated[int, typer.Option("--batch-days", metavar="N", min=1, help="Days fetched together; a feed's fetched days are loaded (and committed) once they near 64 MB.")] = 30,
+    batch_days: Annotated[int, typer.Option("--batch-days", metavar="N", min=1, help="Days fetched together; a feed's fetched days are loaded (and committed) once they near 48 MB.")] = 30,
     lake: LakeOption = None,
     verbose: VerboseOption = False,
 ) -> None:
