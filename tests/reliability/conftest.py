@@ -94,13 +94,16 @@ def assert_keys_distinct(lake: Lake) -> dict[str, int]:
 
 
 def committed_files(table_dir: Path) -> set[str]:
-    """Every data file some commit of the table added (any version)."""
+    """Every data file some commit of the table added (any version), change-feed files included:
+    a MERGE's `_change_data/` files come in "cdc" actions, and left out they made every lake that
+    had a MERGE look as if a write had died in it."""
     added = set()
     for entry in (table_dir / "_delta_log").glob("*.json"):
         for line in entry.read_text().splitlines():
             action = json.loads(line)
-            if "add" in action:
-                added.add(action["add"]["path"])
+            for kind in ("add", "cdc"):
+                if kind in action:
+                    added.add(action[kind]["path"])
     return added
 
 
