@@ -24,7 +24,7 @@ RUN_COLUMNS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def replay_url():
     from paperlake.replay import serve_replay
 
@@ -51,8 +51,10 @@ def worker_env(replay_url: str, docs_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def worker(prefect_harness, replay_url, tmp_path_factory):
+    """One worker for the kill and concurrency modules: it starts in 5-10 s (imports), and every run
+    is a fresh forked child, so nothing a test does stays in it."""
     folder = tmp_path_factory.mktemp("worker")
     the_worker = Worker(worker_env(replay_url, folder / "docs"), folder / "worker.log")
     yield the_worker
