@@ -24,7 +24,7 @@ RUN_COLUMNS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def replay_url():
     from paperlake.replay import serve_replay
 
@@ -51,8 +51,10 @@ def worker_env(replay_url: str, docs_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def worker(prefect_harness, replay_url, tmp_path_factory):
+    """One worker for the kill and concurrency modules: it starts in 5-10 s (imports), and every run
+    is a fresh forked child, so nothing a test does stays in it."""
     folder = tmp_path_factory.mktemp("worker")
     the_worker = Worker(worker_env(replay_url, folder / "docs"), folder / "worker.log")
     yield the_worker
@@ -94,13 +96,16 @@ def assert_keys_distinct(lake: Lake) -> dict[str, int]:
 
 
 def committed_files(table_dir: Path) -> set[str]:
-    """Every data file some commit of the table added (any version)."""
+    """Every data file some commit of the table added (any version), change-feed files included:
+    a MERGE's `_change_data/` files come in "cdc" actions, and left out they made every lake that
+    had a MERGE look as if a write had died in it."""
     added = set()
     for entry in (table_dir / "_delta_log").glob("*.json"):
         for line in entry.read_text().splitlines():
             action = json.loads(line)
-            if "add" in action:
-                added.add(action["add"]["path"])
+            for kind in ("add", "cdc"):
+                if kind in action:
+                    added.add(action[kind]["path"])
     return added
 
 

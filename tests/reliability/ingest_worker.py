@@ -83,24 +83,50 @@ class Barrier:
     Without it, runs started together drift apart (Prefect calls, parsing) and seldom commit at
     the same moment; with it, each checks what the table holds and then all commit at once.
     A commit is known by table, operation and how many such commits already landed, so a
-    commit redone after a conflict does not wait again. A run that never arrives (its commits
-    differ) costs the others `timeout` seconds, not a hang.
+    commit redone after a conflict does not wait again.
+
+    Runs whose commits differ (the loser of a race finds the day landed and skips a commit) would
+    wait for each other in vain: so each run says where it is (`state.PID`: a key it waits at,
+    "running" or "done"), and a run stops waiting as soon as every run that is not at its key is
+    waiting at another key or done. Waiting longer could not bring them to the same commit; before
+    this, each such wait cost `timeout` seconds (a minute and more per test). `timeout` is left
+    for a run still working towards its next commit.
     """
 
     def __init__(self, folder: str, parties: int, timeout: float = 5.0):
         self.folder, self.parties, self.timeout = Path(folder), parties, timeout
         self.landed: dict[tuple[str, str], int] = {}
         self.waited: set[str] = set()
+        self.pid = str(os.getpid())
 
     def wait(self, table: str, op: str) -> None:
         key = f"{table}.{op}.{self.landed.get((table, op), 0)}"
         if key in self.waited:
             return
         self.waited.add(key)
-        (self.folder / f"{key}.{os.getpid()}").touch()
+        (self.folder / f"{key}.{self.pid}").touch()
+        self._say(key)
         deadline = time.monotonic() + self.timeout
-        while len(list(self.folder.glob(f"{key}.*"))) < self.parties and time.monotonic() < deadline:
+        while not self._nobody_else_coming(key) and time.monotonic() < deadline:
             time.sleep(0.005)
+        self._say("running")
+
+    def _nobody_else_coming(self, key: str) -> bool:
+        arrived = {path.name.rsplit(".", 1)[1] for path in self.folder.glob(f"{key}.*")}
+        if len(arrived) >= self.parties:
+            return True
+        states = {path.name.split(".", 1)[1]: path.read_text() for path in self.folder.glob("state.*")}
+        if len(states) < self.parties:
+            return False  # a run that has not reached its first commit yet
+        return all(state != "running" for pid, state in states.items() if pid not in arrived)
+
+    def _say(self, state: str) -> None:
+        scratch = self.folder / f".state.{self.pid}"
+        scratch.write_text(state)
+        scratch.replace(self.folder / f"state.{self.pid}")  # atomic: a reader never sees half a state
+
+    def finished(self) -> None:
+        self._say("done")
 
     def landed_one(self, table: str, op: str) -> None:
         self.landed[(table, op)] = self.landed.get((table, op), 0) + 1
@@ -149,7 +175,7 @@ def _stub_data_docs(results, folder: Path) -> Path:
     return index
 
 
-def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | None = None) -> None:
+def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | None = None) -> CommitPoints:
     import deltalake
     from deltalake.table import TableMerger
 
@@ -180,6 +206,7 @@ def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | No
         flows.load_steps.parse_payload = _nth_call(flows.load_steps.parse_payload, kill["n"], before=True)
     if kill and kill["at"] == "fetch":
         feeds.http.HttpClient._read = _nth_call(feeds.http.HttpClient._read, kill["n"], before=False)
+    return points
 
 
 def _nth_call(function, n: int, *, before: bool):
@@ -212,13 +239,15 @@ def run_one(run: dict) -> None:
 
 def child(run: dict, kill: dict | None, trace: str | None, barrier: dict | None) -> None:
     os.dup2(2, 1)  # the worker's stdout carries the protocol; Prefect's output goes to stderr
-    code = 0
+    code, points = 0, None
     try:
-        install_kill_points(kill, trace, barrier)
+        points = install_kill_points(kill, trace, barrier)
         run_one(run)
     except BaseException:
         traceback.print_exc()
         code = 1
+    if points is not None and points.barrier:
+        points.barrier.finished()  # the others stop waiting for this run's commits
     sys.stderr.flush()
     os._exit(code)
 

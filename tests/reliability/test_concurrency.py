@@ -75,8 +75,10 @@ def four_days_at_once(worker, new_lake_uri: Callable[[str], str], open_lake: Cal
     return sum(conflicts_in(trace) for trace in traces)
 
 
-def same_day_twice_at_once(worker, new_lake_uri: Callable[[str], str], open_lake: Callable[[str], Lake], day: str, folder: Path) -> int:
-    """Two processes, one day (every feed) at once, several rounds: the day lands once each time.
+def same_day_twice_at_once(
+    worker, new_lake_uri: Callable[[str], str], open_lake: Callable[[str], Lake], day: str, folder: Path, rounds: int = SAME_DAY_ROUNDS,
+) -> int:
+    """Two processes, one day (every feed) at once, `rounds` times: the day lands once each time.
 
     Returns how many commit attempts conflicted and were redone."""
     single = new_lake_uri("single")
@@ -84,7 +86,7 @@ def same_day_twice_at_once(worker, new_lake_uri: Callable[[str], str], open_lake
     expected = content_of(open_lake(single))
     assert expected["sightings"].height > 0
     conflict_count = 0
-    for round_index in range(SAME_DAY_ROUNDS):
+    for round_index in range(rounds):
         twice = new_lake_uri(f"twice-{round_index}")
         traces = [folder / f"same-day-{round_index}-{k}.jsonl" for k in range(2)]
         runs = [{**day_run(twice, day), "trace": str(trace)} for trace in traces]
