@@ -52,6 +52,9 @@ API_TITLE = re.compile(r"^ArXiv Query: search_query=(?P<query>.*)&id_list=&start
 # day is final once fetched 7 days after it began (UTC): the longest usual delay plus holiday margin.
 SETTLING = Settling(settle_days=7, newest_day_lag_days=1)
 SETTLE_DAYS_ENV = "PAPERLAKE_ARXIV_SETTLE_DAYS"
+# A backfill's load of this feed is bounded by its bytes alone (flows/backfill.py): its days add new
+# papers and versions of recent ones, so a load rewrites few older papers files however long its span.
+MAX_LOAD_DAY_COUNT = None
 
 # The notice arXiv authors put in a withdrawn version's abstract or comment; narrow on purpose,
 # so an abstract about, say, a drug that "was withdrawn" is not read as a withdrawal.

@@ -40,6 +40,10 @@ DEFAULT_MAX_PAGES = 20
 # last 2 days, or once 30 days old whatever it does. Today can already have papers.
 SETTLING = Settling(settle_days=15, newest_day_lag_days=0, quiet_days=2, max_settle_days=30)
 SETTLE_DAYS_ENV = "PAPERLAKE_HF_SETTLE_DAYS"
+# A backfill gathers a feed's fetched days into loads (flows/backfill.py). A day of this list updates
+# the upvotes of papers listed days to weeks before, and the papers MERGE rewrites every file it
+# touches: a year in one load (15 MB of JSON) left 1.27 GB resident, so at most a month per load.
+MAX_LOAD_DAY_COUNT = 31
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 

@@ -22,6 +22,11 @@ def settling_of(name: str, environ: Mapping[str, str] = os.environ) -> Settling:
     return _feed_module(name).settling_of(environ)
 
 
+def max_load_day_count(name: str) -> int | None:
+    """The most days of feed `name` a backfill loads together (None: bounded by bytes alone)."""
+    return getattr(_feed_module(name), "MAX_LOAD_DAY_COUNT", None)
+
+
 def parse_feed_names(value: str | None) -> list[str]:
     """`hf_daily,arxiv` -> ['hf_daily', 'arxiv'], checked; None -> every live feed."""
     if not value:

@@ -10,9 +10,10 @@
 
 A load costs the same few commits per table and a few seconds of validation whatever its size, where
 one load per day would cost them per day (and a papers MERGE rewrites the files it touches: see
-DESIGN.md). So loads are as big as memory allows: a month of arXiv cs.* in 2025, a quarter of it in
-2016, a year of the Hugging Face list. What has landed is read from the lake when the run starts, so
-a rerun fetches only the feed-days that are missing: after a failure, run the same command again.
+DESIGN.md). So loads are as big as memory allows: part of a month of arXiv cs.* in 2025, two months
+of it in 2016; a feed may also cap a load's days (the Hugging Face list: a month). What has landed
+is read from the lake when the run starts, so a rerun fetches only the feed-days that are missing:
+after a failure, run the same command again.
 
 The terminal's progress bar listens in-process (`progress_listener`); the flow's parameters stay
 plain JSON values so a deployment can run it too.
@@ -31,7 +32,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from feeds.registry import LIVE_FEEDS, settling_of
+from feeds.registry import LIVE_FEEDS, max_load_day_count, settling_of
 from flows.daily import run_id
 from flows.feed_days import FetchedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
@@ -266,7 +267,7 @@ def backfill(
             if todo_days:
                 batch = fetch_batch(feed_name, todo_days, tracker, now)
                 add_days(pending[feed_name], batch)
-                if pending[feed_name].byte_count + batch.byte_count > MAX_LOAD_BYTES:
+                if load_due(pending[feed_name], batch):
                     load_pending(lake, pending.pop(feed_name), tracker, report, now)
                     pending[feed_name] = FetchedDays(feed_name)
     for fetched in pending.values():
@@ -289,6 +290,15 @@ def fetch_batch(feed_name: str, days: list[date], tracker: ProgressTracker, now:
     )
 
 
+def load_due(pending: FetchedDays, batch: FetchedDays) -> bool:
+    """Whether one more batch like `batch` would take the feed's fetched days past a load's bytes or days."""
+    most_days = max_load_day_count(pending.feed)
+    day_count = len(pending.payloads) + len(pending.failures)
+    return pending.byte_count + batch.byte_count > MAX_LOAD_BYTES or (
+        most_days is not None and day_count + len(batch.payloads) + len(batch.failures) > most_days
+    )
+
+
 def add_days(pending: FetchedDays, batch: FetchedDays) -> None:
     pending.payloads.update(batch.payloads)
     pending.failures.update(batch.failures)
@@ -299,17 +309,18 @@ def load_pending(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, rep
     """Load a feed's fetched days in one go, or in parts of MAX_LOAD_BYTES; record each day, move the progress."""
     if not (fetched.payloads or fetched.failures):
         return
-    for part in by_size(fetched, MAX_LOAD_BYTES):
+    for part in by_size(fetched, MAX_LOAD_BYTES, max_load_day_count(fetched.feed)):
         load_part(lake, part, tracker, report, now)
 
 
-def by_size(fetched: FetchedDays, max_byte_count: int) -> list[FetchedDays]:
-    """`fetched` cut into runs of whole days holding at most `max_byte_count` of payload each (a bigger
-    day alone); the failed days go with the first run, which records them."""
+def by_size(fetched: FetchedDays, max_byte_count: int, max_day_count: int | None = None) -> list[FetchedDays]:
+    """`fetched` cut into runs of whole days holding at most `max_byte_count` of payload (a bigger day
+    alone) and `max_day_count` days each; the failed days go with the first run, which records them."""
     parts = [FetchedDays(fetched.feed, failures=fetched.failures)]
     for day in sorted(fetched.payloads):
         size = sum(len(p.content) for p in fetched.payloads[day])
-        if parts[-1].payloads and parts[-1].byte_count + size > max_byte_count:
+        full = max_day_count is not None and len(parts[-1].payloads) >= max_day_count
+        if parts[-1].payloads and (full or parts[-1].byte_count + size > max_byte_count):
             parts.append(FetchedDays(fetched.feed))
         parts[-1].payloads[day] = fetched.payloads[day]
         parts[-1].fetch_seconds[day] = fetched.fetch_seconds.get(day, 0.0)

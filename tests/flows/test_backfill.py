@@ -195,3 +195,16 @@ def test_by_size_cuts_between_days_and_gives_the_failures_to_the_first_part():
     assert [sorted(p.payloads) for p in parts] == [days[:2], days[2:]]
     assert parts[0].failures == {LAST_DATE: "arxiv: 503"} and parts[1].failures == {}
     assert [p.byte_count for p in by_size(fetched, 10)] == [80, 80, 80, 80]  # a day bigger than the budget goes alone
+    assert [sorted(p.payloads) for p in by_size(fetched, 10_000, max_day_count=3)] == [days[:3], days[3:]]
+
+
+def test_the_hugging_face_list_is_loaded_at_most_its_own_cap_of_days_at_a_time(ten_days, lake, monkeypatch):
+    import feeds.hf_daily
+
+    monkeypatch.setattr(feeds.hf_daily, "MAX_LOAD_DAY_COUNT", 4)  # the feed's declared cap (31), scaled to ten days
+    report = backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri, batch_day_count=3)
+
+    per_feed = {feed: [len(load.days) for load in report.loads if load.feed == feed] for feed in ("hf_daily", "arxiv")}
+    assert per_feed == {"hf_daily": [3, 3, 3, 1], "arxiv": [10]}  # a batch of 3 more would pass 4 days; arXiv by bytes alone
+    assert snapshot_days(lake, "hf_daily") == ALL_DAYS
+    assert_keys_unique(lake)
