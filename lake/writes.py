@@ -427,26 +427,16 @@ def _sql_string(value: str) -> str:
     return value.replace("'", "''")
 
 
-# How many earlier feed-days the volume rule compares a day with.
+# How many earlier feed-days the volume rule compares a day with: the last of its own kind (weekdays
+# with weekdays, weekend days with weekend days: a Hugging Face Saturday lists a few papers where a
+# Tuesday lists fifty), or the last of any kind while fewer than SAME_KIND_MIN_DAYS of its own are loaded.
 VOLUME_HISTORY_DAYS = 14
-
-
-def recent_row_counts(lake: Lake, feed: str, before: date, days: int = VOLUME_HISTORY_DAYS) -> list[int]:
-    """Rows loaded per day for `feed` on its last `days` loaded days before `before`, oldest first."""
-    per_day = (
-        lake.scan(SNAPSHOTS.name)
-        .filter((pl.col("feed") == feed) & (pl.col("snapshot_date") < before) & pl.col("parse_status").is_in(["ok", "partial"]))
-        .group_by("snapshot_date")
-        .agg(pl.col("row_count").sum())
-        .sort("snapshot_date")
-        .tail(days)
-        .collect()
-    )
-    return per_day["row_count"].to_list()
+SAME_KIND_MIN_DAYS = 3
 
 
 def recent_row_counts_of(lake: Lake, feed_days: list[tuple[str, date]], days: int = VOLUME_HISTORY_DAYS) -> dict[tuple[str, date], list[int]]:
-    """recent_row_counts for each (feed, day), from one read of `snapshots` (a backfill batch has hundreds)."""
+    """Rows loaded per day for each (feed, day) on the feed's last `days` loaded days of the day's
+    kind before it, oldest first; from one read of `snapshots` (a backfill batch has hundreds)."""
     if not feed_days:
         return {}
     per_day = (
@@ -466,8 +456,14 @@ def recent_row_counts_of(lake: Lake, feed_days: list[tuple[str, date]], days: in
     for feed, day in feed_days:
         dates, rows = history.get(feed, ([], []))
         end = bisect.bisect_left(dates, day)
-        counts[(feed, day)] = rows[max(0, end - days) : end]
+        start = max(0, end - 4 * days)  # `days` of either kind lie within the last 4 * `days` loaded days
+        same_kind = [r for d, r in zip(dates[start:end], rows[start:end]) if _is_weekend(d) == _is_weekend(day)][-days:]
+        counts[(feed, day)] = same_kind if len(same_kind) >= SAME_KIND_MIN_DAYS else rows[max(0, end - days) : end]
     return counts
+
+
+def _is_weekend(day: date) -> bool:
+    return day.weekday() >= 5
 
 
 def store_quarantine(lake: Lake, rows: pl.DataFrame, commit: CommitInfo) -> int:

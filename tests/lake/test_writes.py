@@ -1,7 +1,8 @@
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 
+from expectations.batch_checks import volume_problem
 from feeds.base import Payload, payload_frame
 from lake import writes
 from lake.schemas import PAPERS
@@ -92,3 +93,27 @@ def test_title_lookups_read_only_the_keys_asked_for(lake):
     found = writes.papers_with_title_keys(lake, ["a study", "another study"], id_prefix="title:")
     assert found.rows() == [("title:0abc", "a study")]
     assert sorted(writes.papers_with_title_keys(lake, ["a study"])["paper_id"]) == ["2403.00001", "title:0abc"]
+
+
+def _loaded_snapshot(feed: str, day: date, row_count: int) -> dict:
+    at = datetime(2024, 6, 30, tzinfo=timezone.utc)
+    return {"snapshot_id": f"{feed}-{day}", "feed": feed, "snapshot_date": day, "source": "test", "format": "hf_json",
+            "fetched_at": at, "byte_count": 1, "content": b"x", "parse_status": "ok", "row_count": row_count, "loaded_at": at}
+
+
+def test_the_volume_rule_compares_a_weekend_day_with_weekend_days_and_a_weekday_with_weekdays(lake):
+    from lake.schemas import SNAPSHOTS
+
+    writes.ensure_tables(lake)
+    june = [date(2024, 6, 1) + timedelta(days=n) for n in range(28)]  # 2024-06-01 is a Saturday
+    rows = [_loaded_snapshot("hf_daily", day, 2 if day.weekday() >= 5 else 40) for day in june]
+    writes.append(lake, SNAPSHOTS, pl.DataFrame(rows), writes.CommitInfo("test"))
+    saturday, monday, early_sunday = date(2024, 6, 29), date(2024, 7, 1), date(2024, 6, 2)
+
+    counts = writes.recent_row_counts_of(lake, [("hf_daily", saturday), ("hf_daily", monday), ("hf_daily", early_sunday)])
+
+    assert counts[("hf_daily", saturday)] == [2] * 8  # every weekend day loaded before it (fewer than 14)
+    assert counts[("hf_daily", monday)] == [40] * 14  # the last 14 weekdays, not the light weekends between
+    assert counts[("hf_daily", early_sunday)] == [2]  # under 3 days of its kind: the last days of any kind
+    assert volume_problem(1, counts[("hf_daily", saturday)]) is None  # a quiet Saturday is not a collapse
+    assert volume_problem(1, counts[("hf_daily", monday)]) is not None  # a Monday of one paper is
