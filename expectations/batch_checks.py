@@ -18,6 +18,9 @@ VOLUME_WINDOW_DAYS = 14
 VOLUME_FLOOR_FRACTION = 0.2
 # With less history than this the median says nothing yet.
 VOLUME_MIN_HISTORY_DAYS = 3
+# Below this median a fifth of it is a row or two, which a quiet day reaches by chance (a Hugging Face
+# weekend of 6, 3, 8 papers, then 1): too few rows to tell a broken source from a quiet one.
+VOLUME_MIN_MEDIAN_ROWS = 10
 
 
 def schema_problem(spec: TableSpec, batch: pl.DataFrame) -> str | None:
@@ -57,7 +60,7 @@ def volume_problem(row_count: int, recent_row_counts: list[int] | None) -> str |
         return None
     typical = median(history)
     floor = typical * VOLUME_FLOOR_FRACTION
-    if row_count < floor:
+    if typical >= VOLUME_MIN_MEDIAN_ROWS and row_count < floor:
         return (
             f"{row_count} rows, under {VOLUME_FLOOR_FRACTION:.0%} of the median {typical:g} "
             f"of the feed's last {len(history)} days"

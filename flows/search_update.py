@@ -5,8 +5,10 @@ No Prefect here: flows/search_steps.py makes it a task, and `paperlake dupes --m
     (+ a marker row per paper indexed before, and per paper removed: their older rows stop counting)
 
 Its cost follows the load (about 100 rows a paper), never the lake: nothing is read, nothing rewritten.
-A new lake's first load creates the table; a lake made before the index has none until `paperlake
-search-index` builds it: the step leaves such a lake alone, and `papers --search` scans until then. `rebuild_search_words` writes
+A new lake gets the table, empty, with the others (writes.ensure_tables: so runs racing to a new
+lake, or one killed mid-load, leave no half index); a lake with papers from before the index has none
+until `paperlake search-index` builds it: the step leaves such a lake alone, and `papers --search`
+scans until then. `rebuild_search_words` writes
 the table from every paper: what the appends must equal (tests/flows/test_search_steps.py).
 """
 
@@ -32,9 +34,8 @@ class SearchUpdated:
 def update_search_words(lake: Lake, papers: pl.DataFrame, new_paper_ids: list[str], removed_ids: list[str], commit: writes.CommitInfo) -> SearchUpdated:
     """`papers`: the touched papers' rows as merged; `new_paper_ids`: those the lake did not have
     (no marker needed: nothing older to supersede); `removed_ids`: papers the load removed."""
-    if not lake_search.is_built(lake) and lake_search.papers_row_count(lake) != len(set(new_paper_ids)):
+    if not lake_search.is_built(lake):
         return SearchUpdated(built=False)  # a lake with papers from before the index: not half of one
-    # (else a new lake's first load: its new papers are every paper, their words the whole index)
     texts = papers.select("paper_id", "title", "abstract") if "paper_id" in papers.columns else pl.DataFrame(schema={"paper_id": pl.String, "title": pl.String, "abstract": pl.String})
     new = set(new_paper_ids)
     superseded = sorted({p for p in texts["paper_id"].to_list() if p not in new} | set(removed_ids))

@@ -123,8 +123,8 @@ def ensure_tables(lake: Lake) -> None:
     from lake.health import mark_tables_checked
 
     for spec in TABLES.values():
-        if spec is SEARCH_WORDS:  # made by its first write: a new lake's first load, or `paperlake search-index`
-            continue
+        if spec is SEARCH_WORDS and not lake.has_table(spec.name) and _has_papers(lake):
+            continue  # a lake with papers from before the index: `paperlake search-index` builds it, not half of one
         if not lake.has_table(spec.name):
             committing(lake, spec.name, lambda spec=spec: _create(lake, spec))
             continue
@@ -137,6 +137,12 @@ def ensure_tables(lake: Lake) -> None:
         if any(configuration.get(k) is None for k in TABLE_PROPERTIES.get(spec.name, {})):
             committing(lake, spec.name, lambda spec=spec: _set_missing_properties(lake, spec))
     mark_tables_checked(lake)
+
+
+def _has_papers(lake: Lake) -> bool:
+    from lake.search_words import papers_row_count
+
+    return papers_row_count(lake) > 0
 
 
 def _set_missing_properties(lake: Lake, spec: TableSpec) -> None:

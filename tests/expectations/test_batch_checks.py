@@ -23,6 +23,9 @@ from lake.schemas import PAPERS, SIGHTINGS
         (12, [500] * 30 + [50] * 14, False),
         # The median, not the mean: one huge day does not raise the bar.
         (12, [50] * 13 + [100_000], False),
+        # A median of a few rows: one row is a quiet day, not a collapse.
+        (1, [6, 3, 8, 6, 7], False),
+        (1, [10, 10, 10], True),
     ],
 )
 def test_volume_rule_flags_a_day_under_a_fifth_of_the_recent_median(row_count, history, flagged):

@@ -69,12 +69,12 @@ def test_a_future_snapshot_date_quarantines_every_row(pages, lake):
 
 
 def test_a_collapsed_feed_day_is_rejected_whole_while_other_days_land(tmp_path, lake):
-    titles = [f"Steady Paper Number {n}" for n in range(1, 11)]
+    titles = [f"Steady Paper Number {n}" for n in range(1, 21)]
     for day in (1, 2, 3):
-        write_page(tmp_path / "history" / f"d{day}.txt", titles[day - 1 : day + 4], f"Mar {day}")
+        write_page(tmp_path / "history" / f"d{day}.txt", titles[day - 1 : day + 11], f"Mar {day}")  # 12 a day
     ingest_files([str(tmp_path / "history")], lake.uri)
     write_page(tmp_path / "run" / "d4.txt", ["A Lonely Paper"], "Mar 4")
-    write_page(tmp_path / "run" / "d5.txt", titles[5:10], "Mar 5")
+    write_page(tmp_path / "run" / "d5.txt", titles[5:17], "Mar 5")
 
     with pytest.raises(BatchesRejected) as rejected:
         ingest_files([str(tmp_path / "run")], lake.uri)
@@ -85,7 +85,7 @@ def test_a_collapsed_feed_day_is_rejected_whole_while_other_days_land(tmp_path, 
     assert [d.day for d in dates] == [1, 2, 3, 5]
     statuses = dict(lake.read("snapshots").select(pl.col("snapshot_date").dt.day(), "parse_status").iter_rows())
     assert statuses == {1: "ok", 2: "ok", 3: "ok", 4: "rejected", 5: "ok"}
-    assert rejected.value.report.sighting_count == 5
+    assert rejected.value.report.sighting_count == 12
 
 
 def test_after_a_parser_fix_reparse_releases_rows_that_now_pass(lake, monkeypatch):
