@@ -23,8 +23,7 @@ def test_maintain_compacts_every_table_keeps_rows_and_time_travel(small_files_la
     state = maintain(retention_days=7, lake_uri=lake.uri, return_state=True)
 
     results = {r.table: r for r in state.result()}
-    # every table ensure_tables creates empty; the word index is made by a lake's first load, which this one had not
-    assert set(results) == set(TABLES) - {"search_words"}
+    assert set(results) == set(TABLES)  # every table, created empty by ensure_tables
     assert (results["papers"].before.live_file_count, results["papers"].after.live_file_count) == (SMALL_COMMIT_COUNT, 1)
     assert lake.read("papers").sort("paper_id").equals(rows_before)
     assert lake.read("papers", middle_version).sort("paper_id").equals(rows_then)

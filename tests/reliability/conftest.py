@@ -70,15 +70,15 @@ def day_run(lake_uri: str, day: str, feeds=("hf_daily", "arxiv")) -> dict:
 
 def content_of(lake: Lake) -> dict[str, pl.DataFrame]:
     """Every table's rows without run-dependent columns, sorted by key: equal contents compare equal."""
-    tables = {}
-    for name, spec in TABLES.items():
-        frame = lake.read(name)
-        if name == "search_words":  # appends stamped with the version they made: compare what they index
-            frame, key = current_rows(frame).filter(pl.col("term") != MARKER_TERM).select("term", "paper_id", "fields"), ["term", "paper_id"]
-        else:
-            key = list(spec.key)
-        tables[name] = frame.drop([c for c in frame.columns if c in RUN_COLUMNS]).sort(key)
-    return tables
+    return {name: comparable(name, lake.read(name)) for name in TABLES}
+
+
+def comparable(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A table's rows as content_of compares them."""
+    if name == "search_words":  # appends stamped with the version they made: compare what they index
+        frame = current_rows(frame).filter(pl.col("term") != MARKER_TERM).select("term", "paper_id", "fields")
+        return frame.sort("term", "paper_id")
+    return frame.drop([c for c in frame.columns if c in RUN_COLUMNS]).sort(list(TABLES[name].key))
 
 
 def assert_same_content(lake: Lake, reference: dict[str, pl.DataFrame]) -> None:
