@@ -21,6 +21,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from lake.evolve import add_missing_columns
 from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, QUARANTINE, SEARCH_WORDS, SIGHTINGS, SNAPSHOTS, TABLES, TableSpec
 from lake.store import Lake
+from transforms.identity import prefix_range
 
 
 @dataclass(frozen=True)
@@ -363,8 +364,7 @@ def papers_with_title_keys(lake: Lake, title_keys: list[str], id_prefix: str = "
         return pl.DataFrame(schema={"paper_id": pl.String, "title_key": pl.String})
     wanted = pl.col("title_key").is_in(title_keys)
     if id_prefix:
-        after_prefix = id_prefix[:-1] + chr(ord(id_prefix[-1]) + 1)
-        wanted = (pl.col("paper_id") >= id_prefix) & (pl.col("paper_id") < after_prefix) & wanted
+        wanted = prefix_range("paper_id", id_prefix) & wanted
     return lake.scan(PAPERS.name).filter(wanted).select("paper_id", "title_key").collect()
 
 

@@ -36,3 +36,10 @@ def with_paper_id(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.coalesce(pl.col("arxiv_id"), pl.Series(title_ids, dtype=pl.String)).alias("paper_id")
     )
+
+
+def prefix_range(column: str, prefix: str) -> pl.Expr:
+    """Rows whose `column` starts with `prefix`, said as a range so file and row-group statistics
+    skip the files and groups that hold none (a starts_with test would read them all)."""
+    after_prefix = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return (pl.col(column) >= prefix) & (pl.col(column) < after_prefix)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.identity import prefix_range
+
 TITLE_FIELD, ABSTRACT_FIELD = 1, 2
 MARKER_TERM = ""
 
@@ -71,5 +73,4 @@ def current_rows(rows: pl.DataFrame) -> pl.DataFrame:
 
 def term_range(term: str) -> pl.Expr:
     """Rows whose word starts with `term`, said as a range so file and row-group statistics skip the rest."""
-    upper = term[:-1] + chr(ord(term[-1]) + 1)
-    return (pl.col("term") >= term) & (pl.col("term") < upper)
+    return prefix_range("term", term)
