@@ -34,11 +34,21 @@ def is_built(lake: Lake) -> bool:
     return lake.has_table(SEARCH_WORDS.name)
 
 
+def is_searchable(lake: Lake) -> bool:
+    """Whether `papers --search` may answer from the index: built, and not empty beside papers that
+    have rows (papers written by something other than a load, which indexes what it writes)."""
+    return is_built(lake) and (_row_count(lake, SEARCH_WORDS.name) > 0 or papers_row_count(lake) == 0)
+
+
 def papers_row_count(lake: Lake) -> int:
     """Rows of `papers`, from its log (no data file read)."""
-    if not lake.has_table(PAPERS.name):
+    return _row_count(lake, PAPERS.name)
+
+
+def _row_count(lake: Lake, name: str) -> int:
+    if not lake.has_table(name):
         return 0
-    return int(pl.DataFrame(lake.delta(PAPERS.name).get_add_actions(flatten=True))["num_records"].sum() or 0)
+    return int(pl.DataFrame(lake.delta(name).get_add_actions(flatten=True))["num_records"].sum() or 0)
 
 
 def append_words(lake: Lake, rows_at: Callable[[int], pl.DataFrame], commit: writes.CommitInfo) -> int:

@@ -136,12 +136,12 @@ def papers(
 
 def _search_words(the_lake):
     """The word index to search with; None on a lake without one, saying once how to build it."""
-    from lake.search_words import is_built
+    from lake.search_words import is_searchable
     from paperlake.cli_search import BUILD_HINT
 
-    if is_built(the_lake):
+    if is_searchable(the_lake):
         return the_lake.scan("search_words")
-    err.print(f"note: {the_lake.uri} has no word index, so this search reads every abstract; build it once with: {BUILD_HINT}", highlight=False)
+    err.print(f"note: {the_lake.uri} has no word index of its papers, so this search reads every abstract; build it once with: {BUILD_HINT}", highlight=False)
     return None
 
 

@@ -26,6 +26,7 @@ from datetime import date, datetime, timezone
 import polars as pl
 
 from flows.gold_update import update_gold_tables
+from flows.search_update import update_search_words
 from lake import writes
 from lake.schemas import QUARANTINE, SIGHTINGS
 from transforms.identity import normalize_title, title_paper_id
@@ -124,7 +125,9 @@ def write_scenario(lake, days: range = range(1, 8), quarantined: bool = True) ->
         touched = so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode()))
         papers = summarize_papers(touched)
         commit = writes.CommitInfo("ingest", run_id=f"run-{n}", snapshot_dates=(day(n),))
+        new_paper_ids = papers.filter(pl.col("paper_id").is_in(so_far.filter(pl.col("snapshot_date") < day(n))["paper_id"].implode()).not_())["paper_id"].to_list()
         writes.upsert_papers(lake, papers, commit)
+        update_search_words(lake, papers, new_paper_ids, [], commit)  # a load indexes what it writes
         update_gold_tables(lake, touched, papers, [], commit, datetime(2024, 3, 8, tzinfo=timezone.utc), validate=False)
         written.moments[n] = _pause()
     if quarantined:

@@ -33,6 +33,16 @@ def test_an_old_lake_scans_says_how_to_build_the_index_and_answers_the_same_afte
     assert windowed.exit_code == 0 and "search-index" not in windowed.stderr  # a window reads sightings anyway
 
 
+def test_an_empty_index_beside_written_papers_is_not_trusted(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(lake)  # a new lake: every table, the index empty
+    writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))  # papers not written by a load
+    runner = CliRunner()
+    found = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
+    assert found.exit_code == 0 and json.loads(found.stdout)  # the scan answers, not the empty index
+    assert "no word index of its papers" in found.stderr and "paperlake search-index" in found.stderr
+
+
 def test_search_index_on_a_lake_without_papers_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(app, ["search-index", "--lake", str(tmp_path / "empty")])
     assert result.exit_code != 0 and "Traceback" not in result.output

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from lake.schemas import TABLES
 from lake.store import Lake
 from paperlake.cli import app
-from tests.reliability.conftest import RUN_COLUMNS, SAMPLES, assert_keys_distinct, assert_same_content, content_of
+from tests.reliability.conftest import SAMPLES, assert_keys_distinct, assert_same_content, comparable, content_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -165,7 +165,7 @@ def test_full_disk_names_the_table_keeps_committed_versions_and_recovers(tmp_pat
 
     def reference_at(name: str, version: int):
         frame = reference_lake.read(name, as_of=version)
-        return content_of_frame(name, frame)
+        return comparable(name, frame)
 
     with small_disk(tmp_path / "disk", TMPFS_BYTES) as disk:
         lake = Lake(str(disk / "lake"))
@@ -199,7 +199,3 @@ def test_full_disk_names_the_table_keeps_committed_versions_and_recovers(tmp_pat
         assert result.exit_code == 0, result.output
         assert_same_content(lake, reference)
         assert_keys_distinct(lake)
-
-
-def content_of_frame(name: str, frame):
-    return frame.drop([c for c in frame.columns if c in RUN_COLUMNS]).sort(list(TABLES[name].key))
