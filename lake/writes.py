@@ -401,19 +401,20 @@ def relink_sightings(lake: Lake, mapping: pl.DataFrame, commit: CommitInfo, sinc
 def mark_snapshots_loaded(lake: Lake, outcomes: pl.DataFrame, commit: CommitInfo, pending_only: bool = True) -> dict:
     """Record each snapshot's parse outcome; from then on it counts as ingested.
 
-    `pending_only`: the snapshots are still pending (a load's, not a reparse's), so only files holding
-    a pending snapshot are read and rewritten (a load's own appended file, not the payloads of every
-    earlier load of the same days). A snapshot another run marked meanwhile keeps that run's outcome.
+    `pending_only`: the snapshots are still pending (a load's, not a reparse's), so the MERGE reads
+    only the files holding a pending snapshot (a load's own appended file), not the raw payloads every
+    earlier load stored for the same days. A snapshot another run marked meanwhile keeps that run's outcome.
     """
-    # The MERGE reads only the files of those snapshots' days (raw payloads: the table's bulk).
+    columns = ["parse_status", "parse_errors", "row_count", "loaded_at"]
+    if pending_only:
+        return upsert(lake, SNAPSHOTS, outcomes, commit, columns=columns, target_filter="t.parse_status = 'pending'")
+    # A reparse's snapshots are loaded ones: the MERGE reads only the files of their days.
     days = (
         lake.scan(SNAPSHOTS.name).filter(pl.col("snapshot_id").is_in(outcomes["snapshot_id"].to_list()))
         .select(pl.col("snapshot_date").min().alias("first"), pl.col("snapshot_date").max().alias("last")).collect().row(0)
     )
-    within = [f"t.snapshot_date >= '{days[0].isoformat()}' AND t.snapshot_date <= '{days[1].isoformat()}'"] if days[0] else []
-    within += ["t.parse_status = 'pending'"] if pending_only else []
-    columns = ["parse_status", "parse_errors", "row_count", "loaded_at"]
-    return upsert(lake, SNAPSHOTS, outcomes, commit, columns=columns, target_filter=" AND ".join(within) or None)
+    within = f"t.snapshot_date >= '{days[0].isoformat()}' AND t.snapshot_date <= '{days[1].isoformat()}'" if days[0] else None
+    return upsert(lake, SNAPSHOTS, outcomes, commit, columns=columns, target_filter=within)
 
 
 def snapshot_filter(feed: str | None, since: date | None) -> tuple[pl.Expr, str]:
