@@ -353,7 +353,9 @@ def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_
 def _stored_papers(table: DeltaTable, source: pl.DataFrame, whole_rows: bool) -> pl.DataFrame:
     """The stored rows of the source's papers: whole (to compare), or just their keys and first_seen_date."""
     stored = pl.scan_delta(table).filter(pl.col("paper_id").is_in(source["paper_id"].to_list()))
-    return stored.select(PAPERS.column_names if whole_rows else ["paper_id", "first_seen_date"]).collect()
+    if whole_rows:  # in the declared types, as the source is: equal rows then join
+        return PAPERS.conform(stored.select(PAPERS.column_names).collect())
+    return stored.select("paper_id", "first_seen_date").collect()
 
 
 def arxiv_titles(lake: Lake, title_keys: list[str]) -> pl.DataFrame:
