@@ -82,7 +82,7 @@ def load_parsed(
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
     gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
     update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
-    outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now)
+    outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now, pending_only=bounded)
     report = LoadReport(
         snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),
         sighting_count=written.sighting_count,
