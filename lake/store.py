@@ -145,8 +145,16 @@ class Lake:
             _load_time(table, name, as_of)
         self._check_files(table, name, latest_version)
         if as_of is None:
-            self._opened[(threading.get_ident(), name)] = table
+            self._keep(name, table)
         return table
+
+    def _keep(self, name: str, table: DeltaTable) -> None:
+        # A finished thread's tables are never brought forward again: let them go (a long backfill's
+        # task threads would otherwise each keep a copy of every table's file list).
+        alive = {thread.ident for thread in threading.enumerate()}
+        for key in [key for key in list(self._opened) if key[0] not in alive]:
+            self._opened.pop(key, None)
+        self._opened[(threading.get_ident(), name)] = table
 
     def _brought_forward(self, name: str) -> DeltaTable | None:
         """The table this thread opened before, at the newest commit; None if it must be opened afresh
@@ -166,7 +174,7 @@ class Lake:
         if table is not None and "://" not in self.uri and not os.path.exists(_commit_path(self.table_uri(name), table.version())):
             table = None
         if table is None:
-            del self._opened[key]
+            self._opened.pop(key, None)
         return table
 
     def _check_files(self, table: DeltaTable, name: str, latest_version: int) -> None:

@@ -100,3 +100,16 @@ def test_a_lake_crosses_threads_and_pickling_without_its_open_tables(lake):
     assert theirs[0] is not mine  # a DeltaTable is not shared between threads
     copy = pickle.loads(pickle.dumps(lake))
     assert copy.uri == lake.uri and copy.read("papers").height == 0
+
+
+def test_a_finished_threads_tables_are_let_go(lake):
+    import threading
+
+    writes.ensure_tables(lake)
+    for _ in range(5):  # task threads come and go: each opens papers once
+        thread = threading.Thread(target=lambda: lake.delta("papers"))
+        thread.start()
+        thread.join()
+    lake.delta("sightings")  # an open in a live thread lets the finished ones' tables go
+    assert {name for _, name in lake._opened} <= {"papers", "sightings"}
+    assert all(ident in {t.ident for t in threading.enumerate()} for ident, _ in lake._opened)
