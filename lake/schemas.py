@@ -326,7 +326,7 @@ SEARCH_WORDS = TableSpec(
     name="search_words",
     description=(
         "Derived: one row per paper and distinct word of its normalized title and abstract, rows sorted by word "
-        "in each file, so a search reads a few words' rows instead of every abstract. A paper's current rows are "
+        "in each file, so a search reads a few words' rows instead of every abstract (and, from their positions, whether they stand together as the phrase). A paper's current rows are "
         "those of its highest indexed_version (its marker row, term '', included): older ones are superseded."
     ),
     key=("term", "paper_id", "indexed_version"),
@@ -335,6 +335,12 @@ SEARCH_WORDS = TableSpec(
         Column("paper_id", pl.String, True),
         Column("fields", pl.Int8, True, "where the word is: 1 the title, 2 the abstract, 3 both; 0 on a marker row"),
         Column("indexed_version", pl.Int64, True, "the table version that wrote the row"),
+        Column(
+            "positions", pl.List(pl.Int32), False,
+            "where the word stands: 2 x its place among the field's words (0 the first), + 1 in the abstract; the "
+            "title's places first, each field in text order; [] on a marker row; null on a row written before the "
+            "column (a search then reads that paper's text for the phrase)",
+        ),
     ),
 )
 

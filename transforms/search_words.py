@@ -4,6 +4,10 @@ A word is what the search matches against: the text normalized like title_key (N
 runs of non-alphanumerics to one space) and split on spaces. The search term "transform" finds a
 paper through every indexed word starting with it, so no stemming and no stopwords: the index
 answers exactly what a scan of the text answers.
+
+Each row also keeps where its word stands (`positions`): 2 * its place among the field's words,
+plus 1 in the abstract. A phrase of several terms is then a run of places two apart in one field,
+found from the terms' rows alone (`phrase_fields`), as the scan finds it in the text.
 """
 
 from __future__ import annotations
@@ -16,38 +20,47 @@ TITLE_FIELD, ABSTRACT_FIELD = 1, 2
 MARKER_TERM = ""
 
 
-def words(text: pl.Expr) -> pl.Expr:
-    """The distinct words of a text, normalized as lake/queries.py's search normalizes it."""
+def word_list(text: pl.Expr) -> pl.Expr:
+    """The words of a text in order, normalized as lake/queries.py's search normalizes it."""
     cleaned = text.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
-    return cleaned.str.split(" ").list.unique().list.filter(pl.element() != "")
+    return cleaned.str.split(" ").list.filter(pl.element() != "")
 
 
 def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
-    """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both) out, sorted by term.
+    """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both), positions
+    (the title's places, then the abstract's) out, sorted by term, then paper.
 
-    Set operations per paper instead of a group-by over (term, paper) pairs, and the sort on each
-    word's rank in the batch's vocabulary instead of on the strings: both several times faster."""
-    split = papers.select("paper_id", words(pl.col("title")).alias("title"), words(pl.col("abstract")).alias("abstract"))
-    parts = split.select(
-        "paper_id",
-        pl.col("title").list.set_difference("abstract").alias("1"),
-        pl.col("abstract").list.set_difference("title").alias("2"),
-        pl.col("title").list.set_intersection("abstract").alias("3"),
-    )
-    rows = pl.concat([
-        parts.select(pl.col(str(bit)).alias("term"), "paper_id", pl.lit(bit, pl.Int8).alias("fields")).explode("term")
-        for bit in (TITLE_FIELD, ABSTRACT_FIELD, TITLE_FIELD | ABSTRACT_FIELD)
+    Grouped and sorted on one integer per (word's rank in the batch's vocabulary, paper's rank),
+    not on strings: several times faster, and half the memory."""
+    papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
+    placed = pl.concat([
+        papers.with_row_index("paper").select("paper", word_list(pl.col(column)).alias("term"))
+        .with_columns((pl.int_ranges(pl.col("term").list.len(), dtype=pl.Int32) * 2 + offset).alias("position"))
+        .explode("term", "position")
+        for column, offset in (("title", 0), ("abstract", 1))
     ]).drop_nulls("term")
-    vocabulary = rows.select(pl.col("term").unique().sort()).with_row_index("rank")
-    return rows.join(vocabulary, on="term").sort("rank", "paper_id").select("term", "paper_id", "fields")
+    if placed.is_empty():
+        return pl.DataFrame(schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.List(pl.Int32)})
+    vocabulary = placed["term"].unique().sort()
+    rank = pl.col("term").replace_strict(vocabulary, pl.int_range(vocabulary.len(), dtype=pl.UInt64, eager=True), return_dtype=pl.UInt64)
+    rows = placed.select((rank * max(papers.height, 1) + pl.col("paper")).alias("key"), "position").group_by("key").agg(
+        (pl.col("position") % 2 + 1).cast(pl.Int8).bitwise_or().alias("fields"),
+        pl.col("position").alias("positions"),  # in text order: a group keeps its rows' order
+    ).sort("key")
+    return pl.DataFrame({
+        "term": vocabulary.gather(rows["key"] // max(papers.height, 1)),
+        "paper_id": papers["paper_id"].gather(rows["key"] % max(papers.height, 1)),
+        "fields": rows["fields"],
+        "positions": rows["positions"],
+    })
 
 
 def marker_rows(paper_ids: list[str]) -> pl.DataFrame:
     """One marker row per paper: written with a paper's new rows, it supersedes all its older ones,
     also those of words its text no longer has (and, alone, all rows of a paper removed)."""
     return pl.DataFrame(
-        {"term": [MARKER_TERM] * len(paper_ids), "paper_id": sorted(paper_ids), "fields": [0] * len(paper_ids)},
-        schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8},
+        {"term": [MARKER_TERM] * len(paper_ids), "paper_id": sorted(paper_ids), "fields": [0] * len(paper_ids), "positions": [[]] * len(paper_ids)},
+        schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.List(pl.Int32)},
     )
 
 
