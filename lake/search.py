@@ -9,8 +9,11 @@ title and abstract (lake/queries.py `search`), from a few words' rows and the be
     -> the best ones' text read to settle the phrase bonuses the index cannot tell -> top `limit`
 
 For one word the index gives the exact score (the phrase is the word). For several, each term's
-presence per field is exact and only the phrase bonuses (10 in the title, 2 in the abstract) are
-open: a paper is read when its upper bound could still put it in the top `limit`.
+presence per field is exact, and the phrase bonuses (10 in the title, 2 in the abstract) come from
+the words' positions (transforms/search_words.py `phrase_fields`). Only a paper whose rows were
+written before the index had positions (a lake indexed by an older paperlake, until `paperlake
+search-index` rebuilds it) keeps its bonuses open: it is read when its upper bound could still put
+it in the top `limit`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import polars as pl
 
 from lake.queries import NEWEST_FIRST, _normalized, _one_of, match_and_score
 from lake.search_words import rows_of_terms
-from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, without_superseded
+from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
 
 SUMMARY = [
     "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -35,7 +38,10 @@ VERIFY_BATCH = 2_000
 
 
 def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
-    matches = term_hits(without_superseded(rows_of_terms(words, terms)), terms)
+    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
+    matches = term_hits(rows, terms)
+    if "positions" in rows.columns:
+        matches = with_phrases(matches, rows, terms)
     if matches.is_empty():
         return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
@@ -82,6 +88,22 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     return coded.filter(every_term).select(
         "paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"), ((high - low) % 10 == 2).alias("abstract_bonus") if n > 1 else pl.lit(False).alias("abstract_bonus"),
     )
+
+
+def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
+    """`matches` with the open phrase bonuses settled from the rows' positions: low = high for every
+    paper whose rows have them."""
+    open_ids = matches.filter(pl.col("high") > pl.col("low")).select("paper_id")
+    if open_ids.is_empty():
+        return matches
+    phrases = phrase_fields(rows.join(open_ids, on="paper_id", how="semi"), terms)
+    exact = pl.col("low") + 10 * pl.col("title_phrase").cast(pl.Int32) + 2 * pl.col("abstract_phrase").cast(pl.Int32)
+    known = pl.col("title_phrase").is_not_null()
+    return matches.join(phrases, on="paper_id", how="left").with_columns(
+        pl.when(known).then(exact).otherwise("low").cast(pl.Int32).alias("low"),
+        pl.when(known).then(exact).otherwise("high").cast(pl.Int32).alias("high"),
+        pl.when(known).then(False).otherwise("abstract_bonus").alias("abstract_bonus"),
+    ).drop("title_phrase", "abstract_phrase")
 
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

@@ -105,7 +105,16 @@ def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitIn
     return written
 
 
-def rows_of_terms(words: pl.LazyFrame, terms: list[str]) -> pl.DataFrame:
-    """Index rows of every word starting with one of `terms`, and every marker row (all versions)."""
+def rows_of_terms(words: pl.LazyFrame, terms: list[str], positions: bool = False) -> pl.DataFrame:
+    """Index rows of every word starting with one of `terms`, and every marker row (all versions);
+    with their positions if asked and the index has them (null on rows written before it had)."""
     wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
-    return words.filter(wanted).select("term", "paper_id", "fields", "indexed_version").collect()
+    columns = ["term", "paper_id", "fields", "indexed_version"]
+    if positions and has_positions(words):
+        columns.append("positions")
+    return words.filter(wanted).select(columns).collect()
+
+
+def has_positions(words: pl.LazyFrame) -> bool:
+    """An index built before positions lacks the column until a load adds it (null on its older rows)."""
+    return "positions" in words.collect_schema().names()

@@ -87,3 +87,26 @@ def current_rows(rows: pl.DataFrame) -> pl.DataFrame:
 def term_range(term: str) -> pl.Expr:
     """Rows whose word starts with `term`, said as a range so file and row-group statistics skip the rest."""
     return prefix_range("term", term)
+
+
+def phrase_fields(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
+    """Of index rows (term, paper_id, positions) of the terms, for each paper whose rows all have
+    positions: whether the title, the abstract, holds the phrase as the scan finds it: " t1 t2 ... tn"
+    in the text padded with spaces, that is words t1 .. tn-1 whole and the next word starting with tn,
+    one after the other. A paper with a row written before positions is left out (not known)."""
+    known = rows.group_by("paper_id").agg(pl.col("positions").is_not_null().all().alias("known")).filter("known").select("paper_id")
+    last = len(terms) - 1
+    places = []
+    for j, term in enumerate(terms):
+        word = pl.col("term").str.starts_with(term) if j == last else pl.col("term") == term
+        places.append(
+            rows.filter(word).select("paper_id", "positions").explode("positions")
+            .select("paper_id", (pl.col("positions") - 2 * j).alias("start")).drop_nulls("start")
+        )
+    starts = known.join(places[0], on="paper_id")  # where the phrase would begin: term j two places on per word
+    for place in sorted(places[1:], key=lambda frame: frame.height):
+        starts = starts.join(place, on=["paper_id", "start"], how="semi")
+    found = starts.group_by("paper_id").agg(
+        (pl.col("start") % 2 == 0).any().alias("title_phrase"), (pl.col("start") % 2 == 1).any().alias("abstract_phrase"),
+    )
+    return known.join(found, on="paper_id", how="left").with_columns(pl.col("title_phrase", "abstract_phrase").fill_null(False))
