@@ -39,9 +39,9 @@ VERIFY_BATCH = 2_000
 
 def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
     rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
-    matches = term_hits(rows, terms)
+    matches = in_reach(term_hits(rows, terms), limit)
     if "positions" in rows.columns:
-        matches = with_phrases(matches, rows, terms)
+        matches = in_reach(with_phrases(matches, rows, terms), limit)
     if matches.is_empty():
         return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
@@ -70,6 +70,11 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     Each row's fields as bits per term (term i: bit 2i title, 2i+1 abstract), OR-ed per paper: one
     integer aggregate, and none at all when each term is one word (a paper's rows are then distinct)."""
     n = len(terms)
+    if n > 1:  # only the papers of the rarest term can hold them all: group those rows, not every row read
+        holds = [pl.col("term").str.starts_with(t) for t in terms]
+        counts = rows.select(h.sum().alias(str(i)) for i, h in enumerate(holds)).row(0)
+        rarest = rows.filter(holds[counts.index(min(counts))])["paper_id"]
+        rows = rows.filter(pl.col("paper_id").is_in(rarest.implode()))
     code = pl.sum_horizontal(
         pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
     ) if n > 1 else pl.col("fields").cast(pl.Int64)
@@ -88,6 +93,14 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     return coded.filter(every_term).select(
         "paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"), ((high - low) % 10 == 2).alias("abstract_bonus") if n > 1 else pl.lit(False).alias("abstract_bonus"),
     )
+
+
+def in_reach(matches: pl.DataFrame, limit: int | None) -> pl.DataFrame:
+    """The matches whose best score reaches the `limit`-th surest: the others cannot rank (`limit`
+    papers score more), whatever their phrase bonuses and recency. Ties with it are kept."""
+    if limit is None or matches.height <= limit:
+        return matches
+    return matches.filter(pl.col("high") >= matches["low"].top_k(limit).min())
 
 
 def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:

@@ -68,10 +68,11 @@ def without_superseded(rows: pl.DataFrame) -> pl.DataFrame:
     """Of index rows read (a few words' rows and every marker), drop the markers and the rows a later
     marker of their paper superseded. What is left may hold a row twice (a load indexing a new paper
     twice, with the same text): harmless to a search, which asks only whether a word is there."""
-    words = rows.filter(pl.col("term") != MARKER_TERM)
-    markers = rows.filter(pl.col("term") == MARKER_TERM)
-    if markers.is_empty():
-        return words
+    is_marker = pl.col("term") == MARKER_TERM
+    if not rows.select(is_marker.any()).item():  # a rebuilt index: nothing superseded, nothing copied
+        return rows
+    words = rows.filter(~is_marker)
+    markers = rows.filter(is_marker)
     latest = markers.group_by("paper_id").agg(pl.col("indexed_version").max().alias("marker_version"))
     kept = words.join(latest, on="paper_id", how="left").filter(
         pl.col("marker_version").is_null() | (pl.col("indexed_version") >= pl.col("marker_version"))
