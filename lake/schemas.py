@@ -336,10 +336,11 @@ SEARCH_WORDS = TableSpec(
         Column("fields", pl.Int8, True, "where the word is: 1 the title, 2 the abstract, 3 both; 0 on a marker row"),
         Column("indexed_version", pl.Int64, True, "the table version that wrote the row"),
         Column(
-            "positions", pl.List(pl.Int32), False,
-            "where the word stands: 2 x its place among the field's words (0 the first), + 1 in the abstract; the "
-            "title's places first, each field in text order; [] on a marker row; null on a row written before the "
-            "column (a search then reads that paper's text for the phrase)",
+            "positions", pl.Binary, False,
+            "where the word stands: 2 x its place among the field's words (0 the first), + 1 in the abstract, each "
+            "as 2 bytes (little-endian, unsigned); the title's places first, each field in text order; empty on a "
+            "marker row; null on a row written before the column, or whose places do not fit (a search then reads "
+            "that paper's text for the phrase)",
         ),
     ),
 )

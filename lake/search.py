@@ -39,7 +39,7 @@ VERIFY_BATCH = 2_000
 
 def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
     rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
-    matches = in_reach(term_hits(rows, terms), limit)
+    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
     if "positions" in rows.columns:
         matches = in_reach(with_phrases(matches, rows, terms), limit)
     if matches.is_empty():
@@ -93,6 +93,21 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     return coded.filter(every_term).select(
         "paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"), ((high - low) % 10 == 2).alias("abstract_bonus") if n > 1 else pl.lit(False).alias("abstract_bonus"),
     )
+
+
+def _hits_in_reach(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+    """term_hits, of the papers holding every term in their title alone when `limit` of them hold
+    every term in the abstract too: those score at least 4n, and a paper missing a term in its title
+    at most 4n - 1 (3 per title term, 1 per abstract term, 2 for the abstract's phrase)."""
+    n = len(terms)
+    rows = rows.select("term", "paper_id", "fields")  # the positions, when read, stay where they are
+    if limit is None or n == 1:
+        return term_hits(rows, terms)
+    titled = term_hits(rows.filter((pl.col("fields") & TITLE_FIELD) != 0), terms).select("paper_id")
+    hits = term_hits(rows.join(titled, on="paper_id", how="semi"), terms)
+    if hits.filter(pl.col("low") >= 4 * n).height >= limit:
+        return hits
+    return term_hits(rows, terms)
 
 
 def in_reach(matches: pl.DataFrame, limit: int | None) -> pl.DataFrame:
