@@ -19,6 +19,9 @@ class Column:
     dtype: pl.DataType
     required: bool = False
     description: str = ""
+    # Only a rewrite of the table gives this column: added empty to an older table (lake/evolve.py),
+    # it would claim of the older rows what they lack.
+    rebuilt: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,8 @@ TABLES[DIGEST_DELIVERIES.name] = DIGEST_DELIVERIES
 
 # Added with issue 14 (search at arXiv volume): the word index `papers --search` reads instead of every
 # abstract. Each load appends its touched papers' rows (flows/search_steps.py); nothing is rewritten
-# in place, so a paper's older rows stay until `paperlake search-index` rebuilds the table.
+# in place, so a paper's older rows stay until `paperlake search-index` rebuilds the table. `positions`
+# came later: an index built before it lacks the column until that rebuild (a load does not add it).
 SEARCH_WORDS = TableSpec(
     name="search_words",
     description=(
@@ -339,8 +343,9 @@ SEARCH_WORDS = TableSpec(
             "positions", pl.Binary, False,
             "where the word stands: 2 x its place among the field's words (0 the first), + 1 in the abstract, each "
             "as 2 bytes (little-endian, unsigned); the title's places first, each field in text order; empty on a "
-            "marker row; null on a row written before the column, or whose places do not fit (a search then reads "
+            "marker row; null on a row whose places do not fit (a search then reads "
             "that paper's text for the phrase)",
+            rebuilt=True,
         ),
     ),
 )
