@@ -3,17 +3,18 @@ title and abstract (lake/queries.py `search`), from a few words' rows and the be
 
     the terms' index rows (row groups of those words only) -> per paper: which terms are in the
     title, which in the abstract -> papers holding every term, with their score or its bounds
+    -> those that can reach the top `limit` -> their phrase bonuses from the words' positions
     -> their recency (last seen, first seen, days seen) from `papers`: all of it for a few thousand
        papers; else the recently seen papers first (file statistics skip the rest), widening the
        window until nothing older can rank in
-    -> the best ones' text read to settle the phrase bonuses the index cannot tell -> top `limit`
+    -> top `limit` (an index without positions: the best ones' text read to settle the phrases)
 
 For one word the index gives the exact score (the phrase is the word). For several, each term's
 presence per field is exact, and the phrase bonuses (10 in the title, 2 in the abstract) come from
-the words' positions (transforms/search_words.py `phrase_fields`). Only a paper whose rows were
-written before the index had positions (a lake indexed by an older paperlake, until `paperlake
-search-index` rebuilds it) keeps its bonuses open: it is read when its upper bound could still put
-it in the top `limit`.
+the words' positions (transforms/search_words.py `phrase_fields`). On an index an older paperlake
+built (no positions until `paperlake search-index` rebuilds it), or for a paper whose places do not
+fit, the bonuses stay open: the paper is read when its upper bound could still put it in the top
+`limit`.
 """
 
 from __future__ import annotations
