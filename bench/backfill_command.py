@@ -39,12 +39,13 @@ def main(result_path: str, args: list[str]) -> int:
         return fetched
 
     def timed_load(lake, fetched, *rest, **options):
-        lake_before, before = probe.lake_seconds(), time.perf_counter()
+        lake_before, before, cpu_before = probe.lake_seconds(), time.perf_counter(), time.process_time()
         loaded = load_and_record(lake, fetched, *rest, **options)
         days = sorted(fetched.payloads) or sorted(fetched.failures)
         batches.append({
             "feed": fetched.feed, "first_date": str(days[0]), "day_count": len(days), "byte_count": fetched.byte_count,
             "fetch_seconds": sum(fetched.fetch_seconds.values()), "load_seconds": time.perf_counter() - before,
+            "load_cpu_seconds": time.process_time() - cpu_before,  # every thread's: Prefect's client threads count as its cost
             "lake_seconds": probe.lake_seconds() - lake_before, "rss_mb": round(current_rss_mb()),
             "sighting_count": loaded.report.sighting_count if loaded.report else 0,
         })
@@ -57,6 +58,7 @@ def main(result_path: str, args: list[str]) -> int:
             "in_process_seconds": time.perf_counter() - started,
             "fetch_seconds": sum(f["seconds"] for f in fetches),
             "load_seconds": sum(b["load_seconds"] for b in batches),
+            "load_cpu_seconds": sum(b["load_cpu_seconds"] for b in batches),
             "lake_seconds": probe.lake_seconds(),
             "breakdown": top(probe.snapshot(), 14),
             "batches": batches,

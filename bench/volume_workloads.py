@@ -72,8 +72,8 @@ def backfill_command(root: Path, env: dict[str, str], lake: str, start_date: dat
     return json.loads(result_path.read_text()) | {"command_seconds": run.wall_seconds, "peak_rss_mb": run.peak_rss_mb, "cpu_seconds": run.cpu_seconds}
 
 
-def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) -> tuple[float, int]:
-    """The bare load of the lake's raw payloads of the range, a year per batch; (seconds, sightings written)."""
+def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) -> tuple[float, float, int]:
+    """The bare load of the lake's raw payloads of the range, a year per batch; (seconds, CPU seconds, sightings written)."""
     import shutil
 
     from bench.floor import write_bare
@@ -81,7 +81,7 @@ def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) 
     from lake.store import Lake
 
     shutil.rmtree(target, ignore_errors=True)
-    lake, seconds, sighting_count, first_date = Lake(lake_uri), 0.0, 0, start_date
+    lake, seconds, cpu_seconds, sighting_count, first_date = Lake(lake_uri), 0.0, 0.0, 0, start_date
     while first_date <= end_date:
         last_date = min(end_date, first_date + timedelta(days=365))
         rows = (
@@ -90,13 +90,14 @@ def floor_volume(lake_uri: str, target: Path, start_date: date, end_date: date) 
         )
         payloads = [Payload(**row) for row in rows.iter_rows(named=True)]
         del rows
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         sighting_count += write_bare(payloads, target)
         seconds += time.perf_counter() - started
+        cpu_seconds += time.process_time() - cpu_started
         del payloads
         first_date = last_date + timedelta(days=1)
     shutil.rmtree(target, ignore_errors=True)
-    return seconds, sighting_count
+    return seconds, cpu_seconds, sighting_count
 
 
 def per_year(batches: list[dict], start_date: date) -> list[dict]:
@@ -136,7 +137,7 @@ def backfill_workload(ctx, server: VolumeServer, name: str, day_count: int, lake
     start_date, end_date = volume_range(day_count)
     lake = ctx.fresh_lake(lake_name)
     run = backfill_command(ctx.root, server.env(ctx.env), lake, start_date, end_date, name)
-    floor_seconds, floor_sighting_count = floor_volume(lake, ctx.root / "lakes" / f"{lake_name}-floor", start_date, end_date)
+    floor_seconds, floor_cpu_seconds, floor_sighting_count = floor_volume(lake, ctx.root / "lakes" / f"{lake_name}-floor", start_date, end_date)
     workload = Workload(name)
     workload.add("command_seconds", "s", [run["command_seconds"]], "`paperlake backfill` from process start to exit, fetches included")
     workload.add("peak_rss_mb", "MB", [run["peak_rss_mb"]], "of the command (wait4: the process or any child it waited for)")
@@ -145,6 +146,9 @@ def backfill_workload(ctx, server: VolumeServer, name: str, day_count: int, lake
     workload.add("fetch_seconds", "s", [run["fetch_seconds"]], "waiting for the replay server (its CPU is not the command's)")
     workload.add("lake_seconds", "s", [run["lake_seconds"]], "of the work: lake reads and commits")
     workload.add("floor_seconds", "s", [floor_seconds], "the same rows bare: parse, dedupe, one deltalake write per table, a batch a year")
+    # CPU times: the ratio a shared machine's load leaves alone (both count every thread of their process)
+    workload.add("work_cpu_seconds", "s", [run["load_cpu_seconds"]], "CPU time of the pipeline's own work")
+    workload.add("floor_cpu_seconds", "s", [floor_cpu_seconds], "CPU time of the floor")
     batches = run["batches"]
     workload.details = {
         "start_date": str(start_date), "end_date": str(end_date), "batch_count": len(batches),

@@ -51,6 +51,9 @@ DEFAULT_BATCH_DAY_COUNT = 30
 # whatever the volume and the length, and small feeds are not loaded (and validated) month by month.
 # A load of 63 MB of 2016 Atom peaked at 1.37 GB (the 1.5 GB target); 48 MB leaves room.
 MAX_LOAD_BYTES = 48 * 2**20
+# Data Docs are built for many loads at once (a site build costs about a second whatever it adds):
+# the loads' gate results (a few a load, their rows dropped) wait until there are this many.
+DOCS_RESULT_COUNT = 60
 
 FeedDay = tuple[str, date]
 
@@ -272,6 +275,7 @@ def backfill(
                     pending[feed_name] = FetchedDays(feed_name)
     for fetched in pending.values():
         load_pending(lake, fetched, tracker, report, now)
+    publish_docs(lake, report)
     report.commit_counts = commit_counts(versions_before, lake_progress.table_versions(lake))
     failures = {f"{o.feed} {o.day}": o.message for o in report.failed}
     publish_load_artifacts(
@@ -331,10 +335,11 @@ def load_part(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report
     feed_name = fetched.feed
     days = sorted(set(fetched.payloads) | set(fetched.failures))
     commit = writes.CommitInfo("backfill", run_id(), feed_name, tuple(days))
-    loaded = load_and_record(lake, fetched, settling_of(feed_name), commit, now or datetime.now(timezone.utc))
+    loaded = load_and_record(lake, fetched, settling_of(feed_name), commit, now or datetime.now(timezone.utc), publish_docs=False)
     load = BatchLoad(feed_name, days, loaded.report, loaded.load_seconds)
     if fetched.payloads:
         report.loads.append(load)
+        publish_docs(lake, report, DOCS_RESULT_COUNT)
     report.changes += loaded.changes
     landed_count = failed_count = 0
     for change in loaded.changes:
@@ -349,6 +354,15 @@ def load_part(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report
             landed_count, failed_count = landed_count + (not failed), failed_count + failed
     if fetched.payloads:
         tracker.loaded(load, landed_count, failed_count)
+
+
+def publish_docs(lake: Lake, report: BackfillReport, at_least: int = 1) -> None:
+    """Data Docs for the loads whose gate results wait, once there are `at_least` results."""
+    from flows.write_steps import publish_loads_validation
+
+    waiting = [load.report for load in report.loads if load.report and load.report.gate_results]
+    if sum(len(r.gate_results) for r in waiting) >= at_least:
+        publish_loads_validation(lake, waiting)
 
 
 def load_reports(report: BackfillReport) -> dict[str, LoadReport]:

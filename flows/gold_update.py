@@ -47,8 +47,11 @@ def update_gold_tables(
     papers = papers if "paper_id" in papers.columns else PAPERS.empty_frame()
     if lake_gold.never_written(lake):
         # A new lake's first load, or a lake from before the gold tables: build them whole, once.
-        authors, topics = rebuild_gold(lake, commit, now, validate)
-        return GoldUpdated(author_count=authors.height, topic_row_count=topics.height, weeks=weeks_of(sightings))
+        try:
+            authors, topics = rebuild_gold(lake, commit, now, validate, unless_written_after=lake_gold.authors_version(lake))
+            return GoldUpdated(author_count=authors.height, topic_row_count=topics.height, weeks=weeks_of(sightings))
+        except lake_gold.GoldMoved:
+            pass  # a concurrent load filled them first: this load's part goes in by deltas, as on any later load
     authors = _update_authors(lake, sightings, papers, removed_ids, commit, now, _gate, updated)
 
     updated.weeks = weeks_of(sightings)
@@ -110,9 +113,12 @@ def _still_ahead(lake: Lake) -> bool:
     return False
 
 
-def rebuild_gold(lake: Lake, commit: writes.CommitInfo, now: datetime | None = None, validate: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+def rebuild_gold(
+    lake: Lake, commit: writes.CommitInfo, now: datetime | None = None, validate: bool = True, unless_written_after: int | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The gold tables from every paper and sighting, gated, overwritten in one commit each; returns the
-    `authors` and `topics` written (`author_papers` is not gated: its rows are the authors rows' parts)."""
+    `authors` and `topics` written (`author_papers` is not gated: its rows are the authors rows' parts).
+    `unless_written_after`: see lake/gold.py replace_all (GoldMoved: nothing written)."""
     now = now or datetime.now(timezone.utc)
     _gate = _gate_rows if validate else _ungated
     papers, sightings = lake_gold.all_papers_and_sightings(lake)
@@ -120,7 +126,7 @@ def rebuild_gold(lake: Lake, commit: writes.CommitInfo, now: datetime | None = N
     authors = _gate("authors", authors_from(entries), commit, now)
     topics = _gate("topics", topics_from(papers, sightings), commit, now)
     writes.ensure_tables(lake)
-    lake_gold.replace_all(lake, entries, authors.clean, topics.clean, commit)
+    lake_gold.replace_all(lake, entries, authors.clean, topics.clean, commit, unless_written_after)
     for held in (authors.quarantined, topics.quarantined):
         writes.store_quarantine(lake, held, commit)
     return authors.clean, topics.clean

@@ -172,11 +172,8 @@ def volume_history(lake: Lake, feed_days: list[FeedDay], settling: set[FeedDay] 
     """What the volume rule compares each feed-day with; None leaves a day unjudged (it is still filling)."""
     if settling is None:
         return writes.recent_row_counts_of(lake, feed_days)
-    return {
-        (feed, day): lake_feed_days.final_row_counts(lake, feed, day.isoweekday(), day, VOLUME_HISTORY_WEEKS)
-        if (feed, day) in settling else None
-        for feed, day in feed_days
-    }
+    history = lake_feed_days.final_row_counts(lake, [key for key in feed_days if key in settling], VOLUME_HISTORY_WEEKS)
+    return {key: history.get(key) for key in feed_days}
 
 
 def _feed_days(parsed: ParsedPayloads) -> dict[tuple[str, date], bool]:

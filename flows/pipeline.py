@@ -24,6 +24,7 @@ from flows.load_steps import FeedDay, normalize, parse, store_raw, validate
 from flows.write_steps import mark_loaded, publish_validation, relink_title_only, write_papers, write_sightings
 from lake import writes
 from lake.store import Lake
+from settings.heap import freeze_long_lived
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def load_parsed(
     Raises BatchesRejected (carrying the report) after the rest has landed if any feed-day was rejected.
     """
     now = now or datetime.now(timezone.utc)
+    freeze_long_lived("imports")  # Prefect's and the flows' objects live as long as the process: out of every GC walk
     # quote(): Prefect would otherwise walk every element of these collections (payloads, parse
     # results, frames) looking for futures, about 1.7 s for a year's batch; the tasks get them unwrapped.
     parsed = parse(quote(to_load))
@@ -80,7 +82,7 @@ def load_parsed(
     papers = write_papers(lake, quote(touched), quote(relinked), commit, now, bounded)
     gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
     update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
-    outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now)
+    outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now, pending_only=bounded)
     report = LoadReport(
         snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),
         sighting_count=written.sighting_count,

@@ -132,10 +132,13 @@ def _gate_papers(papers: pl.DataFrame, commit: writes.CommitInfo, now: datetime)
 
 
 @task(cache_policy=NO_CACHE)
-def mark_loaded(lake: Lake, parsed: ParsedPayloads, validated: Validated, commit: writes.CommitInfo, now: datetime) -> pl.DataFrame:
-    """Each snapshot's outcome: the last commit of a load, after which its payloads count as ingested."""
+def mark_loaded(
+    lake: Lake, parsed: ParsedPayloads, validated: Validated, commit: writes.CommitInfo, now: datetime, pending_only: bool = True
+) -> pl.DataFrame:
+    """Each snapshot's outcome: the last commit of a load, after which its payloads count as ingested.
+    `pending_only=False` for a reparse, whose snapshots were loaded before."""
     outcomes = outcome_frame(parsed, validated.clean, validated.rejected, now)
-    writes.mark_snapshots_loaded(lake, outcomes, commit)
+    writes.mark_snapshots_loaded(lake, outcomes, commit, pending_only=pending_only)
     return outcomes
 
 

@@ -66,21 +66,30 @@ def snapshot_row_counts(lake: Lake, snapshot_ids: list[str]) -> dict[str, int | 
     }
 
 
-def final_row_counts(lake: Lake, feed: str, weekday: int, before: date, weeks: int) -> list[int]:
-    """Rows of the feed's final days on the same ISO weekday (1 = Monday) in the `weeks` weeks before `before`, oldest first.
+def final_row_counts(lake: Lake, feed_days: list[tuple[str, date]], weeks: int) -> dict[tuple[str, date], list[int]]:
+    """For each (feed, day): rows of the feed's final days on the same weekday in the `weeks` weeks
+    before it, oldest first. One read per feed, whatever the number of days (a backfill judges hundreds).
 
     The volume rule compares a settling day with these: days in the same state, and weekends with weekends.
     """
-    found = (
-        lake.scan(FEED_DAYS.name)
-        .filter(
-            (pl.col("feed") == feed) & (pl.col("status") == "final") & (pl.col("snapshot_date") < before)
-            & (pl.col("snapshot_date") >= before - timedelta(weeks=weeks)) & pl.col("row_count").is_not_null()
+    counts: dict[tuple[str, date], list[int]] = {}
+    for feed in sorted({feed for feed, _ in feed_days}):
+        days = sorted(day for f, day in feed_days if f == feed)
+        history = (
+            lake.scan(FEED_DAYS.name)
+            .filter(
+                (pl.col("feed") == feed) & (pl.col("status") == "final") & pl.col("row_count").is_not_null()
+                & (pl.col("snapshot_date") >= days[0] - timedelta(weeks=weeks)) & (pl.col("snapshot_date") < days[-1])
+            )
+            .select("snapshot_date", "row_count").collect().sort("snapshot_date")
         )
-        .select("snapshot_date", "row_count").collect()
-    )
-    same_weekday = found.filter(pl.col("snapshot_date").dt.weekday() == weekday).sort("snapshot_date")
-    return same_weekday["row_count"].to_list()
+        for day in days:
+            earlier = history.filter(
+                pl.col("snapshot_date").is_between(day - timedelta(weeks=weeks), day, closed="left")
+                & (pl.col("snapshot_date").dt.weekday() == day.isoweekday())
+            )
+            counts[(feed, day)] = earlier["row_count"].to_list()
+    return counts
 
 
 def final_dates(lake: Lake, feed: str, first_date: date, last_date: date) -> list[date]:

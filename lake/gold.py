@@ -128,9 +128,13 @@ def sightings_in_weeks(lake: Lake, weeks: list[date]) -> pl.DataFrame:
 
 
 def paper_facts(lake: Lake, paper_ids: list[str]) -> pl.DataFrame:
-    """paper_id, authors, categories, keywords, upvotes of these papers (their current rows)."""
+    """paper_id, categories, keywords, upvotes of these papers (their current rows): what topics are made of.
+
+    A week's listings include v2s of papers months old, so this reads tens of thousands of rows across
+    months of files: not the authors lists too (a tenth of the read), which topics do not use.
+    """
     wanted = pl.col("paper_id").is_in(paper_ids)
-    return lake.scan(PAPERS.name).filter(wanted).select("paper_id", "authors", "categories", "keywords", "upvotes").collect()
+    return lake.scan(PAPERS.name).filter(wanted).select("paper_id", "categories", "keywords", "upvotes").collect()
 
 
 def all_papers_and_sightings(lake: Lake) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -192,18 +196,38 @@ def merge_topics(lake: Lake, rows: pl.DataFrame, weeks: list[date], commit: writ
     ))
 
 
-def replace_all(lake: Lake, author_papers: pl.DataFrame, authors: pl.DataFrame, topics: pl.DataFrame, commit: writes.CommitInfo) -> None:
+class GoldMoved(Exception):
+    """A load filled the gold tables while this one computed them whole from an earlier read."""
+
+
+def replace_all(
+    lake: Lake, author_papers: pl.DataFrame, authors: pl.DataFrame, topics: pl.DataFrame, commit: writes.CommitInfo,
+    unless_written_after: int | None = None,
+) -> None:
     """A full rebuild: the tables overwritten with what was computed from every paper and sighting
     (`author_papers` in first-listed order). The schema too: a lake from before author_papers loses
-    the old authors columns."""
+    the old authors columns.
+
+    `unless_written_after`: the `authors` version read before computing, on a lake no load had filled;
+    GoldMoved, with nothing overwritten, if a concurrent load has filled or moved them since (its
+    rows would be lost). The check sits in the `authors` commit, which conflicts with any concurrent
+    one (both carry FOLLOWS), so a redo after a lost race checks again."""
     from deltalake import Transaction, write_deltalake
+
+    def check_unwritten() -> None:
+        if unless_written_after is not None and (not never_written(lake) or authors_version(lake) != unless_written_after):
+            raise GoldMoved
 
     follows = Transaction(FOLLOWS, author_papers_version(lake) + 1)
     for spec, rows in ((AUTHORS, authors), (AUTHOR_PAPERS, author_papers), (TOPICS, topics)):
-        writes.committing(lake, spec.name, lambda spec=spec, rows=rows: write_deltalake(
-            lake.table_uri(spec.name), spec.conform(rows).to_arrow(), mode="overwrite", schema_mode="overwrite",
-            storage_options=lake.storage_options, commit_properties=commit.properties(follows if spec is AUTHORS else None),
-        ))
+        def overwrite(spec=spec, rows=rows) -> None:
+            if spec is AUTHORS:
+                check_unwritten()
+            write_deltalake(
+                lake.table_uri(spec.name), spec.conform(rows).to_arrow(), mode="overwrite", schema_mode="overwrite",
+                storage_options=lake.storage_options, commit_properties=commit.properties(follows if spec is AUTHORS else None),
+            )
+        writes.committing(lake, spec.name, overwrite)
 
 
 def replace_authors(lake: Lake, authors: pl.DataFrame, commit: writes.CommitInfo) -> None:

@@ -49,15 +49,19 @@ def write_papers(
     if not paper_ids:
         return written
     known: set[str] | None = None
+    updated_ids: set[str] = set()
     for _ in range(PAPERS_ROUNDS):
         sightings_version = writes.table_version(lake, SIGHTINGS.name)
         since = writes.sightings_floor(lake, sorted(paper_ids | removed_candidates)) if bounded else None
         papers = summarize(writes.sightings_of(lake, sorted(paper_ids), since=since))
         summarized = set(papers["paper_id"].to_list())
         gone = removed_candidates | (paper_ids - summarized - keep_ids)
+        # Only the rows that differ from the stored ones are merged: a refetched day lists mostly unchanged papers.
+        metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone), skip_unchanged=True)
         if known is None:
-            known = set(writes.known_paper_ids(lake, papers["paper_id"].to_list()))
-        metrics = writes.upsert_papers(lake, papers, commit, removed_ids=sorted(gone))
+            known = set(metrics.get("stored_paper_ids", ()))
+        # Papers stored before this load whose row a round changed (a redone round finds them as it left them).
+        updated_ids |= known & set(metrics.get("changed_paper_ids", ()))
         written.inserted_count += metrics.get("num_target_rows_inserted", 0)
         if writes.table_version(lake, SIGHTINGS.name) == sightings_version:
             break
@@ -65,8 +69,7 @@ def write_papers(
         raise writes.LakeWriteError(f"table 'papers' in {lake.uri}: sightings kept changing under {PAPERS_ROUNDS} summaries")
     written.papers = papers
     written.new_paper_ids = sorted(summarized - known)
-    # Rows inserted by an earlier round were updated by the last one: they are new, not updated.
-    written.updated_count = metrics.get("num_target_rows_updated", 0) - (written.inserted_count - metrics.get("num_target_rows_inserted", 0))
+    written.updated_count = len(updated_ids - set(gone))
     written.removed_count = metrics.get("num_target_rows_deleted", 0)
     written.removed_paper_ids = sorted(gone)
     return written

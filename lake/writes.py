@@ -302,8 +302,15 @@ def sightings_floor(lake: Lake, paper_ids: list[str]) -> date | None:
     return min((d for d in (first_seen, pending) if d is not None), default=None)
 
 
-def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_ids: list[str] = ()) -> dict:
-    """One MERGE: insert or update `papers`, and delete the rows of `removed_ids` (papers merged into others)."""
+def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_ids: list[str] = (), skip_unchanged: bool = False) -> dict:
+    """One MERGE: insert or update `papers`, and delete the rows of `removed_ids` (papers merged into others).
+
+    `skip_unchanged`: rows equal to the stored ones are left out of the MERGE (a refetched day
+    re-summarizes every paper it lists, most of them as they were), so the files holding only those
+    are neither rewritten nor listed in the change feed; nothing is committed when nothing changed.
+    The metrics then also list `stored_paper_ids` (the given papers that had a row) and
+    `changed_paper_ids` (those merged: new or changed).
+    """
     # Removed rows carry only their key (the other columns null): a Series cannot be added to an empty frame.
     removed = pl.DataFrame({"paper_id": list(removed_ids)}, schema={"paper_id": pl.String})
     source = pl.concat(
@@ -316,30 +323,39 @@ def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: CommitInfo, removed_
         # Only files that can hold a row of these papers: none is first seen before the earliest of
         # the new first_seen_dates and the stored ones of the same keys, and file stats skip older
         # files. The guard turns any concurrent papers commit into a conflict (redone from a fresh
-        # read), since its rows may lie outside the files this MERGE reads.
+        # read), since its rows may lie outside the files this MERGE reads, or change the rows
+        # found unchanged here.
         table = lake.delta(PAPERS.name)
-        since = _earliest_first_seen(table, source)
+        stored = _stored_papers(table, source, whole_rows=skip_unchanged)
+        days = [source["first_seen_date"].min(), stored["first_seen_date"].min()]
+        since = min((d for d in days if d is not None), default=None)
+        changed = source.join(stored, on=PAPERS.column_names, how="anti", nulls_equal=True) if skip_unchanged else source
+        extra = {
+            "stored_paper_ids": stored["paper_id"].to_list(),
+            "changed_paper_ids": changed.filter(~pl.col("_removed"))["paper_id"].to_list(),
+        } if skip_unchanged else {}
+        if changed.is_empty():
+            return extra
         predicate = "t.paper_id = s.paper_id" + (f" AND t.first_seen_date >= '{since.isoformat()}'" if since else "")
         guard = Transaction("paperlake.upsert.papers", table.version() + 1)
-        return (
-            table.merge(source.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties(guard))
+        metrics = (
+            table.merge(changed.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties(guard))
             .when_matched_delete("s._removed")
             .when_matched_update_all("NOT s._removed", except_cols=["_removed"])
             .when_not_matched_insert_all("NOT s._removed", except_cols=["_removed"])
             .execute()
         )
+        return metrics | extra
 
     return committing(lake, PAPERS.name, merge)
 
 
-def _earliest_first_seen(table: DeltaTable, source: pl.DataFrame) -> date | None:
-    stored = pl.scan_delta(table).filter(pl.col("paper_id").is_in(source["paper_id"].to_list())).select(pl.col("first_seen_date").min())
-    days = [source["first_seen_date"].min(), stored.collect().item()]
-    return min((d for d in days if d is not None), default=None)
-
-
-def known_paper_ids(lake: Lake, paper_ids: list[str]) -> list[str]:
-    return lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).select("paper_id").collect()["paper_id"].to_list()
+def _stored_papers(table: DeltaTable, source: pl.DataFrame, whole_rows: bool) -> pl.DataFrame:
+    """The stored rows of the source's papers: whole (to compare), or just their keys and first_seen_date."""
+    stored = pl.scan_delta(table).filter(pl.col("paper_id").is_in(source["paper_id"].to_list()))
+    if whole_rows:  # in the declared types, as the source is: equal rows then join
+        return PAPERS.conform(stored.select(PAPERS.column_names).collect())
+    return stored.select("paper_id", "first_seen_date").collect()
 
 
 def arxiv_titles(lake: Lake, title_keys: list[str]) -> pl.DataFrame:
@@ -384,15 +400,23 @@ def relink_sightings(lake: Lake, mapping: pl.DataFrame, commit: CommitInfo, sinc
     ))
 
 
-def mark_snapshots_loaded(lake: Lake, outcomes: pl.DataFrame, commit: CommitInfo) -> dict:
-    """Record each snapshot's parse outcome; from then on it counts as ingested."""
-    # The MERGE reads only the files of those snapshots' days (raw payloads: the table's bulk).
+def mark_snapshots_loaded(lake: Lake, outcomes: pl.DataFrame, commit: CommitInfo, pending_only: bool = True) -> dict:
+    """Record each snapshot's parse outcome; from then on it counts as ingested.
+
+    `pending_only`: the snapshots are still pending (a load's, not a reparse's), so the MERGE reads
+    only the files holding a pending snapshot (a load's own appended file), not the raw payloads every
+    earlier load stored for the same days. A snapshot another run marked meanwhile keeps that run's outcome.
+    """
+    columns = ["parse_status", "parse_errors", "row_count", "loaded_at"]
+    if pending_only:
+        return upsert(lake, SNAPSHOTS, outcomes, commit, columns=columns, target_filter="t.parse_status = 'pending'")
+    # A reparse's snapshots are loaded ones: the MERGE reads only the files of their days.
     days = (
         lake.scan(SNAPSHOTS.name).filter(pl.col("snapshot_id").is_in(outcomes["snapshot_id"].to_list()))
         .select(pl.col("snapshot_date").min().alias("first"), pl.col("snapshot_date").max().alias("last")).collect().row(0)
     )
     within = f"t.snapshot_date >= '{days[0].isoformat()}' AND t.snapshot_date <= '{days[1].isoformat()}'" if days[0] else None
-    return upsert(lake, SNAPSHOTS, outcomes, commit, columns=["parse_status", "parse_errors", "row_count", "loaded_at"], target_filter=within)
+    return upsert(lake, SNAPSHOTS, outcomes, commit, columns=columns, target_filter=within)
 
 
 def snapshot_filter(feed: str | None, since: date | None) -> tuple[pl.Expr, str]:

@@ -45,7 +45,7 @@ def test_the_small_benchmark_writes_every_workload(tmp_path, prefect_harness):
     from bench.page_timing import chromium
 
     measured = [t for t in results["targets"] if chromium() or "Chromium" not in t["target"]]
-    assert len(results["targets"]) == 36 and all(math.isfinite(t["value"]) for t in measured)
+    assert len(results["targets"]) == 38 and all(math.isfinite(t["value"]) for t in measured)
     assert results["workloads"]["queries_10y"]["details"]["show_paper_id"], "show ran on a paper of the lake"
     assert results["workloads"]["backfill_10y"]["details"]["chunk_seconds"], "the long backfill ran in chunks"
     volume = results["workloads"]["backfill_volume_10y"]["details"]

@@ -99,3 +99,19 @@ def test_the_command_line_package_sets_the_allocator_before_polars_loads():
     env = {k: v for k, v in os.environ.items() if k != settings.JEMALLOC_CONF_ENV}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
     assert done.stdout.split() == ["False", settings.JEMALLOC_CONF]
+
+
+def test_freeze_long_lived_takes_live_objects_out_of_the_collector_once_per_stage_and_keeps_collecting_new_garbage():
+    script = """
+import gc, weakref
+from settings.heap import freeze_long_lived
+kept = [[i] for i in range(1000)]
+class Node: pass
+dead = Node(); dead.me = dead; dead_ref = weakref.ref(dead); del dead  # garbage before the freeze: collected, not kept
+print(freeze_long_lived("imports"), freeze_long_lived("imports"), dead_ref() is None, gc.get_freeze_count() >= 1000)
+later = Node(); later.me = later; later_ref = weakref.ref(later); del later
+gc.collect()
+print(later_ref() is None)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+    assert out == ["True", "False", "True", "True", "True"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -56,6 +57,11 @@ def test_ten_days_land_in_a_few_commits_with_a_progress_artifact_and_a_rerun_cha
     assert sum(report.commit_counts.values()) <= DAY_COUNT * len(TABLES) / 3
     assert max(report.commit_counts.values()) <= 5
     assert_keys_unique(lake)
+    # Data Docs built once for the loads: each load's validation page, and each load names the site
+    docs = Path(lake.uri).parent / "validation"
+    pages = {p.stem for p in (docs / "validations" / "sightings").rglob("*.html")}
+    assert pages == {f"{load.feed}-{load.days[0]}" for load in report.loads} == {"hf_daily-2024-03-11", "arxiv-2024-03-11"}
+    assert {load.report.docs_index for load in report.loads} == {str(docs / "index.html")}
 
     percents = [step.percent for step in steps]
     assert percents == sorted(percents) and percents[0] == 0.0 and percents[-1] == 100.0

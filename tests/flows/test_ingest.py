@@ -134,3 +134,20 @@ def test_rows_in_equal_kept_plus_quarantined_counting_what_the_parser_dropped(la
     assert lake.read("quarantine").sort("quarantine_id").equals(held.sort("quarantine_id"))
     assert {name: lake.delta(name).version() for name in versions} == versions
     assert_keys_unique(lake)
+
+
+def test_a_day_listed_again_with_other_bytes_but_the_same_papers_rewrites_no_papers(pages, lake, tmp_path):
+    """A refetched day whose listing did not change a paper: its sightings land, and `papers` gets no
+    commit (no file rewritten, nothing in its change feed); the report counts no paper updated."""
+    ingest_files([str(pages)], lake.uri)
+    papers_before, version_before = lake.read("papers"), lake.delta("papers").version()
+    refetched = saved_copy(pages / "2024-03-13.txt", tmp_path / "again", date(2024, 3, 14))
+    refetched.write_bytes(refetched.read_bytes() + b"\n\n")
+    saved_copy(refetched, tmp_path / "again2", date(2024, 3, 14))  # its mtime as the first copy's
+
+    report = ingest_files([str(tmp_path / "again2")], lake.uri)
+
+    assert (report.sighting_count, report.new_paper_count, report.updated_paper_count) == (2, 0, 0)
+    assert lake.delta("papers").version() == version_before
+    assert lake.read("papers").sort("paper_id").equals(papers_before.sort("paper_id"))
+    assert_keys_unique(lake)

@@ -36,3 +36,67 @@ def test_relative_lake_uri_is_made_absolute_and_object_store_uris_kept(tmp_path,
 def test_time_travel_to_a_missing_table_says_ingest_first(lake):
     with pytest.raises(FileNotFoundError, match="does not exist yet"):
         lake.read("papers", as_of=0)
+
+
+def test_a_lake_brings_the_table_it_opened_forward_to_every_later_commit(lake):
+    """A run opens each table once and reads the commits since at every later use: what another
+    process committed in between is read, as with a table opened afresh."""
+    from tests.conftest import paper_row
+
+    from lake.schemas import PAPERS
+
+    writes.ensure_tables(lake)
+    first = lake.delta("papers")
+    other_process = Lake(lake.uri)
+    writes.append(other_process, PAPERS, pl.DataFrame([paper_row(1)]), writes.CommitInfo("test"))
+    del first
+    assert lake.read("papers")["paper_id"].to_list() == ["2403.00001"]
+    assert lake.delta("papers").version() == DeltaTable(lake.table_uri("papers")).version()
+    opened = lake.delta("papers")
+    assert lake.delta("papers") is not opened  # a caller still holding it keeps the version it read
+
+
+def test_a_held_table_keeps_its_version_so_a_read_then_write_meets_the_conflict(lake):
+    """A read-then-write keeps its table while other code of the same process commits: that commit is
+    a concurrent one for it, not one its table silently moves past."""
+    from tests.conftest import paper_row
+
+    from lake.schemas import PAPERS
+
+    writes.ensure_tables(lake)
+    held = lake.delta("papers")
+    read_version = held.version()
+    writes.append(lake, PAPERS, pl.DataFrame([paper_row(1)]), writes.CommitInfo("test"))
+    assert held.version() == read_version
+    assert lake.delta("papers").version() == read_version + 1
+
+
+def test_a_table_made_anew_is_not_read_from_the_one_opened_before(lake):
+    import shutil
+
+    from tests.conftest import paper_row
+
+    from lake.schemas import PAPERS
+
+    writes.ensure_tables(lake)
+    for n in range(3):
+        writes.append(lake, PAPERS, pl.DataFrame([paper_row(n)]), writes.CommitInfo("test"))
+    assert lake.read("papers").height == 3
+    shutil.rmtree(lake.table_uri("papers"))
+    writes.ensure_tables(lake)
+    assert lake.read("papers").height == 0 and lake.delta("papers").version() == 0
+
+
+def test_a_lake_crosses_threads_and_pickling_without_its_open_tables(lake):
+    import pickle
+    import threading
+
+    writes.ensure_tables(lake)
+    mine = lake.delta("papers")
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(lake.delta("papers")))
+    thread.start()
+    thread.join()
+    assert theirs[0] is not mine  # a DeltaTable is not shared between threads
+    copy = pickle.loads(pickle.dumps(lake))
+    assert copy.uri == lake.uri and copy.read("papers").height == 0

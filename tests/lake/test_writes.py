@@ -117,3 +117,75 @@ def test_the_volume_rule_compares_a_weekend_day_with_weekend_days_and_a_weekday_
     assert counts[("hf_daily", early_sunday)] == [2]  # under 3 days of its kind: the last days of any kind
     assert volume_problem(1, counts[("hf_daily", saturday)]) is None  # a quiet Saturday is not a collapse
     assert volume_problem(1, counts[("hf_daily", monday)]) is not None  # a Monday of one paper is
+
+
+def _paper(pid: str, days: int, day: date = date(2024, 3, 11)) -> dict:
+    return {"paper_id": pid, "title": pid.upper(), "title_key": pid, "first_seen_date": day,
+            "last_seen_date": day, "days_seen": days, "sighting_count": days, "feeds": ["archive"]}
+
+
+def test_a_papers_merge_of_changed_rows_only_holds_what_a_whole_merge_holds(lake, tmp_path):
+    """A refetched day re-summarizes every paper it lists: the rows as they were are left out of the
+    MERGE, which then rewrites only the file of the changed paper, and commits nothing when none changed."""
+    from lake.store import Lake
+
+    whole = Lake(str(tmp_path / "whole"))
+    for the_lake in (lake, whole):
+        writes.ensure_tables(the_lake)
+        for month in (1, 2, 3):  # one file per month of first sightings, like a lake's recent files
+            rows = [_paper(f"24{month:02d}.{n:05d}", 1, date(2024, month, 11)) for n in range(3)]
+            writes.upsert_papers(the_lake, pl.DataFrame(rows), COMMIT)
+    files_before = set(lake.delta("papers").file_uris())
+    refetched = [_paper(f"24{month:02d}.{n:05d}", 1, date(2024, month, 11)) for month in (1, 2, 3) for n in range(3)]
+    refetched[4] = _paper("2402.00001", 2, date(2024, 2, 11))  # one paper listed again
+    refetched.append(_paper("2403.00099", 1, date(2024, 3, 11)))  # and a new one
+
+    metrics = writes.upsert_papers(lake, pl.DataFrame(refetched), COMMIT, skip_unchanged=True)
+    writes.upsert_papers(whole, pl.DataFrame(refetched), COMMIT)
+
+    assert (metrics["num_target_rows_inserted"], metrics["num_target_rows_updated"]) == (1, 1)
+    assert sorted(metrics["changed_paper_ids"]) == ["2402.00001", "2403.00099"] and len(metrics["stored_paper_ids"]) == 9
+    assert lake.read("papers").sort("paper_id").equals(whole.read("papers").sort("paper_id"))
+    assert lake.read("papers").height == 10 == lake.read("papers")["paper_id"].n_unique()  # nothing doubled
+    rewritten = files_before - set(lake.delta("papers").file_uris())
+    assert len(rewritten) == 1  # February's file; January's and March's stay as they were
+
+    version = lake.delta("papers").version()
+    again = writes.upsert_papers(lake, pl.DataFrame(refetched), COMMIT, skip_unchanged=True)
+    assert again["changed_paper_ids"] == [] and lake.delta("papers").version() == version  # no commit at all
+    assert lake.read("papers").sort("paper_id").equals(whole.read("papers").sort("paper_id"))
+
+
+def test_marking_a_load_loaded_rewrites_only_the_files_of_pending_snapshots(lake):
+    """A load marks its own snapshots, which sit in the file it appended: the raw payloads earlier loads
+    stored for the same days are neither read nor written again."""
+    writes.ensure_tables(lake)
+    first = [payload(b"page one", 11), payload(b"page two", 12)]
+    writes.store_snapshots(lake, payload_frame(first), COMMIT)
+    writes.mark_snapshots_loaded(lake, _outcomes(first), COMMIT)
+    earlier_files = set(lake.delta("snapshots").file_uris())
+    refetched = [payload(b"page one, changed", 11)]
+    writes.store_snapshots(lake, payload_frame(refetched), COMMIT)
+
+    metrics = writes.mark_snapshots_loaded(lake, _outcomes(refetched), COMMIT)
+
+    assert (metrics["num_target_files_scanned"], metrics["num_target_files_skipped_during_scan"]) == (1, 1)
+    assert earlier_files <= set(lake.delta("snapshots").file_uris())
+    states = dict(lake.read("snapshots").select("content", "parse_status").iter_rows())
+    assert states == {b"page one": "ok", b"page two": "ok", b"page one, changed": "ok"}
+
+
+def test_a_reparse_marks_snapshots_that_were_loaded_before(lake):
+    writes.ensure_tables(lake)
+    pages = [payload(b"page one", 11)]
+    writes.store_snapshots(lake, payload_frame(pages), COMMIT)
+    writes.mark_snapshots_loaded(lake, _outcomes(pages), COMMIT)
+    writes.mark_snapshots_loaded(lake, _outcomes(pages, status="partial", row_count=1), COMMIT, pending_only=False)
+    assert lake.read("snapshots").select("parse_status", "row_count").rows() == [("partial", 1)]
+
+
+def _outcomes(pages: list[Payload], status: str = "ok", row_count: int = 2) -> pl.DataFrame:
+    return pl.DataFrame({
+        "snapshot_id": [p.snapshot_id for p in pages], "parse_status": [status] * len(pages),
+        "parse_errors": [[]] * len(pages), "row_count": [row_count] * len(pages), "loaded_at": [NOW] * len(pages),
+    }, schema_overrides={"row_count": pl.Int32, "parse_errors": pl.List(pl.String)})

@@ -85,8 +85,14 @@ def assert_same_content(lake: Lake, reference: dict[str, pl.DataFrame]) -> None:
     got = content_of(lake)
     for name, expected in reference.items():
         frame = got[name]
-        assert frame.height == expected.height, f"{name}: {frame.height} rows, expected {expected.height}"
+        assert frame.height == expected.height, f"{name}: {frame.height} rows, expected {expected.height}; first extra rows: {_extra_rows(frame, expected)}"
         assert frame.equals(expected), f"{name}: rows differ from the reference run"
+
+
+def _extra_rows(frame: pl.DataFrame, expected: pl.DataFrame) -> list[dict]:
+    """What a failed comparison shows: rows not in the expected table (a quarantine row's rule and reason say why)."""
+    extra = frame.join(expected, on=frame.columns, how="anti", nulls_equal=True) if frame.columns == expected.columns else frame
+    return extra.head(3).to_dicts()
 
 
 def assert_keys_distinct(lake: Lake) -> dict[str, int]:
