@@ -14,7 +14,7 @@ from lake.store import Lake
 
 def missing_columns(lake: Lake, spec: TableSpec) -> list[str]:
     present = {field.name for field in lake.delta(spec.name).schema().fields}
-    return [name for name in spec.column_names if name not in present]
+    return [c.name for c in spec.columns if c.name not in present and not c.rebuilt]
 
 
 def add_missing_columns(lake: Lake, spec: TableSpec, commit_properties=None) -> list[str]:

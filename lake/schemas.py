@@ -19,6 +19,9 @@ class Column:
     dtype: pl.DataType
     required: bool = False
     description: str = ""
+    # Only a rewrite of the table gives this column: added empty to an older table (lake/evolve.py),
+    # it would claim of the older rows what they lack.
+    rebuilt: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,12 +324,13 @@ TABLES[DIGEST_DELIVERIES.name] = DIGEST_DELIVERIES
 
 # Added with issue 14 (search at arXiv volume): the word index `papers --search` reads instead of every
 # abstract. Each load appends its touched papers' rows (flows/search_steps.py); nothing is rewritten
-# in place, so a paper's older rows stay until `paperlake search-index` rebuilds the table.
+# in place, so a paper's older rows stay until `paperlake search-index` rebuilds the table. `positions`
+# came later: an index built before it lacks the column until that rebuild (a load does not add it).
 SEARCH_WORDS = TableSpec(
     name="search_words",
     description=(
         "Derived: one row per paper and distinct word of its normalized title and abstract, rows sorted by word "
-        "in each file, so a search reads a few words' rows instead of every abstract. A paper's current rows are "
+        "in each file, so a search reads a few words' rows instead of every abstract (and, from their positions, whether they stand together as the phrase). A paper's current rows are "
         "those of its highest indexed_version (its marker row, term '', included): older ones are superseded."
     ),
     key=("term", "paper_id", "indexed_version"),
@@ -335,6 +339,14 @@ SEARCH_WORDS = TableSpec(
         Column("paper_id", pl.String, True),
         Column("fields", pl.Int8, True, "where the word is: 1 the title, 2 the abstract, 3 both; 0 on a marker row"),
         Column("indexed_version", pl.Int64, True, "the table version that wrote the row"),
+        Column(
+            "positions", pl.Binary, False,
+            "where the word stands: 2 x its place among the field's words (0 the first), + 1 in the abstract, each "
+            "as 2 bytes (little-endian, unsigned); the title's places first, each field in text order; empty on a "
+            "marker row; null on a row whose places do not fit (a search then reads "
+            "that paper's text for the phrase)",
+            rebuilt=True,
+        ),
     ),
 )
 

@@ -3,14 +3,18 @@ title and abstract (lake/queries.py `search`), from a few words' rows and the be
 
     the terms' index rows (row groups of those words only) -> per paper: which terms are in the
     title, which in the abstract -> papers holding every term, with their score or its bounds
+    -> those that can reach the top `limit` -> their phrase bonuses from the words' positions
     -> their recency (last seen, first seen, days seen) from `papers`: all of it for a few thousand
        papers; else the recently seen papers first (file statistics skip the rest), widening the
        window until nothing older can rank in
-    -> the best ones' text read to settle the phrase bonuses the index cannot tell -> top `limit`
+    -> top `limit` (an index without positions: the best ones' text read to settle the phrases)
 
 For one word the index gives the exact score (the phrase is the word). For several, each term's
-presence per field is exact and only the phrase bonuses (10 in the title, 2 in the abstract) are
-open: a paper is read when its upper bound could still put it in the top `limit`.
+presence per field is exact, and the phrase bonuses (10 in the title, 2 in the abstract) come from
+the words' positions (transforms/search_words.py `phrase_fields`). On an index an older paperlake
+built (no positions until `paperlake search-index` rebuilds it), or for a paper whose places do not
+fit, the bonuses stay open: the paper is read when its upper bound could still put it in the top
+`limit`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import polars as pl
 
 from lake.queries import NEWEST_FIRST, _normalized, _one_of, match_and_score
 from lake.search_words import rows_of_terms
-from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, without_superseded
+from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
 
 SUMMARY = [
     "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -35,7 +39,10 @@ VERIFY_BATCH = 2_000
 
 
 def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
-    matches = term_hits(without_superseded(rows_of_terms(words, terms)), terms)
+    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
+    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
+    if "positions" in rows.columns:
+        matches = in_reach(with_phrases(matches, rows, terms), limit)
     if matches.is_empty():
         return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
@@ -64,6 +71,11 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     Each row's fields as bits per term (term i: bit 2i title, 2i+1 abstract), OR-ed per paper: one
     integer aggregate, and none at all when each term is one word (a paper's rows are then distinct)."""
     n = len(terms)
+    if n > 1:  # only the papers of the rarest term can hold them all: group those rows, not every row read
+        holds = [pl.col("term").str.starts_with(t) for t in terms]
+        counts = rows.select(h.sum().alias(str(i)) for i, h in enumerate(holds)).row(0)
+        rarest = rows.filter(holds[counts.index(min(counts))])["paper_id"]
+        rows = rows.filter(pl.col("paper_id").is_in(rarest.implode()))
     code = pl.sum_horizontal(
         pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
     ) if n > 1 else pl.col("fields").cast(pl.Int64)
@@ -82,6 +94,45 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     return coded.filter(every_term).select(
         "paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"), ((high - low) % 10 == 2).alias("abstract_bonus") if n > 1 else pl.lit(False).alias("abstract_bonus"),
     )
+
+
+def _hits_in_reach(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+    """term_hits, of the papers holding every term in their title alone when `limit` of them hold
+    every term in the abstract too: those score at least 4n, and a paper missing a term in its title
+    at most 4n - 1 (3 per title term, 1 per abstract term, 2 for the abstract's phrase)."""
+    n = len(terms)
+    rows = rows.select("term", "paper_id", "fields")  # the positions, when read, stay where they are
+    if limit is None or n == 1:
+        return term_hits(rows, terms)
+    titled = term_hits(rows.filter((pl.col("fields") & TITLE_FIELD) != 0), terms).select("paper_id")
+    hits = term_hits(rows.join(titled, on="paper_id", how="semi"), terms)
+    if hits.filter(pl.col("low") >= 4 * n).height >= limit:
+        return hits
+    return term_hits(rows, terms)
+
+
+def in_reach(matches: pl.DataFrame, limit: int | None) -> pl.DataFrame:
+    """The matches whose best score reaches the `limit`-th surest: the others cannot rank (`limit`
+    papers score more), whatever their phrase bonuses and recency. Ties with it are kept."""
+    if limit is None or matches.height <= limit:
+        return matches
+    return matches.filter(pl.col("high") >= matches["low"].top_k(limit).min())
+
+
+def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
+    """`matches` with the open phrase bonuses settled from the rows' positions: low = high for every
+    paper whose rows have them."""
+    open_ids = matches.filter(pl.col("high") > pl.col("low")).select("paper_id")
+    if open_ids.is_empty():
+        return matches
+    phrases = phrase_fields(rows.join(open_ids, on="paper_id", how="semi"), terms)
+    exact = pl.col("low") + 10 * pl.col("title_phrase").cast(pl.Int32) + 2 * pl.col("abstract_phrase").cast(pl.Int32)
+    known = pl.col("title_phrase").is_not_null()
+    return matches.join(phrases, on="paper_id", how="left").with_columns(
+        pl.when(known).then(exact).otherwise("low").cast(pl.Int32).alias("low"),
+        pl.when(known).then(exact).otherwise("high").cast(pl.Int32).alias("high"),
+        pl.when(known).then(False).otherwise("abstract_bonus").alias("abstract_bonus"),
+    ).drop("title_phrase", "abstract_phrase")
 
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

@@ -59,11 +59,13 @@ def append_words(lake: Lake, rows_at: Callable[[int], pl.DataFrame], commit: wri
     def write() -> int:
         table = lake.delta(SEARCH_WORDS.name) if is_built(lake) else None  # None: this write creates it
         version = table.version() + 1 if table is not None else 0
-        rows = rows_at(version)
+        rows = SEARCH_WORDS.conform(rows_at(version))
         if rows.is_empty():
             return 0
+        if table is not None:  # an index built before positions gets none until rebuilt: not half of them
+            rows = rows.select(c for c in rows.columns if c in {f.name for f in table.schema().fields})
         write_deltalake(
-            table if table is not None else lake.table_uri(SEARCH_WORDS.name), SEARCH_WORDS.conform(rows).to_arrow(),
+            table if table is not None else lake.table_uri(SEARCH_WORDS.name), rows.to_arrow(),
             mode="append", storage_options=lake.storage_options,
             writer_properties=_writer_properties(), commit_properties=commit.properties(Transaction(APPEND_GUARD, version)),
         )
@@ -105,7 +107,16 @@ def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitIn
     return written
 
 
-def rows_of_terms(words: pl.LazyFrame, terms: list[str]) -> pl.DataFrame:
-    """Index rows of every word starting with one of `terms`, and every marker row (all versions)."""
+def rows_of_terms(words: pl.LazyFrame, terms: list[str], positions: bool = False) -> pl.DataFrame:
+    """Index rows of every word starting with one of `terms`, and every marker row (all versions);
+    with their positions if asked and the index has them (null on rows written before it had)."""
     wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
-    return words.filter(wanted).select("term", "paper_id", "fields", "indexed_version").collect()
+    columns = ["term", "paper_id", "fields", "indexed_version"]
+    if positions and has_positions(words):
+        columns.append("positions")
+    return words.filter(wanted).select(columns).collect()
+
+
+def has_positions(words: pl.LazyFrame) -> bool:
+    """An index built before positions lacks the column until `paperlake search-index` rebuilds it."""
+    return "positions" in words.collect_schema().names()

@@ -132,7 +132,7 @@ def ensure_tables(lake: Lake) -> None:
         # One read of the table says whether anything is missing; most runs find nothing and commit nothing.
         table = lake.delta(spec.name)  # raises DamagedTableError naming the table and the missing file
         present = {field.name for field in table.schema().fields}
-        if any(name not in present for name in spec.column_names):
+        if any(c.name not in present and not c.rebuilt for c in spec.columns):
             committing(lake, spec.name, lambda spec=spec: add_missing_columns(lake, spec))
         configuration = table.metadata().configuration
         if any(configuration.get(k) is None for k in TABLE_PROPERTIES.get(spec.name, {})):

@@ -126,7 +126,7 @@ def papers(
     if search is None:
         found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
     else:
-        words = _search_words(the_lake) if window == queries.Window() else None
+        words = _search_words(the_lake, len(queries.search_terms(search)) > 1) if window == queries.Window() else None
         try:
             found = queries.search(sightings, search, window, limit, the_lake.scan("papers"), words).select(*PAPER_COLUMNS, "score")
         except ValueError as error:
@@ -134,13 +134,17 @@ def papers(
     _emit(found, fmt, out_file)
 
 
-def _search_words(the_lake):
-    """The word index to search with; None on a lake without one, saying once how to build it."""
-    from lake.search_words import is_searchable
+def _search_words(the_lake, phrase: bool):
+    """The word index to search with; None on a lake without one, saying once how to build it (or,
+    for a phrase, how to give an older index the word positions that settle it)."""
+    from lake.search_words import has_positions, is_searchable
     from paperlake.cli_search import BUILD_HINT
 
     if is_searchable(the_lake):
-        return the_lake.scan("search_words")
+        words = the_lake.scan("search_words")
+        if phrase and not has_positions(words):
+            err.print(f"note: {the_lake.uri}'s word index has no word positions (an older paperlake built it), so this search reads titles and abstracts to find the phrase; rebuild it once with: {BUILD_HINT}", highlight=False)
+        return words
     err.print(f"note: {the_lake.uri} has no word index of its papers, so this search reads every abstract; build it once with: {BUILD_HINT}", highlight=False)
     return None
 

@@ -1,7 +1,8 @@
 """`paperlake search-index`: build (or rebuild) the word index `papers --search` reads.
 
 A new lake has the index from its first load; a lake made before it scans every abstract on each
-search until this has run once. Loads keep it current after that.
+search until this has run once. Loads keep it current after that. An index built before it kept
+word places reads texts to settle a phrase until this rebuilds it.
 """
 
 from __future__ import annotations

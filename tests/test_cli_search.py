@@ -46,3 +46,23 @@ def test_an_empty_index_beside_written_papers_is_not_trusted(tmp_path):
 def test_search_index_on_a_lake_without_papers_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(app, ["search-index", "--lake", str(tmp_path / "empty")])
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_an_index_without_positions_says_once_how_to_give_it_them(tmp_path):
+    from deltalake import write_deltalake
+
+    from flows.search_update import rebuild_search_words
+
+    lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(lake)
+    writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))
+    rebuild_search_words(lake, writes.CommitInfo("test"))
+    indexed = CliRunner().invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
+    older = lake.read("search_words").drop("positions")  # as an older paperlake built it
+    write_deltalake(lake.table_uri("search_words"), older.to_arrow(), mode="overwrite", schema_mode="overwrite")
+    runner = CliRunner()
+    phrase = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
+    assert phrase.exit_code == 0 and json.loads(phrase.stdout) == json.loads(indexed.stdout)
+    assert phrase.stderr.count("paperlake search-index") == 1 and "no word positions" in phrase.stderr
+    word = runner.invoke(app, ["papers", "--search", "graph", "--lake", lake.uri])
+    assert word.exit_code == 0 and "search-index" not in word.stderr  # one word needs no positions

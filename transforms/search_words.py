@@ -4,50 +4,91 @@ A word is what the search matches against: the text normalized like title_key (N
 runs of non-alphanumerics to one space) and split on spaces. The search term "transform" finds a
 paper through every indexed word starting with it, so no stemming and no stopwords: the index
 answers exactly what a scan of the text answers.
+
+Each row also keeps where its word stands (`positions`): 2 * its place among the field's words,
+plus 1 in the abstract. A phrase of several terms is then a run of places two apart in one field,
+found from the terms' rows alone (`phrase_fields`), as the scan finds it in the text. The places
+are packed, 2 bytes each (little-endian, unsigned), in one binary value per row: a search reads the
+common words' rows whole, and a binary column decodes about 3.5 times faster than a list of
+integers (measured on the ten-year lake's rows of four common words); only the rows a phrase is
+settled for are unpacked. A place past 65,535 (a field of over 32,767 words) does not fit: that
+row's positions are null, and the search reads that paper's text, as for rows written before.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from transforms.identity import prefix_range
 
 TITLE_FIELD, ABSTRACT_FIELD = 1, 2
 MARKER_TERM = ""
+PLACE_BYTES = 2
 
 
-def words(text: pl.Expr) -> pl.Expr:
-    """The distinct words of a text, normalized as lake/queries.py's search normalizes it."""
+def word_list(text: pl.Expr) -> pl.Expr:
+    """The words of a text in order, normalized as lake/queries.py's search normalizes it."""
     cleaned = text.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
-    return cleaned.str.split(" ").list.unique().list.filter(pl.element() != "")
+    return cleaned.str.split(" ").list.filter(pl.element() != "")
 
 
 def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
-    """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both) out, sorted by term.
+    """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both), positions
+    (packed: the title's places, then the abstract's) out, sorted by term, then paper.
 
-    Set operations per paper instead of a group-by over (term, paper) pairs, and the sort on each
-    word's rank in the batch's vocabulary instead of on the strings: both several times faster."""
-    split = papers.select("paper_id", words(pl.col("title")).alias("title"), words(pl.col("abstract")).alias("abstract"))
-    parts = split.select(
-        "paper_id",
-        pl.col("title").list.set_difference("abstract").alias("1"),
-        pl.col("abstract").list.set_difference("title").alias("2"),
-        pl.col("title").list.set_intersection("abstract").alias("3"),
-    )
-    rows = pl.concat([
-        parts.select(pl.col(str(bit)).alias("term"), "paper_id", pl.lit(bit, pl.Int8).alias("fields")).explode("term")
-        for bit in (TITLE_FIELD, ABSTRACT_FIELD, TITLE_FIELD | ABSTRACT_FIELD)
+    Grouped and sorted on one integer per (word's rank in the batch's vocabulary, paper's rank),
+    not on strings: several times faster, and half the memory."""
+    papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
+    placed = pl.concat([
+        papers.with_row_index("paper").select("paper", word_list(pl.col(column)).alias("term"))
+        .with_columns((pl.int_ranges(pl.col("term").list.len(), dtype=pl.Int32) * 2 + offset).alias("position"))
+        .explode("term", "position")
+        for column, offset in (("title", 0), ("abstract", 1))
     ]).drop_nulls("term")
-    vocabulary = rows.select(pl.col("term").unique().sort()).with_row_index("rank")
-    return rows.join(vocabulary, on="term").sort("rank", "paper_id").select("term", "paper_id", "fields")
+    if placed.is_empty():
+        return pl.DataFrame(schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary})
+    vocabulary = placed["term"].unique().sort()
+    rank = pl.col("term").replace_strict(vocabulary, pl.int_range(vocabulary.len(), dtype=pl.UInt64, eager=True), return_dtype=pl.UInt64)
+    rows = placed.select((rank * max(papers.height, 1) + pl.col("paper")).alias("key"), "position").group_by("key").agg(
+        (pl.col("position") % 2 + 1).cast(pl.Int8).bitwise_or().alias("fields"),
+        pl.col("position").alias("positions"),  # in text order: a group keeps its rows' order
+    ).sort("key")
+    return pl.DataFrame({
+        "term": vocabulary.gather(rows["key"] // max(papers.height, 1)),
+        "paper_id": papers["paper_id"].gather(rows["key"] % max(papers.height, 1)),
+        "fields": rows["fields"],
+        "positions": packed(rows["positions"]),
+    })
+
+
+def packed(places: pl.Series) -> pl.Series:
+    """Each (non-empty) list of places as one binary value, PLACE_BYTES each; null where one does not fit."""
+    import pyarrow as pa
+
+    lengths = places.list.len().to_numpy().astype(np.int64)
+    offsets = np.zeros(lengths.size + 1, np.int64)
+    np.cumsum(lengths * PLACE_BYTES, out=offsets[1:])
+    data = places.explode().drop_nulls().to_numpy().astype("<u2").tobytes()
+    blobs = pl.Series("positions", pa.Array.from_buffers(pa.large_binary(), lengths.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)]))
+    fits = places.list.max().fill_null(0) <= np.iinfo(np.uint16).max
+    return pl.select(pl.when(fits).then(blobs)).to_series().alias("positions")
+
+
+def unpacked(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows (term, paper_id, positions packed, none null) in; term, paper_id, position: one row per place."""
+    blobs = rows["positions"]
+    counts = (blobs.bin.size() // PLACE_BYTES).to_numpy().astype(np.int64)
+    places = np.frombuffer(b"".join(blobs.to_list()), "<u2").astype(np.int32)
+    return rows.select("term", "paper_id").gather(np.repeat(np.arange(rows.height), counts)).with_columns(pl.Series("position", places))
 
 
 def marker_rows(paper_ids: list[str]) -> pl.DataFrame:
     """One marker row per paper: written with a paper's new rows, it supersedes all its older ones,
     also those of words its text no longer has (and, alone, all rows of a paper removed)."""
     return pl.DataFrame(
-        {"term": [MARKER_TERM] * len(paper_ids), "paper_id": sorted(paper_ids), "fields": [0] * len(paper_ids)},
-        schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8},
+        {"term": [MARKER_TERM] * len(paper_ids), "paper_id": sorted(paper_ids), "fields": [0] * len(paper_ids), "positions": [b""] * len(paper_ids)},
+        schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary},
     )
 
 
@@ -55,10 +96,11 @@ def without_superseded(rows: pl.DataFrame) -> pl.DataFrame:
     """Of index rows read (a few words' rows and every marker), drop the markers and the rows a later
     marker of their paper superseded. What is left may hold a row twice (a load indexing a new paper
     twice, with the same text): harmless to a search, which asks only whether a word is there."""
-    words = rows.filter(pl.col("term") != MARKER_TERM)
-    markers = rows.filter(pl.col("term") == MARKER_TERM)
-    if markers.is_empty():
-        return words
+    is_marker = pl.col("term") == MARKER_TERM
+    if not rows.select(is_marker.any()).item():  # a rebuilt index: nothing superseded, nothing copied
+        return rows
+    words = rows.filter(~is_marker)
+    markers = rows.filter(is_marker)
     latest = markers.group_by("paper_id").agg(pl.col("indexed_version").max().alias("marker_version"))
     kept = words.join(latest, on="paper_id", how="left").filter(
         pl.col("marker_version").is_null() | (pl.col("indexed_version") >= pl.col("marker_version"))
@@ -74,3 +116,24 @@ def current_rows(rows: pl.DataFrame) -> pl.DataFrame:
 def term_range(term: str) -> pl.Expr:
     """Rows whose word starts with `term`, said as a range so file and row-group statistics skip the rest."""
     return prefix_range("term", term)
+
+
+def phrase_fields(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
+    """Of index rows (term, paper_id, positions) of the terms, for each paper whose rows all have
+    positions: whether the title, the abstract, holds the phrase as the scan finds it: " t1 t2 ... tn"
+    in the text padded with spaces, that is words t1 .. tn-1 whole and the next word starting with tn,
+    one after the other. A paper with a row written before positions is left out (not known)."""
+    known = rows.group_by("paper_id").agg(pl.col("positions").is_not_null().all().alias("known")).filter("known").select("paper_id")
+    placed = unpacked(rows.join(known, on="paper_id", how="semi"))
+    last = len(terms) - 1
+    places = []
+    for j, term in enumerate(terms):
+        word = pl.col("term").str.starts_with(term) if j == last else pl.col("term") == term
+        places.append(placed.filter(word).select("paper_id", (pl.col("position") - 2 * j).alias("start")))
+    starts = known.join(places[0], on="paper_id")  # where the phrase would begin: term j two places on per word
+    for place in sorted(places[1:], key=lambda frame: frame.height):
+        starts = starts.join(place, on=["paper_id", "start"], how="semi")
+    found = starts.group_by("paper_id").agg(
+        (pl.col("start") % 2 == 0).any().alias("title_phrase"), (pl.col("start") % 2 == 1).any().alias("abstract_phrase"),
+    )
+    return known.join(found, on="paper_id", how="left").with_columns(pl.col("title_phrase", "abstract_phrase").fill_null(False))

@@ -76,7 +76,7 @@ def content_of(lake: Lake) -> dict[str, pl.DataFrame]:
 def comparable(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """A table's rows as content_of compares them."""
     if name == "search_words":  # appends stamped with the version they made: compare what they index
-        frame = current_rows(frame).filter(pl.col("term") != MARKER_TERM).select("term", "paper_id", "fields")
+        frame = current_rows(frame).filter(pl.col("term") != MARKER_TERM).select("term", "paper_id", "fields", "positions")
         return frame.sort("term", "paper_id")
     return frame.drop([c for c in frame.columns if c in RUN_COLUMNS]).sort(list(TABLES[name].key))
 
