@@ -126,3 +126,48 @@ def test_authors_moved_by_a_concurrent_load_are_read_again(tmp_path, monkeypatch
     update_gold_tables(lake, touched, papers.filter(pl.col("paper_id") == A), [], writes.CommitInfo("load"), datetime.now(timezone.utc), validate=False)
     assert len(reads) == 2  # the first round's deltas were computed again
     assert_gold_is_a_rebuild(lake)
+
+
+def test_a_first_loads_whole_rebuild_yields_to_a_concurrent_load_that_filled_the_gold_tables(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from flows.gold_update import update_gold_tables
+    from lake import gold as lake_gold
+    from lake.schemas import SIGHTINGS
+    from lake.store import Lake
+    from tests.explore_scenario import day, scenario_sightings
+    from transforms.papers import summarize_papers
+
+    lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(lake)
+    everything = scenario_sightings()
+
+    def land(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Day n's sightings and papers written as a load writes them, before its gold step."""
+        todays = everything.filter(pl.col("snapshot_date") == day(n))
+        writes.append(lake, SIGHTINGS, todays, writes.CommitInfo("load", run_id=f"run-{n}"))
+        so_far = everything.filter(pl.col("snapshot_date") <= day(n))
+        papers = summarize_papers(so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())))
+        writes.upsert_papers(lake, papers, writes.CommitInfo("load", run_id=f"run-{n}"))
+        return so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())), papers
+
+    now = datetime.now(timezone.utc)
+    first_sightings, first_papers = land(1)
+    assert lake_gold.never_written(lake)
+    original, concurrent = lake_gold.all_papers_and_sightings, []
+
+    def read_then_a_concurrent_load_lands_and_fills_gold(lake_):
+        read = original(lake_)  # day 1 only
+        if not concurrent:
+            concurrent.append(True)
+            update_gold_tables(lake_, *land(2), [], writes.CommitInfo("other"), now, validate=False)  # rebuilds from days 1 and 2
+        return read
+
+    monkeypatch.setattr(lake_gold, "all_papers_and_sightings", read_then_a_concurrent_load_lands_and_fills_gold)
+    update_gold_tables(lake, first_sightings, first_papers, [], writes.CommitInfo("load"), now, validate=False)
+    assert concurrent
+    assert lake.read("sightings")["snapshot_date"].n_unique() == 2
+    # The stale whole rebuild (day 1 only) wrote nothing: day 2's papers and authors are all there.
+    authors, _ = rebuilt(lake)
+    assert sorted(lake.read("authors")["author_key"]) == sorted(authors["author_key"]) and "emile moreau" in authors["author_key"]
+    assert set(lake.read("author_papers")["paper_id"]) == set(author_papers(lake.read("papers"), lake.read("sightings"))["paper_id"]) == {"2402.09999", "2403.00001"}
