@@ -207,7 +207,7 @@ def test_by_size_cuts_between_days_and_gives_the_failures_to_the_first_part():
 def test_the_hugging_face_list_is_loaded_at_most_its_own_cap_of_days_at_a_time(ten_days, lake, monkeypatch):
     import feeds.hf_daily
 
-    monkeypatch.setattr(feeds.hf_daily, "MAX_LOAD_DAY_COUNT", 4)  # the feed's declared cap (31), scaled to ten days
+    monkeypatch.setattr(feeds.hf_daily, "MAX_LOAD_DAY_COUNT", 4)  # the feed's declared cap (62), scaled to ten days
     report = backfill(FIRST_DATE, LAST_DATE, lake_uri=lake.uri, batch_day_count=3)
 
     per_feed = {feed: [len(load.days) for load in report.loads if load.feed == feed] for feed in ("hf_daily", "arxiv")}
