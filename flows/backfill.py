@@ -275,7 +275,7 @@ def backfill(
                     pending[feed_name] = FetchedDays(feed_name)
     for fetched in pending.values():
         load_pending(lake, fetched, tracker, report, now)
-    publish_docs(lake, report)
+    publish_waiting_docs(lake, report)
     report.commit_counts = commit_counts(versions_before, lake_progress.table_versions(lake))
     failures = {f"{o.feed} {o.day}": o.message for o in report.failed}
     publish_load_artifacts(
@@ -339,7 +339,7 @@ def load_part(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report
     load = BatchLoad(feed_name, days, loaded.report, loaded.load_seconds)
     if fetched.payloads:
         report.loads.append(load)
-        publish_docs(lake, report, DOCS_RESULT_COUNT)
+        publish_waiting_docs(lake, report, DOCS_RESULT_COUNT)
     report.changes += loaded.changes
     landed_count = failed_count = 0
     for change in loaded.changes:
@@ -356,7 +356,7 @@ def load_part(lake: Lake, fetched: FetchedDays, tracker: ProgressTracker, report
         tracker.loaded(load, landed_count, failed_count)
 
 
-def publish_docs(lake: Lake, report: BackfillReport, at_least: int = 1) -> None:
+def publish_waiting_docs(lake: Lake, report: BackfillReport, at_least: int = 1) -> None:
     """Data Docs for the loads whose gate results wait, once there are `at_least` results."""
     from flows.write_steps import publish_loads_validation
 
