@@ -239,8 +239,9 @@ def backfill(
     _run_flows_quietly()
     from prefect import tags
 
-    from flows.backfill import BackfillFailed, progress_listener
     from flows.backfill import backfill as backfill_flow
+    from flows.backfill_progress import progress_listener
+    from flows.backfill_report import BackfillFailed
     from paperlake.flow_console import quiet_prefect_console
     from paperlake.progress_bar import backfill_progress_bar
 
