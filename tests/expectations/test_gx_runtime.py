@@ -36,6 +36,19 @@ def test_failing_rows_are_the_positions_in_the_polars_batch():
     assert all("unexpected_index_list" not in r.result for r in checked.result.results)
 
 
+def test_a_checked_batch_is_not_kept_by_the_context():
+    # GX's engine caches every batch it validated, with its pandas copy, for the life of the context.
+    suite = Suite(PROBE, rules=(not_null("title"),))
+    batch = sightings(fixture_rows("clean_rows.json"))
+
+    checked = gx_runtime.check(suite, batch, TODAY)
+
+    engine = gx_runtime.context().data_sources.get(gx_runtime.DATASOURCE_NAME).get_execution_engine()
+    assert checked.failing_rows == {}
+    assert engine.batch_manager.batch_data_cache == {}
+    assert engine.batch_manager.active_batch is None
+
+
 def test_an_expectation_gx_cannot_evaluate_rejects_the_batch_instead_of_passing_rows(monkeypatch):
     # A date column compared with a string bound: GX reports an exception, not a failure.
     broken = Rule("snapshot_date_range", "ExpectColumnValuesToBeBetween", {"column": "snapshot_date", "min_value": "1991"}, "")
