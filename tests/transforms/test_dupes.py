@@ -117,6 +117,14 @@ def test_titles_and_keys_compared_a_slice_at_a_time_find_the_same_pairs(monkeypa
     assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 0).to_dicts() == EXPECTED["both"]
 
 
+def test_titles_sort_by_key_then_equal_titles_by_paper_id():
+    from transforms.dupes_blocking import _sorted_order
+
+    keys = pl.Series(["b a", "a", "b a", "a b", "a", ""])
+    paper_ids = pl.Series(["2403.00005", "2403.00009", "2403.00001", "2403.00003", "2403.00002", "2403.00007"])
+    assert _sorted_order(keys, paper_ids).to_list() == [5, 4, 1, 3, 2, 0]
+
+
 def test_an_empty_or_single_paper_frame_has_no_pairs():
     assert find_duplicates(keyed(TRICKY[:1]), 0).is_empty()
     assert find_duplicates(keyed(TRICKY).head(0), 0).is_empty()
