@@ -62,15 +62,19 @@ def combined(*frames: pl.DataFrame) -> pl.DataFrame:
 def title_candidates(titles: pl.DataFrame) -> pl.DataFrame:
     """Row-index pairs (a < b) of titles near each other in either sort order (paper_id, title_key)."""
     frames = []
+    # Reversing a key's words keeps its length and its word count: both are measured once, for both orders.
+    lengths = titles["title_key"].str.len_chars().to_numpy().astype(np.uint32)
+    long_enough = (titles["title_key"].str.count_matches(" ", literal=True) >= MIN_KEY_WORDS - 1).to_numpy()
     for reverse in (False, True):
         ordering = _words_reversed(titles["title_key"]) if reverse else titles["title_key"]
-        order = _sorted_order(ordering, titles["paper_id"])
-        ordered = ordering.gather(order)
-        index = order.to_numpy()
-        del ordering, order
-        for start in range(0, ordered.len(), TITLE_SLICE_ROWS):
-            a, b = _window_hits(ordered.slice(start, TITLE_SLICE_ROWS + TITLE_WINDOW), TITLE_SLICE_ROWS)
+        index = _sorted_order(ordering, titles["paper_id"]).to_numpy()
+        # Gathered a slice at a time: gathering all the keys at once copies their text (400 MB, the
+        # peak of the run), since the keys read come in hundreds of chunks.
+        for start in range(0, index.size, TITLE_SLICE_ROWS):
+            rows = index[start : start + TITLE_SLICE_ROWS + TITLE_WINDOW]
+            a, b = _window_hits(ordering.gather(rows), TITLE_SLICE_ROWS, lengths[rows].astype(np.int64), long_enough[rows])
             frames.append(_index_pairs(index[start + a], index[start + b]))
+        del ordering, index
     return pl.concat(frames) if frames else pl.DataFrame(schema=INDEX_PAIRS_SCHEMA)
 
 
@@ -81,17 +85,16 @@ def _sorted_order(keys: pl.Series, paper_ids: pl.Series) -> pl.Series:
     return pl.DataFrame({"key": keys, "paper_id": paper_ids}).select(pl.arg_sort_by("key", "paper_id")).to_series()
 
 
-def _window_hits(ordered: pl.Series, own_count: int) -> tuple[np.ndarray, np.ndarray]:
+def _window_hits(ordered: pl.Series, own_count: int, lengths: np.ndarray, long_enough: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions (i, i + step) in these sorted keys, i < own_count, whose titles are close or where
-    one extends the other; the keys past own_count are the next slice's, there to be compared with."""
+    one extends the other; the keys past own_count are the next slice's, there to be compared with.
+    `lengths` (characters) and `long_enough` (at least MIN_KEY_WORDS words) are the keys', in order."""
     from rapidfuzz import fuzz, process
 
     keys = np.array(ordered.to_list(), dtype=object)
-    lengths = ordered.str.len_chars().to_numpy().astype(np.int64)
     # In the first order a short title comes right before the titles it begins; in the second,
     # before those it ends (their words reversed begin with its own).
     with_space = ordered + " "
-    long_enough = (ordered.str.count_matches(" ") >= MIN_KEY_WORDS - 1).to_numpy()
     firsts, seconds = [], []
     for step in range(1, TITLE_WINDOW + 1):
         count = min(own_count, keys.size - step)
