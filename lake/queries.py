@@ -160,7 +160,7 @@ def search_terms(text: str) -> list[str]:
 
 def search(
     sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None, papers: pl.LazyFrame | None = None,
-    words: pl.LazyFrame | None = None,
+    words: pl.LazyFrame | None = None, columns: list[str] | None = None, last_seen_range: tuple[date, date] | None = None,
 ) -> pl.DataFrame:
     """Papers of the window whose title or abstract holds every word of `text` (case, accents of
     width and punctuation ignored; a word matches the start of a word, so 'transform' finds
@@ -170,14 +170,16 @@ def search(
     Without a window (no dates, no feed) and given `papers`, the papers table answers: it holds each
     paper's whole-lake summary already, one row a paper instead of every sighting. Given `words`
     too (the `search_words` index), only the matching words' rows and the best papers' rows are
-    read (lake/search.py); the answer is the same."""
+    read (lake/search.py); the answer is the same. `columns`: the summary columns wanted (all of them
+    if None), with the score; `last_seen_range`: the papers' first and last last_seen_date when known
+    (from the table's log), else the index search reads them."""
     terms = search_terms(text)
     if not terms:
         raise ValueError("--search needs at least one letter or digit")
     if papers is not None and words is not None and window == Window():
         from lake.search import indexed_search
 
-        return indexed_search(words, papers, terms, limit)
+        return indexed_search(words, papers, terms, limit, columns, last_seen_range)
     if papers is not None and window == Window():
         summary = papers.filter(_may_hold_every(terms)).select(
             "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -192,7 +194,7 @@ def search(
         .with_columns(score.cast(pl.Int32).alias("score"))
         .sort(["score", *by], descending=[True, *descending], nulls_last=True)
     )
-    return _limited(ranked, limit).collect()
+    return _limited(ranked if columns is None else ranked.select(*columns, "score"), limit).collect()
 
 
 def match_and_score(terms: list[str]) -> tuple[pl.Expr, pl.Expr]:

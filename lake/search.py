@@ -20,7 +20,7 @@ fit, the bonuses stay open: the paper is read when its upper bound could still p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -38,30 +38,65 @@ FIRST_WINDOW_DAYS = 30
 VERIFY_BATCH = 2_000
 
 
-def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+def indexed_search(
+    words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None,
+    columns: list[str] | None = None, last_seen_range: tuple[date, date] | None = None,
+) -> pl.DataFrame:
+    """The answer's `columns` (all of SUMMARY if None) and score; `last_seen_range`: the papers' first
+    and last last_seen_date if the caller knows them (the table's log), else read here."""
+    wanted = SUMMARY if columns is None else [c for c in SUMMARY if c in columns or c in ("paper_id", *RECENCY)]
+    if len(terms) == 1 and limit is not None:
+        last_date = last_seen_range[1] if last_seen_range else papers.select(pl.col("last_seen_date").max()).collect().item()
+        found = _recent_first(words, papers, terms, limit, wanted, last_date) if last_date is not None else None
+        if found is not None:
+            return _answer(found, columns)
     rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
     matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
     if "positions" in rows.columns:
         matches = in_reach(with_phrases(matches, rows, terms), limit)
     if matches.is_empty():
-        return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
+        return _answer(papers.select(wanted).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score")), columns)
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
         known = _recency(papers, _one_of(matches["paper_id"])).join(matches, on="paper_id")
-        return _settled(papers, known, terms, limit, None, _Verified())
-    first_date, last_date = papers.select(pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")).collect().row(0)
+        return _answer(_settled(papers, known, terms, limit, None, _Verified(), wanted), columns)
+    first_date, last_date = last_seen_range or papers.select(
+        pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")
+    ).collect().row(0)
     days, done = FIRST_WINDOW_DAYS, _Verified()
     while True:
         since = last_date - timedelta(days=days - 1)
         known = _recency(papers, pl.col("last_seen_date") >= since).join(matches, on="paper_id")
         everything = since <= first_date
         # Most often the known papers win against the best bound of all: no need to find the unread ones.
-        found = _settled(papers, known, terms, limit, None if everything else matches["high"].max(), done)
+        found = _settled(papers, known, terms, limit, None if everything else matches["high"].max(), done, wanted)
         if found is None and not everything:
             unread = matches.join(known.select("paper_id"), on="paper_id", how="anti")
-            found = _settled(papers, known, terms, limit, unread["high"].max() if unread.height else None, done)
+            found = _settled(papers, known, terms, limit, unread["high"].max() if unread.height else None, done, wanted)
         if found is not None:
-            return found
+            return _answer(found, columns)
         days *= 4
+
+
+def _recent_first(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int, wanted: list[str], last_date: date) -> pl.DataFrame | None:
+    """One word's top `limit` when that many papers seen in the last FIRST_WINDOW_DAYS have it in
+    their title and abstract (the best score): no paper seen before can outrank them. Only the index
+    rows of papers from the oldest id seen in the window on are read: ids follow first-seen order,
+    so file statistics skip most files (a common word otherwise reads a row per paper). None when
+    the window has fewer: the whole index then answers."""
+    since = last_date - timedelta(days=FIRST_WINDOW_DAYS - 1)
+    recent = _recency(papers, pl.col("last_seen_date") >= since)
+    if recent.height < limit:
+        return None
+    rows = without_superseded(rows_of_terms(words, terms, from_paper_id=recent["paper_id"].min()))
+    known = recent.join(term_hits(rows.select("term", "paper_id", "fields"), terms), on="paper_id")
+    best = 13 + 3  # the word in the title (the phrase, and a title word) and in the abstract
+    if known.filter(pl.col("low") == best).height < limit:
+        return None
+    return _settled(papers, known, terms, limit, best, _Verified(), wanted)
+
+
+def _answer(found: pl.DataFrame, columns: list[str] | None) -> pl.DataFrame:
+    return found if columns is None else found.select(*columns, "score")
 
 
 def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
@@ -137,10 +172,12 @@ def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) ->
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The papers rows (`columns`) of `rows`, whose recency is known: one read per month they were
-    last seen in, each bounded by its ids and days, so file statistics skip the files that cannot
-    hold them (papers are in first-seen order); the reads run together."""
+    last seen in and per id's first four characters (an arXiv id's month), each bounded by its ids
+    and days, so file statistics skip the files that cannot hold them (papers are in first-seen
+    order: a month's ids are a few files); the reads run together. Bounded by days alone, the best
+    papers of a search spread over years read most files: a file's days seen span months."""
     parts = []
-    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo")):
+    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo"), pl.col("paper_id").str.slice(0, 4)):
         ids, days = group["paper_id"], group["last_seen_date"]
         bounds = pl.col("last_seen_date").is_between(pl.lit(days.min()), pl.lit(days.max())) & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max()))
         parts.append(papers.filter(bounds & pl.col("paper_id").is_in(ids.implode())).select(columns))
@@ -161,9 +198,13 @@ class _Verified:
     rows: list[pl.DataFrame] = field(default_factory=list)
 
 
-def _settled(papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit: int | None, unread_best: int | None, done: _Verified) -> pl.DataFrame | None:
-    """The top `limit` of `known` by exact score, then newest; None when a paper not read yet (each
-    scoring at most `unread_best`, each seen before every known one) could still rank among them.
+def _settled(
+    papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit: int | None, unread_best: int | None, done: _Verified,
+    wanted: list[str] = SUMMARY,
+) -> pl.DataFrame | None:
+    """The top `limit` of `known` by exact score, then newest, with the `wanted` columns; None when a
+    paper not read yet (each scoring at most `unread_best`, each seen before every known one) could
+    still rank among them.
 
     Open scores (several terms: the phrase bonuses) are settled best bound first, the title's phrase
     from titles alone (10 points), then the abstract's (2 points) from the whole row."""
@@ -194,11 +235,11 @@ def _settled(papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit:
         if unread_best is not None and (limit is None or top.height < limit or top["score"].min() < unread_best):
             return None
         break
-    have = pl.concat(done.rows).unique("paper_id") if done.rows else papers.select(SUMMARY).head(0).collect()
+    have = pl.concat(done.rows).unique("paper_id").select(wanted) if done.rows else papers.select(wanted).head(0).collect()
     missing = top.join(have.select("paper_id"), on="paper_id", how="anti")
     if missing.height:
-        have = pl.concat([have, _rows_of(papers, missing, SUMMARY)])
-    return top.select("paper_id", "score").join(have, on="paper_id").select(*SUMMARY, "score").sort(
+        have = pl.concat([have, _rows_of(papers, missing, wanted)])
+    return top.select("paper_id", "score").join(have, on="paper_id").select(*wanted, "score").sort(
         ["score", *by], descending=[True, *descending], nulls_last=True
     )
 
