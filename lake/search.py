@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from lake.queries import NEWEST_FIRST, _normalized, _one_of, match_and_score
+from lake.queries import NEWEST_FIRST, _normalized, match_and_score
 from lake.search_words import rows_of_terms
 from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
 
@@ -57,7 +57,7 @@ def indexed_search(
     if matches.is_empty():
         return _answer(papers.select(wanted).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score")), columns)
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
-        known = _recency(papers, _one_of(matches["paper_id"])).join(matches, on="paper_id")
+        known = _rows_of(papers, matches, ["paper_id", *RECENCY]).join(matches, on="paper_id")
         return _answer(_settled(papers, known, terms, limit, None, _Verified(), wanted), columns)
     first_date, last_date = last_seen_range or papers.select(
         pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")
@@ -171,16 +171,18 @@ def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) ->
 
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The papers rows (`columns`) of `rows`, whose recency is known: one read per month they were
-    last seen in and per id's first four characters (an arXiv id's month), each bounded by its ids
-    and days, so file statistics skip the files that cannot hold them (papers are in first-seen
-    order: a month's ids are a few files); the reads run together. Bounded by days alone, the best
-    papers of a search spread over years read most files: a file's days seen span months."""
-    parts = []
-    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo"), pl.col("paper_id").str.slice(0, 4)):
-        ids, days = group["paper_id"], group["last_seen_date"]
-        bounds = pl.col("last_seen_date").is_between(pl.lit(days.min()), pl.lit(days.max())) & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max()))
-        parts.append(papers.filter(bounds & pl.col("paper_id").is_in(ids.implode())).select(columns))
+    """The papers rows (`columns`) of `rows`: one read per id's first four characters (an arXiv
+    id's month), bounded by its ids, so file statistics skip the files that cannot hold them (papers
+    are in first-seen order: a month's ids are a few files, each a narrow range of ids); the reads
+    run together. Bounded by the days they were last seen (a file's span months), or by all the ids
+    at once, a search's best papers or a rare word's, spread over years, read most files."""
+    groups = rows.group_by(pl.col("paper_id").str.slice(0, 4).alias("month")).agg(
+        pl.col("paper_id").min().alias("low"), pl.col("paper_id").max().alias("high"), pl.col("paper_id").alias("ids"),
+    )
+    parts = [
+        papers.filter(pl.col("paper_id").is_between(pl.lit(low), pl.lit(high)) & pl.col("paper_id").is_in(pl.lit(pl.Series(ids)).implode())).select(columns)
+        for low, high, ids in groups.select("low", "high", "ids").iter_rows()
+    ]
     return pl.concat(parts).collect() if parts else papers.select(columns).head(0).collect()
 
 
