@@ -36,6 +36,7 @@ RECENCY = ["last_seen_date", "first_seen_date", "days_seen"]
 DIRECT_PAPER_COUNT = 20_000  # up to this many matches, read their recency by id; above, recent papers first
 FIRST_WINDOW_DAYS = 30
 VERIFY_BATCH = 2_000
+RECENT_FIRST_TERMS = 2  # a longer phrase is rarely in a month's titles and abstracts: not worth the try
 
 
 def indexed_search(
@@ -45,15 +46,12 @@ def indexed_search(
     """The answer's `columns` (all of SUMMARY if None) and score; `last_seen_range`: the papers' first
     and last last_seen_date if the caller knows them (the table's log), else read here."""
     wanted = SUMMARY if columns is None else [c for c in SUMMARY if c in columns or c in ("paper_id", *RECENCY)]
-    if len(terms) == 1 and limit is not None:
+    if limit is not None and len(terms) <= RECENT_FIRST_TERMS:
         last_date = last_seen_range[1] if last_seen_range else papers.select(pl.col("last_seen_date").max()).collect().item()
         found = _recent_first(words, papers, terms, limit, wanted, last_date) if last_date is not None else None
         if found is not None:
             return _answer(found, columns)
-    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
-    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
-    if "positions" in rows.columns:
-        matches = in_reach(with_phrases(matches, rows, terms), limit)
+    matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
     if matches.is_empty():
         return _answer(papers.select(wanted).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score")), columns)
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
@@ -78,21 +76,31 @@ def indexed_search(
 
 
 def _recent_first(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int, wanted: list[str], last_date: date) -> pl.DataFrame | None:
-    """One word's top `limit` when that many papers seen in the last FIRST_WINDOW_DAYS have it in
-    their title and abstract (the best score): no paper seen before can outrank them. Only the index
-    rows of papers from the oldest id seen in the window on are read: ids follow first-seen order,
-    so file statistics skip most files (a common word otherwise reads a row per paper). None when
-    the window has fewer: the whole index then answers."""
+    """The top `limit` when that many papers seen in the last FIRST_WINDOW_DAYS reach the best score
+    there is (every term and the phrase in the title and in the abstract): no paper seen before can
+    outrank them. Only the index rows of papers from the oldest id seen in the window on are read:
+    ids follow first-seen order, so file statistics skip most files (a common word otherwise reads a
+    row per paper, two common words millions). None when the window has fewer: the whole index then
+    answers."""
+    best = 4 * len(terms) + 12  # 3 a term in the title, 1 in the abstract, 10 and 2 for the phrase (one term: itself)
     since = last_date - timedelta(days=FIRST_WINDOW_DAYS - 1)
     recent = _recency(papers, pl.col("last_seen_date") >= since)
     if recent.height < limit:
         return None
-    rows = without_superseded(rows_of_terms(words, terms, from_paper_id=recent["paper_id"].min()))
-    known = recent.join(term_hits(rows.select("term", "paper_id", "fields"), terms), on="paper_id")
-    best = 13 + 3  # the word in the title (the phrase, and a title word) and in the abstract
-    if known.filter(pl.col("low") == best).height < limit:
+    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1, from_paper_id=recent["paper_id"].min()))
+    matches = _matches(rows.join(recent.select("paper_id"), on="paper_id", how="semi"), terms, limit)
+    if matches.filter(pl.col("low") == best).height < limit:
         return None
-    return _settled(papers, known, terms, limit, best, _Verified(), wanted)
+    return _settled(papers, recent.join(matches, on="paper_id"), terms, limit, best, _Verified(), wanted)
+
+
+def _matches(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+    """The papers of the terms' current `rows` that can still rank, with their score's bounds: the
+    phrase bonuses settled from the positions if the rows have them."""
+    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
+    if "positions" in rows.columns:
+        matches = in_reach(with_phrases(matches, rows, terms), limit)
+    return matches
 
 
 def _answer(found: pl.DataFrame, columns: list[str] | None) -> pl.DataFrame:
@@ -109,8 +117,8 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     if n > 1:  # only the papers of the rarest term can hold them all: group those rows, not every row read
         holds = [pl.col("term").str.starts_with(t) for t in terms]
         counts = rows.select(h.sum().alias(str(i)) for i, h in enumerate(holds)).row(0)
-        rarest = rows.filter(holds[counts.index(min(counts))])["paper_id"]
-        rows = rows.filter(pl.col("paper_id").is_in(rarest.implode()))
+        if min(counts) < rows.height // 2:  # a join, not is_in: testing millions of rows against a million ids takes seconds
+            rows = rows.join(rows.filter(holds[counts.index(min(counts))]).select("paper_id"), on="paper_id", how="semi")
     code = pl.sum_horizontal(
         pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
     ) if n > 1 else pl.col("fields").cast(pl.Int64)

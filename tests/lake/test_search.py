@@ -210,7 +210,7 @@ def test_one_common_word_reads_the_rows_of_recent_papers_only(dated_lake, monkey
     calls = reading_spy(monkeypatch)
     found = search(dated_lake.scan("sightings"), "graph", Window(), 3, dated_lake.scan("papers"), dated_lake.scan("search_words"))
     assert found.select("paper_id", "score").rows() == [("2512.00000", 16), ("2512.00001", 16), ("2512.00002", 16)]
-    assert calls == [{"from_paper_id": "2512.00000"}]  # the old papers' rows were not read
+    assert calls == [{"positions": False, "from_paper_id": "2512.00000"}]  # the old papers' rows were not read
     assert answers(dated_lake, "graph", 3, True) == answers(dated_lake, "graph", 3, False)
 
 
