@@ -1,6 +1,9 @@
 """`papers --search` through the word index (`search_words`): the same answer as the scan of every
 title and abstract (lake/queries.py `search`), from a few words' rows and the best papers' rows.
 
+    one or two words, a limit: the index rows of the papers seen in the last 30 days (from the
+    oldest id among them: file statistics skip the older papers' files) -> if `limit` of them
+    reach the best score there is, that is the answer; else, or for more words:
     the terms' index rows (row groups of those words only) -> per paper: which terms are in the
     title, which in the abstract -> papers holding every term, with their score or its bounds
     -> those that can reach the top `limit` -> their phrase bonuses from the words' positions
