@@ -25,7 +25,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_queries.py` works too
 
-from lake import queries, writes  # noqa: E402
+from lake import paper_history, queries, writes  # noqa: E402
 from lake.schemas import PAPERS, SIGHTINGS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
@@ -158,7 +158,7 @@ def ten_year_queries(lake_path: Path, scratch: Path, env: dict[str, str] | None 
     own = {
         "trending_own_seconds": lambda: queries.trending(Lake(uri).scan("sightings"), last_date, 30),
         "search_own_seconds": lambda: _search_as_the_command(Lake(uri)),
-        "show_own_seconds": lambda: queries.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
+        "show_own_seconds": lambda: paper_history.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
         "count_papers_own_seconds": lambda: run_query(Lake(uri), "select count(*) from papers"),
     }
     for key, function in own.items():

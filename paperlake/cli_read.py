@@ -162,7 +162,7 @@ def show(
     lake: LakeOption = None,
 ) -> None:
     """Everything the lake knows about one paper: sightings day by day, versions, when each value first appeared."""
-    from lake.queries import show_paper
+    from lake.paper_history import show_paper
     from paperlake.explore import print_paper
 
     the_lake = _open_lake(lake)
@@ -226,7 +226,7 @@ def history(
     """A table's versions: commit time (UTC), operation, rows added/updated/deleted, and the run that wrote each."""
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.queries import table_history
+    from lake.paper_history import table_history
     from lake.store import UnknownTableError
 
     try:
@@ -296,7 +296,7 @@ def dupes(
     fmt = _output_format(format, out_file, the_lake.uri)
     from datetime import timezone
 
-    from lake.queries import paper_id_of
+    from lake.paper_history import paper_id_of
     from paperlake import dupes as finder
 
     now = datetime.now(timezone.utc)
