@@ -26,7 +26,7 @@ from bench import big_lake  # noqa: E402
 from bench.bench_dupes import vocabulary  # noqa: E402
 from bench.measure import run_process, warm_repeat_timed  # noqa: E402
 from lake import paper_history, queries, writes  # noqa: E402
-from lake.schemas import FEED_DAYS, PAPERS, SIGHTINGS, SNAPSHOTS  # noqa: E402
+from lake.schemas import FEED_DAYS, SIGHTINGS, SNAPSHOTS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
 TABLES = ("snapshots", "sightings", "papers", "feed_days")
