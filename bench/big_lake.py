@@ -16,7 +16,7 @@ Titles and abstracts are Zipf-distributed made-up words (bench/bench_dupes.py) w
 at the top ranks, so searches hit; a snapshot's raw content is a short listing, not the full Atom
 (the queries never read it). One commit per table and month: 120 appends, 4 MB files.
 
-    .venv/bin/python -m bench.big_lake PATH [--years 10] [--per-day 500] [--growth 0.2]
+    .venv/bin/python -m bench.big_lake PATH [--years 10] [--per-day 500] [--growth 0.2] [--last-years 1]
 """
 
 from __future__ import annotations
@@ -68,8 +68,11 @@ class Built:
     seconds: float = 0.0
 
 
-def build(root: Path, years: int = 10, volume: Volume = Volume(), seed: int = 14, log=lambda line: print(line, flush=True)) -> Built:
-    """Write the lake at `root` (which must not hold one); the last day is START_DATE + years*365 - 1."""
+def build(
+    root: Path, years: int = 10, volume: Volume = Volume(), seed: int = 14, log=lambda line: print(line, flush=True), last_years: int | None = None
+) -> Built:
+    """Write the lake at `root` (which must not hold one); the last day is START_DATE + years*365 - 1.
+    `last_years`: only the last of those years, at their volume (a small lake whose days are year ten's)."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     vocab = vocabulary(rng)
@@ -80,7 +83,7 @@ def build(root: Path, years: int = 10, volume: Volume = Volume(), seed: int = 14
     last_date = START_DATE + timedelta(days=365 * years - 1)
     built, carried = Built(), SIGHTINGS.empty_frame()
     recent = PAPERS.empty_frame().select(*TEXT_COLUMNS, "first_seen_date").with_columns(pl.lit(None, pl.List(pl.String)).alias("authors"))
-    month_start = START_DATE
+    month_start = START_DATE if last_years is None else max(START_DATE, last_date - timedelta(days=365 * last_years - 1))
     while month_start <= last_date:
         month_end = min(_next_month(month_start) - timedelta(days=1), last_date)
         days = [month_start + timedelta(days=i) for i in range((month_end - month_start).days + 1)]
@@ -250,8 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--per-day", type=int, default=500)
     parser.add_argument("--growth", type=float, default=0.2)
+    parser.add_argument("--last-years", type=int, default=None, help="write only the last N of the years (their volume, their dates)")
     options = parser.parse_args(argv)
-    built = build(options.path, options.years, Volume(options.per_day, options.growth))
+    built = build(options.path, options.years, Volume(options.per_day, options.growth), last_years=options.last_years)
     print(f"{built.paper_count} papers, {built.sighting_count} sightings, {built.snapshot_count} snapshots in {built.seconds:.0f} s")
     return 0
 

@@ -11,7 +11,7 @@
 A load costs the same few commits per table and a few seconds of validation whatever its size, where
 one load per day would cost them per day (and a papers MERGE rewrites the files it touches: see
 DESIGN.md). So loads are as big as memory allows: part of a month of arXiv cs.* in 2025, two months
-of it in 2016; a feed may also cap a load's days (the Hugging Face list: a month). What has landed
+of it in 2016; a feed may also cap a load's days (the Hugging Face list: two months). What has landed
 is read from the lake when the run starts, so a rerun fetches only the feed-days that are missing:
 after a failure, run the same command again.
 
@@ -21,18 +21,15 @@ plain JSON values so a deployment can run it too.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
-from uuid import UUID
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from feeds.registry import LIVE_FEEDS, max_load_day_count, settling_of
+from flows.backfill_progress import ProgressTracker
+from flows.backfill_report import BackfillFailed, BackfillReport, BatchLoad, FeedDayOutcome
 from flows.daily import run_id
 from flows.feed_days import FetchedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
@@ -41,7 +38,6 @@ from lake import progress as lake_progress
 from lake import writes
 from lake.store import Lake
 from settings import resolve_lake_uri
-from transforms.feed_days import DayChange
 
 # Days fetched (and submitted to the task runner) together: the unit of fetching and of deciding to load.
 DEFAULT_BATCH_DAY_COUNT = 30
@@ -56,170 +52,6 @@ MAX_LOAD_BYTES = 48 * 2**20
 DOCS_RESULT_COUNT = 60
 
 FeedDay = tuple[str, date]
-
-
-@dataclass
-class FeedDayOutcome:
-    feed: str
-    day: date
-    # "already": final before this run, not fetched; "landed"; "unchanged": fetched, but the same content
-    # was in the lake; "failed"
-    status: str
-    message: str = ""
-    fetch_seconds: float = 0.0
-    byte_count: int = 0
-
-
-@dataclass
-class BatchLoad:
-    """One load of one feed's fetched days: what it wrote and how long it took."""
-
-    feed: str
-    days: list[date]
-    report: LoadReport | None
-    load_seconds: float
-
-    @property
-    def label(self) -> str:
-        return f"{self.feed} {self.days[0]}..{self.days[-1]}" if len(self.days) > 1 else f"{self.feed} {self.days[0]}"
-
-
-@dataclass
-class BackfillReport:
-    start_date: date
-    end_date: date
-    feeds: list[str]
-    outcomes: list[FeedDayOutcome] = field(default_factory=list)
-    loads: list[BatchLoad] = field(default_factory=list)
-    commit_counts: dict[str, int] = field(default_factory=dict)  # Delta commits this run made, per table
-    changes: list[DayChange] = field(default_factory=list)  # what each fetched day now is (feed_days)
-
-    def with_status(self, status: str) -> list[FeedDayOutcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    @property
-    def failed(self) -> list[FeedDayOutcome]:
-        return self.with_status("failed")
-
-    @property
-    def sighting_count(self) -> int:
-        return sum(load.report.sighting_count for load in self.loads if load.report)
-
-    @property
-    def new_paper_count(self) -> int:
-        return sum(load.report.new_paper_count for load in self.loads if load.report)
-
-    def describe(self) -> str:
-        counts = {status: len(self.with_status(status)) for status in ("landed", "unchanged", "already", "failed")}
-        return (
-            f"backfill {self.start_date}..{self.end_date} ({', '.join(self.feeds)}): {counts['landed']} feed-day(s) landed, "
-            f"{counts['unchanged']} unchanged, {counts['already']} already in the lake, {counts['failed']} failed; "
-            f"{self.sighting_count} sightings, "
-            f"{self.new_paper_count} new papers, {sum(self.commit_counts.values())} Delta commits"
-        )
-
-
-class BackfillFailed(RuntimeError):
-    """Some feed-days did not land; the others did, and `report` says which. Rerunning retries only those."""
-
-    def __init__(self, report: BackfillReport):
-        self.report = report
-        failed = report.failed
-        total_count = len(report.outcomes)
-        super().__init__(
-            f"backfill {report.start_date}..{report.end_date}: {len(failed)} of {total_count} feed-day(s) did not land "
-            "(run it again to fetch only those): " + "; ".join(o.message for o in failed)
-        )
-
-    def __reduce__(self):
-        return BackfillFailed, (self.report,)
-
-
-# ---- progress: a Prefect artifact, and in-process listeners (the terminal's bar) ----
-
-
-@dataclass(frozen=True)
-class BackfillProgress:
-    """Where a backfill stands, in feed-days. A feed-day is half done once fetched, done once landed or failed."""
-
-    total_count: int
-    already_count: int = 0
-    fetched_count: int = 0  # fetched, waiting for their batch's load
-    landed_count: int = 0
-    failed_count: int = 0
-    last_step: str = ""
-
-    @property
-    def finished_count(self) -> int:
-        return self.already_count + self.landed_count + self.failed_count
-
-    @property
-    def percent(self) -> float:
-        if self.total_count == 0:
-            return 100.0
-        return round(100.0 * (2 * self.finished_count + self.fetched_count) / (2 * self.total_count), 1)
-
-    def describe(self) -> str:
-        return (
-            f"{self.finished_count} of {self.total_count} feed-days done: {self.landed_count} landed, "
-            f"{self.already_count} already in the lake, {self.failed_count} failed; {self.fetched_count} fetched, loading in a batch"
-        )
-
-
-ProgressListener = Callable[[BackfillProgress], None]
-_listeners: list[ProgressListener] = []
-
-
-@contextmanager
-def progress_listener(listener: ProgressListener) -> Iterator[None]:
-    """Call `listener` with every progress step of backfills run in this process, inside the block."""
-    _listeners.append(listener)
-    try:
-        yield
-    finally:
-        _listeners.remove(listener)
-
-
-class ProgressTracker:
-    """Moves the run's progress artifact and tells the listeners; a failing listener never fails the run."""
-
-    def __init__(self, total_count: int, already_count: int):
-        from flows.artifacts import ArtifactKeys
-
-        self.progress = BackfillProgress(total_count, already_count, last_step="planned")
-        self.artifact_id: UUID = create_progress_artifact(
-            self.progress.percent, key=ArtifactKeys.of("backfill").progress, description=self.progress.describe()
-        )
-        self._announce()
-
-    def fetched(self, feed: str, day: date) -> None:
-        self._step(f"fetched {feed} {day}", fetched_count=self.progress.fetched_count + 1)
-
-    def fetch_failed(self, feed: str, day: date) -> None:
-        self._step(f"{feed} {day} failed", failed_count=self.progress.failed_count + 1)
-
-    def loaded(self, load: BatchLoad, landed_count: int, failed_count: int) -> None:
-        self._step(
-            f"loaded {load.label}",
-            fetched_count=self.progress.fetched_count - landed_count - failed_count,
-            landed_count=self.progress.landed_count + landed_count,
-            failed_count=self.progress.failed_count + failed_count,
-        )
-
-    def _step(self, last_step: str, **counts: int) -> None:
-        self.progress = replace(self.progress, last_step=last_step, **counts)
-        update_progress_artifact(self.artifact_id, self.progress.percent, description=self.progress.describe())
-        self._announce()
-
-    def _announce(self) -> None:
-        for listener in list(_listeners):
-            try:
-                listener(self.progress)
-            except Exception:
-                get_run_logger().warning("a backfill progress listener failed", exc_info=True)
-
-
-# ---- the flow ----
 
 
 @task(cache_policy=NO_CACHE)

@@ -101,14 +101,19 @@ class Lake:
         self.uri = uri if "://" in uri else os.path.abspath(uri)
         # None: what lake/storage.py resolves (AWS variables, a Secret block, --storage-option).
         self.storage_options = storage_options or storage.options_for(self.uri)
-        # Latest versions opened by this Lake, per thread: reopening a table replays its log (25-35 ms
-        # of CPU for a ten-year lake's papers or sightings, and a run opens its tables dozens of times);
-        # bringing an open one forward reads only the commits since. A DeltaTable is not shared across
+        # Latest versions opened in this process for this lake, per thread: reopening a table replays its
+        # log (25-35 ms of CPU for a ten-year lake's papers or sightings, and a run opens its tables dozens
+        # of times); bringing an open one forward reads only the commits since. Shared by the Lakes of the
+        # same root (a daily run makes one per flow and subflow). A DeltaTable is not shared across
         # threads, nor pickled with its Lake (Prefect may move a Lake to another thread or process).
-        self._opened: dict[tuple[int, str], DeltaTable] = {}
+        self._opened = _opened_tables(self.uri, self.storage_options)
 
     def __getstate__(self) -> dict:
-        return self.__dict__ | {"_opened": {}}
+        return {key: value for key, value in self.__dict__.items() if key != "_opened"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._opened = _opened_tables(self.uri, self.storage_options)
 
     def __repr__(self) -> str:
         return f"Lake({self.uri!r})"
@@ -206,6 +211,24 @@ class Lake:
 
     def history(self, name: str, limit: int | None = None) -> list[dict]:
         return self.delta(name).history(limit)
+
+
+# The open tables of the lakes this process used last, per root and storage options: a process that
+# goes through many lakes (tests, a script) keeps only these few lakes' tables.
+_OPENED_LAKES_KEPT = 4
+_opened_by_lake: dict[tuple, dict[tuple[int, str], DeltaTable]] = {}
+_opened_lock = threading.Lock()
+
+
+def _opened_tables(uri: str, storage_options: dict[str, str] | None) -> dict[tuple[int, str], DeltaTable]:
+    key = (uri, tuple(sorted((storage_options or {}).items())))
+    with _opened_lock:
+        tables = _opened_by_lake.pop(key, None)
+        tables = {} if tables is None else tables
+        _opened_by_lake[key] = tables  # the most recently used last
+        while len(_opened_by_lake) > _OPENED_LAKES_KEPT:
+            del _opened_by_lake[next(iter(_opened_by_lake))]  # a Lake still holding it keeps using it alone
+        return tables
 
 
 # References to a table held in Lake._opened while nobody else uses it: the dict, the local name in

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 @contextmanager
 def backfill_progress_bar(title: str, console: Console) -> Iterator[Callable]:
-    """A bar on `console` while the block runs; yields the listener to register with flows.backfill.progress_listener."""
+    """A bar on `console` while the block runs; yields the listener to register with flows.backfill_progress.progress_listener."""
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[step]}"))
     with Progress(*columns, console=console) as progress, prefect_logs_through(progress.console):
         # Until the flow starts, Prefect is starting its embedded server (several seconds).

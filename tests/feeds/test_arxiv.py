@@ -294,7 +294,7 @@ def test_sample_entries_keep_their_cross_lists():
 
 
 def test_a_plain_utf8_feed_takes_the_fast_parser_and_reads_the_same():
-    from feeds.arxiv import without_dtd
+    from feeds.arxiv_parse import without_dtd
 
     plain = b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.00001v2</id><title>A</title></entry></feed>'
     assert without_dtd(plain)

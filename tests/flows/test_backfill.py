@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from flows.backfill import BackfillFailed, BackfillProgress, backfill, progress_listener
+from flows.backfill import backfill
+from flows.backfill_progress import BackfillProgress, progress_listener
+from flows.backfill_report import BackfillFailed
 from lake.progress import table_versions
 from lake.schemas import TABLES
 from paperlake.cli import app

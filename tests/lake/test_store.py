@@ -113,3 +113,30 @@ def test_a_finished_threads_tables_are_let_go(lake):
     lake.delta("sightings")  # an open in a live thread lets the finished ones' tables go
     assert {name for _, name in lake._opened} <= {"papers", "sightings"}
     assert all(ident in {t.ident for t in threading.enumerate()} for ident, _ in lake._opened)
+
+
+def test_the_lakes_of_one_root_share_their_opened_tables(lake, tmp_path, monkeypatch):
+    """A run makes a Lake per flow and subflow: each would replay every table's log again. They
+    share what the process opened; a copy that crossed pickling does too, another root does not."""
+    import pickle
+
+    from tests.conftest import paper_row
+
+    from lake import store
+    from lake.schemas import PAPERS
+
+    writes.ensure_tables(lake)
+    opened = []
+    monkeypatch.setattr(store.LakeDeltaTable, "__init__", lambda self, *a, **k: opened.append(a[0]) or DeltaTable.__init__(self, *a, **k))
+    lake.delta("papers")
+    Lake(lake.uri).delta("papers")
+    pickle.loads(pickle.dumps(Lake(lake.uri))).delta("papers")
+    assert opened == []
+    writes.append(Lake(lake.uri), PAPERS, pl.DataFrame([paper_row(1)]), writes.CommitInfo("test"))
+    assert lake.read("papers")["paper_id"].to_list() == ["2403.00001"]
+    assert lake.table_uri("papers") not in opened  # brought forward, not reopened
+    others = [Lake(str(tmp_path / f"other{n}")) for n in range(store._OPENED_LAKES_KEPT)]
+    for other in others:
+        writes.ensure_tables(other)
+    assert Lake(lake.uri).delta("papers").version() == DeltaTable(lake.table_uri("papers")).version()
+    assert opened[-1] == lake.table_uri("papers")  # the lakes used since pushed this one's tables out
