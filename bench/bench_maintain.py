@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import big_lake  # noqa: E402
 from bench.bench_dupes import vocabulary  # noqa: E402
 from bench.measure import run_process, warm_repeat_timed  # noqa: E402
-from lake import queries, writes  # noqa: E402
-from lake.schemas import FEED_DAYS, PAPERS, SIGHTINGS, SNAPSHOTS  # noqa: E402
+from lake import paper_history, queries, writes  # noqa: E402
+from lake.schemas import FEED_DAYS, SIGHTINGS, SNAPSHOTS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
 TABLES = ("snapshots", "sightings", "papers", "feed_days")
@@ -67,7 +67,7 @@ def reads(uri: str, last_date, paper_id: str) -> dict:
     month = queries.Window(since_date=last_date - timedelta(days=29), until_date=last_date)
     return {
         "trending": lambda: queries.trending(Lake(uri).scan("sightings"), last_date, 30),
-        "show": lambda: queries.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
+        "show": lambda: paper_history.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
         "month_sightings": lambda: Lake(uri).scan("sightings").filter(month.inside()).collect(),
         "count_papers": lambda: Lake(uri).scan("papers").select(pl.len()).collect(),
     }

@@ -25,7 +25,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_queries.py` works too
 
-from lake import queries, writes  # noqa: E402
+from lake import paper_history, queries, writes  # noqa: E402
 from lake.schemas import PAPERS, SIGHTINGS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
@@ -129,6 +129,15 @@ SEARCH_WORDS = "graph reasoning"
 REPORT_DAYS = 90  # the report's default window (`paperlake report` without --since)
 
 
+def _search_as_the_command(lake: Lake) -> pl.DataFrame:
+    """`papers --search SEARCH_WORDS`'s own work: the columns it prints, the dates from the log."""
+    from lake.search_words import papers_last_seen_range
+    from paperlake.cli_read import PAPER_COLUMNS
+
+    return queries.search(lake.scan("sightings"), SEARCH_WORDS, queries.Window(), 50, lake.scan("papers"), lake.scan("search_words"),
+                          PAPER_COLUMNS, papers_last_seen_range(lake))
+
+
 def ten_year_queries(lake_path: Path, scratch: Path, env: dict[str, str] | None = None, repeat: int = 3):
     """Target 4 on a ten-year lake: trending, search, show, count and report, each as its own work
     (the query function in this process, the lake opened afresh each time) and as a command from
@@ -148,8 +157,8 @@ def ten_year_queries(lake_path: Path, scratch: Path, env: dict[str, str] | None 
     paper_id = _paper_with_history(Lake(uri), last_date)
     own = {
         "trending_own_seconds": lambda: queries.trending(Lake(uri).scan("sightings"), last_date, 30),
-        "search_own_seconds": lambda: queries.search(Lake(uri).scan("sightings"), SEARCH_WORDS, queries.Window(), 50, Lake(uri).scan("papers"), Lake(uri).scan("search_words")),
-        "show_own_seconds": lambda: queries.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
+        "search_own_seconds": lambda: _search_as_the_command(Lake(uri)),
+        "show_own_seconds": lambda: paper_history.show_paper(Lake(uri).scan("sightings"), Lake(uri).scan("papers"), paper_id),
         "count_papers_own_seconds": lambda: run_query(Lake(uri), "select count(*) from papers"),
     }
     for key, function in own.items():

@@ -11,16 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import polars as pl
-
-# The fields whose history `show` tells: each distinct value and when it first appeared.
-TRACKED_FIELDS = (
-    "title", "abstract", "arxiv_version", "upvotes", "comment_count", "authors",
-    "published_date", "github_repo", "ai_keywords", "withdrawn_at",
-)
-
 
 @dataclass(frozen=True)
 class Window:
@@ -160,7 +153,7 @@ def search_terms(text: str) -> list[str]:
 
 def search(
     sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None, papers: pl.LazyFrame | None = None,
-    words: pl.LazyFrame | None = None,
+    words: pl.LazyFrame | None = None, columns: list[str] | None = None, last_seen_range: tuple[date, date] | None = None,
 ) -> pl.DataFrame:
     """Papers of the window whose title or abstract holds every word of `text` (case, accents of
     width and punctuation ignored; a word matches the start of a word, so 'transform' finds
@@ -170,14 +163,16 @@ def search(
     Without a window (no dates, no feed) and given `papers`, the papers table answers: it holds each
     paper's whole-lake summary already, one row a paper instead of every sighting. Given `words`
     too (the `search_words` index), only the matching words' rows and the best papers' rows are
-    read (lake/search.py); the answer is the same."""
+    read (lake/search.py); the answer is the same. `columns`: the summary columns wanted (all of them
+    if None), with the score; `last_seen_range`: the papers' first and last last_seen_date when known
+    (from the table's log), else the index search reads them."""
     terms = search_terms(text)
     if not terms:
         raise ValueError("--search needs at least one letter or digit")
     if papers is not None and words is not None and window == Window():
         from lake.search import indexed_search
 
-        return indexed_search(words, papers, terms, limit)
+        return indexed_search(words, papers, terms, limit, columns, last_seen_range)
     if papers is not None and window == Window():
         summary = papers.filter(_may_hold_every(terms)).select(
             "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -192,7 +187,7 @@ def search(
         .with_columns(score.cast(pl.Int32).alias("score"))
         .sort(["score", *by], descending=[True, *descending], nulls_last=True)
     )
-    return _limited(ranked, limit).collect()
+    return _limited(ranked if columns is None else ranked.select(*columns, "score"), limit).collect()
 
 
 def match_and_score(terms: list[str]) -> tuple[pl.Expr, pl.Expr]:
@@ -280,140 +275,6 @@ def top_recurring(sightings: pl.LazyFrame, window: Window, limit: int | None = 2
 
 def latest_snapshot_date(sightings: pl.LazyFrame, feed: str | None = None) -> date | None:
     return sightings.filter(Window(feed=feed).feed_filter()).select(pl.col("snapshot_date").max()).collect().item()
-
-
-# --- one paper ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PaperDetail:
-    paper_id: str
-    summary: dict | None  # the paper's row in `papers`, if it has one
-    sightings: pl.DataFrame  # day by day
-    versions: pl.DataFrame  # arXiv versions, when each was first and last listed
-    values: pl.DataFrame  # every value of every tracked field, when it first appeared
-
-
-def paper_id_of(text: str) -> str:
-    """Accept what people paste: 'arXiv:2403.01234v2', or its arxiv.org or huggingface.co/papers URL, is paper 2403.01234."""
-    cleaned = text.strip()
-    cleaned = re.sub(r"^(https?://)?(www\.|export\.)?(arxiv\.org/(abs|pdf|html)|huggingface\.co/papers)/", "", cleaned, flags=re.IGNORECASE)
-    cleaned = re.sub(r"(\.pdf)?[/?#].*$|\.pdf$", "", cleaned) if re.match(r"\d{4}\.\d{4,5}", cleaned) else cleaned
-    cleaned = re.sub(r"^arxiv:", "", cleaned, flags=re.IGNORECASE)
-    match = re.fullmatch(r"(\d{4}\.\d{4,5})(v\d+)?", cleaned)
-    return match.group(1) if match else cleaned
-
-
-def show_paper(sightings: pl.LazyFrame, papers: pl.LazyFrame, paper_id: str) -> PaperDetail | None:
-    """Everything the lake knows about one paper; None if it has never been seen."""
-    paper_id = paper_id_of(paper_id)
-    rows = _sightings_of_one(sightings, paper_id)
-    summary = papers.filter(pl.col("paper_id") == paper_id).collect()
-    if rows.is_empty() and summary.is_empty():
-        return None
-    ordered = rows.sort("snapshot_date", "fetched_at", "feed", "snapshot_id", nulls_last=False)
-    # Every observation: a day fetched while its counts moved shows each count it had, and when.
-    day_by_day = ordered.select("snapshot_date", "feed", "fetched_at", "rank", "upvotes", "comment_count", "arxiv_version", "title")
-    return PaperDetail(
-        paper_id=paper_id,
-        summary=summary.row(0, named=True) if summary.height else None,
-        sightings=day_by_day,
-        versions=_versions(ordered),
-        values=_value_history(ordered),
-    )
-
-
-def _sightings_of_one(sightings: pl.LazyFrame, paper_id: str) -> pl.DataFrame:
-    """One paper's sightings, in two reads: the days it was listed (two columns), then its rows of those
-    days, so file statistics skip every file of other days. Sightings files hold a month of papers
-    each, and the id alone still selected 85 of a ten-year lake's 1,025 files, every column of which
-    Polars decoded (0.4 s of CPU); the two reads take 0.1 s."""
-    of_paper = pl.col("paper_id") == paper_id
-    days = sightings.filter(of_paper).select("snapshot_date").unique().collect()["snapshot_date"].to_list()
-    on_days = pl.any_horizontal(pl.lit(False), *(pl.col("snapshot_date") == day for day in days))
-    return sightings.filter(of_paper & on_days).collect()
-
-
-def _versions(sightings: pl.DataFrame) -> pl.DataFrame:
-    return (
-        sightings.filter(pl.col("arxiv_version").is_not_null())
-        .group_by("arxiv_version")
-        .agg(
-            pl.col("snapshot_date").min().alias("first_seen_date"),
-            pl.col("snapshot_date").max().alias("last_seen_date"),
-            pl.col("feed").unique().sort().alias("feeds"),
-        )
-        .sort("arxiv_version")
-    )
-
-
-def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    if isinstance(dtype, pl.List):
-        return pl.col(column).list.join(", ")
-    return pl.col(column).cast(pl.String)
-
-
-def _value_history(sightings: pl.DataFrame) -> pl.DataFrame:
-    """One row per (field, distinct value): first and last day seen, and the feed that first had it."""
-    frames = []
-    for field in TRACKED_FIELDS:
-        values = (
-            sightings.select("snapshot_date", "feed", _as_text(field, sightings.schema[field]).alias("value"))
-            .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-            .group_by("value")
-            .agg(
-                pl.col("snapshot_date").min().alias("first_seen_date"),
-                pl.col("snapshot_date").max().alias("last_seen_date"),
-                pl.col("feed").sort_by("snapshot_date", "feed").first().alias("first_feed"),
-            )
-            .with_columns(pl.lit(field).alias("field"))
-        )
-        frames.append(values)
-    order = {field: i for i, field in enumerate(TRACKED_FIELDS)}
-    history = pl.concat(frames) if frames else pl.DataFrame()
-    return (
-        history.with_columns(pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_order"))
-        .sort("_order", "first_seen_date", "value")
-        .select("field", "value", "first_seen_date", "last_seen_date", "first_feed")
-    )
-
-
-# --- table history ------------------------------------------------------------------------
-
-def table_history(entries: list[dict]) -> pl.DataFrame:
-    """Delta history entries (newest first, as delta-rs gives them) as rows: version, when,
-    the operation, rows added/updated/deleted, and the paperlake run and feed that wrote it."""
-    rows = [_history_row(entry) for entry in entries]
-    schema = {
-        "version": pl.Int64, "committed_at": pl.Datetime("ms", "UTC"), "operation": pl.String,
-        "rows_added": pl.Int64, "rows_updated": pl.Int64, "rows_deleted": pl.Int64,
-        "paperlake_operation": pl.String, "run_id": pl.String, "feed": pl.String, "snapshot_dates": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema, orient="row").sort("version", descending=True)
-
-
-def _history_row(entry: dict) -> tuple:
-    metrics = entry.get("operationMetrics") or {}
-    operation = entry.get("operation", "")
-    mode = (entry.get("operationParameters") or {}).get("mode")
-    if operation == "WRITE" and mode:
-        operation = f"WRITE ({mode.lower()})"
-    added = metrics.get("num_added_rows", metrics.get("num_target_rows_inserted"))
-    updated = metrics.get("num_target_rows_updated", metrics.get("num_updated_rows"))
-    deleted = metrics.get("num_target_rows_deleted", metrics.get("num_deleted_rows"))
-    if entry.get("operation") == "CREATE TABLE":
-        added = 0
-    return (
-        entry.get("version"),
-        datetime.fromtimestamp(entry["timestamp"] / 1000, tz=timezone.utc) if "timestamp" in entry else None,
-        operation,
-        added,
-        updated,
-        deleted,
-        entry.get("paperlake.operation") or None,
-        entry.get("paperlake.run_id") or None,
-        entry.get("paperlake.feed") or None,
-        entry.get("paperlake.snapshot_dates") or None,
-    )
 
 
 # --- report frames ------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """`papers --search` through the word index (`search_words`): the same answer as the scan of every
 title and abstract (lake/queries.py `search`), from a few words' rows and the best papers' rows.
 
+    one or two words, a limit: the index rows of the papers seen in the last 30 days (from the
+    oldest id among them: file statistics skip the older papers' files) -> if `limit` of them
+    reach the best score there is, that is the answer; else, or for more words:
     the terms' index rows (row groups of those words only) -> per paper: which terms are in the
     title, which in the abstract -> papers holding every term, with their score or its bounds
     -> those that can reach the top `limit` -> their phrase bonuses from the words' positions
@@ -20,11 +23,11 @@ fit, the bonuses stay open: the paper is read when its upper bound could still p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
-from lake.queries import NEWEST_FIRST, _normalized, _one_of, match_and_score
+from lake.queries import NEWEST_FIRST, _normalized, match_and_score
 from lake.search_words import rows_of_terms
 from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
 
@@ -36,32 +39,75 @@ RECENCY = ["last_seen_date", "first_seen_date", "days_seen"]
 DIRECT_PAPER_COUNT = 20_000  # up to this many matches, read their recency by id; above, recent papers first
 FIRST_WINDOW_DAYS = 30
 VERIFY_BATCH = 2_000
+RECENT_FIRST_TERMS = 2  # a longer phrase is rarely in a month's titles and abstracts: not worth the try
 
 
-def indexed_search(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
-    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1))
-    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
-    if "positions" in rows.columns:
-        matches = in_reach(with_phrases(matches, rows, terms), limit)
+def indexed_search(
+    words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int | None,
+    columns: list[str] | None = None, last_seen_range: tuple[date, date] | None = None,
+) -> pl.DataFrame:
+    """The answer's `columns` (all of SUMMARY if None) and score; `last_seen_range`: the papers' first
+    and last last_seen_date if the caller knows them (the table's log), else read here."""
+    wanted = SUMMARY if columns is None else [c for c in SUMMARY if c in columns or c in ("paper_id", *RECENCY)]
+    if limit is not None and len(terms) <= RECENT_FIRST_TERMS:
+        last_date = last_seen_range[1] if last_seen_range else papers.select(pl.col("last_seen_date").max()).collect().item()
+        found = _recent_first(words, papers, terms, limit, wanted, last_date) if last_date is not None else None
+        if found is not None:
+            return _answer(found, columns)
+    matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
     if matches.is_empty():
-        return papers.select(SUMMARY).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score"))
+        return _answer(papers.select(wanted).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score")), columns)
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
-        known = _recency(papers, _one_of(matches["paper_id"])).join(matches, on="paper_id")
-        return _settled(papers, known, terms, limit, None, _Verified())
-    first_date, last_date = papers.select(pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")).collect().row(0)
+        known = _rows_of(papers, matches, ["paper_id", *RECENCY]).join(matches, on="paper_id")
+        return _answer(_settled(papers, known, terms, limit, None, _Verified(), wanted), columns)
+    first_date, last_date = last_seen_range or papers.select(
+        pl.col("last_seen_date").min().alias("first"), pl.col("last_seen_date").max().alias("last")
+    ).collect().row(0)
     days, done = FIRST_WINDOW_DAYS, _Verified()
     while True:
         since = last_date - timedelta(days=days - 1)
         known = _recency(papers, pl.col("last_seen_date") >= since).join(matches, on="paper_id")
         everything = since <= first_date
         # Most often the known papers win against the best bound of all: no need to find the unread ones.
-        found = _settled(papers, known, terms, limit, None if everything else matches["high"].max(), done)
+        found = _settled(papers, known, terms, limit, None if everything else matches["high"].max(), done, wanted)
         if found is None and not everything:
             unread = matches.join(known.select("paper_id"), on="paper_id", how="anti")
-            found = _settled(papers, known, terms, limit, unread["high"].max() if unread.height else None, done)
+            found = _settled(papers, known, terms, limit, unread["high"].max() if unread.height else None, done, wanted)
         if found is not None:
-            return found
+            return _answer(found, columns)
         days *= 4
+
+
+def _recent_first(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], limit: int, wanted: list[str], last_date: date) -> pl.DataFrame | None:
+    """The top `limit` when that many papers seen in the last FIRST_WINDOW_DAYS reach the best score
+    there is (every term and the phrase in the title and in the abstract): no paper seen before can
+    outrank them. Only the index rows of papers from the oldest id seen in the window on are read:
+    ids follow first-seen order, so file statistics skip most files (a common word otherwise reads a
+    row per paper, two common words millions). None when the window has fewer: the whole index then
+    answers."""
+    best = 4 * len(terms) + 12  # 3 a term in the title, 1 in the abstract, 10 and 2 for the phrase (one term: itself)
+    since = last_date - timedelta(days=FIRST_WINDOW_DAYS - 1)
+    recent = _recency(papers, pl.col("last_seen_date") >= since)
+    if recent.height < limit:
+        return None
+    rows = without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1, from_paper_id=recent["paper_id"].min()))
+    matches = _matches(rows.join(recent.select("paper_id"), on="paper_id", how="semi"), terms, limit)
+    if matches.filter(pl.col("low") == best).height < limit:
+        return None
+    return _settled(papers, recent.join(matches, on="paper_id"), terms, limit, best, _Verified(), wanted)
+
+
+def _matches(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
+    """The papers of the terms' current `rows` that can still rank, with their score's bounds: the
+    phrase bonuses settled from the positions if the rows have them."""
+    matches = in_reach(_hits_in_reach(rows, terms, limit), limit)
+    if "positions" in rows.columns:
+        matches = in_reach(with_phrases(matches, rows, terms), limit)
+    return matches
+
+
+def _answer(found: pl.DataFrame, columns: list[str] | None) -> pl.DataFrame:
+    return found if columns is None else found.select(*columns, "score")
 
 
 def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
@@ -74,8 +120,8 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     if n > 1:  # only the papers of the rarest term can hold them all: group those rows, not every row read
         holds = [pl.col("term").str.starts_with(t) for t in terms]
         counts = rows.select(h.sum().alias(str(i)) for i, h in enumerate(holds)).row(0)
-        rarest = rows.filter(holds[counts.index(min(counts))])["paper_id"]
-        rows = rows.filter(pl.col("paper_id").is_in(rarest.implode()))
+        if min(counts) < rows.height // 2:  # a join, not is_in: testing millions of rows against a million ids takes seconds
+            rows = rows.join(rows.filter(holds[counts.index(min(counts))]).select("paper_id"), on="paper_id", how="semi")
     code = pl.sum_horizontal(
         pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
     ) if n > 1 else pl.col("fields").cast(pl.Int64)
@@ -136,14 +182,18 @@ def with_phrases(matches: pl.DataFrame, rows: pl.DataFrame, terms: list[str]) ->
 
 
 def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The papers rows (`columns`) of `rows`, whose recency is known: one read per month they were
-    last seen in, each bounded by its ids and days, so file statistics skip the files that cannot
-    hold them (papers are in first-seen order); the reads run together."""
-    parts = []
-    for _, group in rows.group_by(pl.col("last_seen_date").dt.truncate("1mo")):
-        ids, days = group["paper_id"], group["last_seen_date"]
-        bounds = pl.col("last_seen_date").is_between(pl.lit(days.min()), pl.lit(days.max())) & pl.col("paper_id").is_between(pl.lit(ids.min()), pl.lit(ids.max()))
-        parts.append(papers.filter(bounds & pl.col("paper_id").is_in(ids.implode())).select(columns))
+    """The papers rows (`columns`) of `rows`: one read per id's first four characters (an arXiv
+    id's month), bounded by its ids, so file statistics skip the files that cannot hold them (papers
+    are in first-seen order: a month's ids are a few files, each a narrow range of ids); the reads
+    run together. Bounded by the days they were last seen (a file's span months), or by all the ids
+    at once, a search's best papers or a rare word's, spread over years, read most files."""
+    groups = rows.group_by(pl.col("paper_id").str.slice(0, 4).alias("month")).agg(
+        pl.col("paper_id").min().alias("low"), pl.col("paper_id").max().alias("high"), pl.col("paper_id").alias("ids"),
+    )
+    parts = [
+        papers.filter(pl.col("paper_id").is_between(pl.lit(low), pl.lit(high)) & pl.col("paper_id").is_in(pl.lit(pl.Series(ids)).implode())).select(columns)
+        for low, high, ids in groups.select("low", "high", "ids").iter_rows()
+    ]
     return pl.concat(parts).collect() if parts else papers.select(columns).head(0).collect()
 
 
@@ -161,9 +211,13 @@ class _Verified:
     rows: list[pl.DataFrame] = field(default_factory=list)
 
 
-def _settled(papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit: int | None, unread_best: int | None, done: _Verified) -> pl.DataFrame | None:
-    """The top `limit` of `known` by exact score, then newest; None when a paper not read yet (each
-    scoring at most `unread_best`, each seen before every known one) could still rank among them.
+def _settled(
+    papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit: int | None, unread_best: int | None, done: _Verified,
+    wanted: list[str] = SUMMARY,
+) -> pl.DataFrame | None:
+    """The top `limit` of `known` by exact score, then newest, with the `wanted` columns; None when a
+    paper not read yet (each scoring at most `unread_best`, each seen before every known one) could
+    still rank among them.
 
     Open scores (several terms: the phrase bonuses) are settled best bound first, the title's phrase
     from titles alone (10 points), then the abstract's (2 points) from the whole row."""
@@ -194,11 +248,11 @@ def _settled(papers: pl.LazyFrame, known: pl.DataFrame, terms: list[str], limit:
         if unread_best is not None and (limit is None or top.height < limit or top["score"].min() < unread_best):
             return None
         break
-    have = pl.concat(done.rows).unique("paper_id") if done.rows else papers.select(SUMMARY).head(0).collect()
+    have = pl.concat(done.rows).unique("paper_id").select(wanted) if done.rows else papers.select(wanted).head(0).collect()
     missing = top.join(have.select("paper_id"), on="paper_id", how="anti")
     if missing.height:
-        have = pl.concat([have, _rows_of(papers, missing, SUMMARY)])
-    return top.select("paper_id", "score").join(have, on="paper_id").select(*SUMMARY, "score").sort(
+        have = pl.concat([have, _rows_of(papers, missing, wanted)])
+    return top.select("paper_id", "score").join(have, on="paper_id").select(*wanted, "score").sort(
         ["score", *by], descending=[True, *descending], nulls_last=True
     )
 

@@ -9,6 +9,7 @@ reads the matching row groups of each file, not the files. `rebuild` writes the 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable, Iterator
 
 import polars as pl
@@ -49,6 +50,19 @@ def _row_count(lake: Lake, name: str) -> int:
     if not lake.has_table(name):
         return 0
     return int(pl.DataFrame(lake.delta(name).get_add_actions(flatten=True))["num_records"].sum() or 0)
+
+
+def papers_last_seen_range(lake: Lake) -> tuple[date, date] | None:
+    """The first and last last_seen_date of `papers`, from its files' statistics in the log (no data
+    file read; a search would otherwise read the column of every paper); None when a file has none."""
+    if not lake.has_table(PAPERS.name):
+        return None
+    files = pl.DataFrame(lake.delta(PAPERS.name).get_add_actions(flatten=True))
+    low, high = "min.last_seen_date", "max.last_seen_date"
+    if files.is_empty() or low not in files.columns or high not in files.columns or files[low].null_count() or files[high].null_count():
+        return None
+    first, last = files[low].min(), files[high].max()
+    return (first, last) if isinstance(first, date) and isinstance(last, date) else None
 
 
 def append_words(lake: Lake, rows_at: Callable[[int], pl.DataFrame], commit: writes.CommitInfo) -> int:
@@ -107,10 +121,14 @@ def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitIn
     return written
 
 
-def rows_of_terms(words: pl.LazyFrame, terms: list[str], positions: bool = False) -> pl.DataFrame:
+def rows_of_terms(words: pl.LazyFrame, terms: list[str], positions: bool = False, from_paper_id: str | None = None) -> pl.DataFrame:
     """Index rows of every word starting with one of `terms`, and every marker row (all versions);
-    with their positions if asked and the index has them (null on rows written before it had)."""
+    with their positions if asked and the index has them (null on rows written before it had); of
+    the papers from `from_paper_id` on only, if given (file statistics then skip the older papers'
+    files: a rebuild writes the papers a few files at a time, in the order of their ids)."""
     wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
+    if from_paper_id is not None:
+        wanted = wanted & (pl.col("paper_id") >= from_paper_id)
     columns = ["term", "paper_id", "fields", "indexed_version"]
     if positions and has_positions(words):
         columns.append("positions")

@@ -121,14 +121,16 @@ def papers(
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
     from lake import queries
+    from lake.search_words import papers_last_seen_range
 
     sightings = the_lake.scan("sightings")
     if search is None:
         found = queries.papers_in_window(sightings, window, limit).select(PAPER_COLUMNS)
     else:
         words = _search_words(the_lake, len(queries.search_terms(search)) > 1) if window == queries.Window() else None
+        last_seen_range = papers_last_seen_range(the_lake) if words is not None else None
         try:
-            found = queries.search(sightings, search, window, limit, the_lake.scan("papers"), words).select(*PAPER_COLUMNS, "score")
+            found = queries.search(sightings, search, window, limit, the_lake.scan("papers"), words, PAPER_COLUMNS, last_seen_range)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--search") from None
     _emit(found, fmt, out_file)
@@ -160,7 +162,7 @@ def show(
     lake: LakeOption = None,
 ) -> None:
     """Everything the lake knows about one paper: sightings day by day, versions, when each value first appeared."""
-    from lake.queries import show_paper
+    from lake.paper_history import show_paper
     from paperlake.explore import print_paper
 
     the_lake = _open_lake(lake)
@@ -224,7 +226,7 @@ def history(
     """A table's versions: commit time (UTC), operation, rows added/updated/deleted, and the run that wrote each."""
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
-    from lake.queries import table_history
+    from lake.paper_history import table_history
     from lake.store import UnknownTableError
 
     try:
@@ -294,7 +296,7 @@ def dupes(
     fmt = _output_format(format, out_file, the_lake.uri)
     from datetime import timezone
 
-    from lake.queries import paper_id_of
+    from lake.paper_history import paper_id_of
     from paperlake import dupes as finder
 
     now = datetime.now(timezone.utc)

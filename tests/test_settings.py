@@ -84,11 +84,12 @@ def test_memory_defaults_return_freed_pages_unless_the_user_set_the_allocator():
 
 
 def test_read_commands_keep_the_allocators_default_and_loads_return_freed_pages():
-    for argv in (["/venv/bin/paperlake", "report", "--lake", "x"], ["-m", "trending", "--days", "30"], ["paperlake", "--debug", "show", "1"]):
+    for argv in (["/venv/bin/paperlake", "report", "--lake", "x"], ["-m", "trending", "--days", "30"], ["paperlake", "--debug", "show", "1"],
+                 ["paperlake", "dupes", "--lake", "x"]):
         environ: dict[str, str] = {}
         settings.memory_defaults(environ, argv)
         assert environ == {}, argv
-    for argv in (["/venv/bin/paperlake", "ingest", "pages/"], ["-m", "backfill"], ["paperlake", "dupes"], ["pytest", "report"]):
+    for argv in (["/venv/bin/paperlake", "ingest", "pages/"], ["-m", "backfill"], ["paperlake", "maintain"], ["pytest", "report"]):
         environ = {}
         settings.memory_defaults(environ, argv)
         assert environ == {settings.JEMALLOC_CONF_ENV: settings.JEMALLOC_CONF}, argv

@@ -16,7 +16,7 @@ from flows.ingest import ingest_files
 from flows.pipeline import load_payloads
 from flows.reparse import reparse_archive
 from lake import writes
-from lake.queries import show_paper, table_history
+from lake.paper_history import show_paper, table_history
 from lake.store import Lake
 from paperlake import dupes
 from tests.conftest import DATA, assert_keys_unique

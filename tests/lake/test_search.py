@@ -171,3 +171,68 @@ def test_an_index_without_positions_still_answers_what_the_scan_answers(lake):
     assert lake.read("search_words")["positions"].null_count() == 0
     assert settled_from_the_index(lake, "graph reasoning")
     assert_same_as_the_scan(lake)
+
+
+def paper(paper_id: str, title: str, abstract: str, last_seen: date) -> dict:
+    return {"paper_id": paper_id, "title": title, "abstract": abstract, "title_key": title.lower(),
+            "first_seen_date": last_seen - timedelta(days=2), "last_seen_date": last_seen, "days_seen": 1, "sighting_count": 1, "feeds": ["arxiv"]}
+
+
+@pytest.fixture
+def dated_lake(tmp_path) -> Lake:
+    """Old papers (2301.*, seen 2023) with the word in title and abstract, and recent ones (2512.*)."""
+    the_lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(the_lake)
+    last = date(2025, 12, 28)
+    old = [paper(f"2301.{n:05d}", "Graph Learning", "a graph model", date(2023, 1, 20) + timedelta(days=n)) for n in range(4)]
+    recent = [paper(f"2512.{n:05d}", "Graph Models" if n % 2 else "Sparse Graph", "graph routing" if n != 3 else "routing", last - timedelta(days=n)) for n in range(6)]
+    for part in (old, recent):  # two files: the old papers' and the recent ones'
+        writes.append(the_lake, PAPERS, PAPERS.conform(pl.DataFrame(part)), writes.CommitInfo("test"))
+    rebuild_search_words(the_lake, writes.CommitInfo("test"))
+    return the_lake
+
+
+def reading_spy(monkeypatch) -> list[dict]:
+    from lake import search_words
+
+    calls = []
+    real = search_words.rows_of_terms
+
+    def spy(words, terms, **options):
+        calls.append(options)
+        return real(words, terms, **options)
+
+    monkeypatch.setattr(lake_search, "rows_of_terms", spy)
+    return calls
+
+
+def test_one_common_word_reads_the_rows_of_recent_papers_only(dated_lake, monkeypatch):
+    calls = reading_spy(monkeypatch)
+    found = search(dated_lake.scan("sightings"), "graph", Window(), 3, dated_lake.scan("papers"), dated_lake.scan("search_words"))
+    assert found.select("paper_id", "score").rows() == [("2512.00000", 16), ("2512.00001", 16), ("2512.00002", 16)]
+    assert calls == [{"positions": False, "from_paper_id": "2512.00000"}]  # the old papers' rows were not read
+    assert answers(dated_lake, "graph", 3, True) == answers(dated_lake, "graph", 3, False)
+
+
+def test_one_word_falls_back_to_the_whole_index_when_the_recent_papers_are_too_few(dated_lake, monkeypatch):
+    calls = reading_spy(monkeypatch)
+    found = search(dated_lake.scan("sightings"), "graph", Window(), 7, dated_lake.scan("papers"), dated_lake.scan("search_words"))
+    # five recent papers score 16 (graph in title and abstract), then the old ones, newest first; 2512.00003 lacks it in the abstract
+    assert found["paper_id"].to_list() == ["2512.00000", "2512.00001", "2512.00002", "2512.00004", "2512.00005", "2301.00003", "2301.00002"]
+    assert calls[-1] == {"positions": False}  # the whole index: no paper left out
+    for text, limit in (("graph", 7), ("graph", None), ("routing", 2), ("graph model", 3), ("model", 1), ("zebra", 3)):
+        assert answers(dated_lake, text, limit, True) == answers(dated_lake, text, limit, False), (text, limit)
+
+
+def test_the_answer_has_the_columns_asked_for_and_the_log_gives_the_dates(dated_lake):
+    from lake.search_words import papers_last_seen_range
+
+    assert papers_last_seen_range(dated_lake) == (date(2023, 1, 20), date(2025, 12, 28))
+    columns = ["paper_id", "title", "last_seen_date", "feeds"]
+    dates = papers_last_seen_range(dated_lake)
+    indexed, scanned = (
+        search(dated_lake.scan("sightings"), "graph", Window(), 7, dated_lake.scan("papers"), words, columns, dates)
+        for words in (dated_lake.scan("search_words"), None)
+    )
+    assert indexed.columns == scanned.columns == [*columns, "score"]
+    assert indexed.equals(scanned) and indexed["paper_id"].to_list()[:2] == ["2512.00000", "2512.00001"]

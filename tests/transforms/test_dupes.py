@@ -5,6 +5,7 @@ import json
 import random
 from datetime import date
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -115,6 +116,31 @@ def test_titles_and_keys_compared_a_slice_at_a_time_find_the_same_pairs(monkeypa
     monkeypatch.setattr(dupes_blocking, "TITLE_SLICE_ROWS", 3)  # the window runs across every slice's end
     monkeypatch.setattr(dupes_blocking, "KEY_SLICE_ROWS", 5)
     assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 0).to_dicts() == EXPECTED["both"]
+
+
+def test_titles_sort_by_key_then_equal_titles_by_paper_id():
+    from transforms.dupes_blocking import _sorted_order
+
+    keys = pl.Series(["b a", "a", "b a", "a b", "a", ""])
+    paper_ids = pl.Series(["2403.00005", "2403.00009", "2403.00001", "2403.00003", "2403.00002", "2403.00007"])
+    assert _sorted_order(keys, paper_ids).to_list() == [5, 4, 1, 3, 2, 0]
+
+
+def test_byte_counts_bound_the_common_subsequence_of_two_titles():
+    from rapidfuzz.distance import LCSseq
+
+    from transforms.dupes_blocking import byte_counts
+
+    keys = ["graph neural networks", "neural graph networks", "réseaux de neurones", "reseaux neuronaux", "", None, "ab 12"]
+    counts = byte_counts(pl.Series(keys, dtype=pl.String))
+    assert counts.shape == (7, 32)
+    assert counts.sum(axis=1).tolist() == [21, 21, 20, 17, 0, 0, 5]  # bytes: "é" is two
+    assert counts[6].tolist()[1:3] == [1, 1]  # "a" and "b" are each their own kind
+    texts = [k or "" for k in keys]
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            assert LCSseq.similarity(a, b) <= np.minimum(counts[i], counts[j]).sum(), (a, b)
+    assert np.minimum(counts[0], counts[1]).sum() == 21  # same letters: the bound lets rapidfuzz decide
 
 
 def test_an_empty_or_single_paper_frame_has_no_pairs():
