@@ -111,6 +111,11 @@ class WrittenLake:
     moments: dict[int, datetime] = field(default_factory=dict)
 
 
+def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
+    """A result's `columns` as tuples: what the tests compare with the scenario's expected rows."""
+    return frame.select(columns).rows()
+
+
 def write_scenario(lake, days: range = range(1, 8), quarantined: bool = True) -> WrittenLake:
     """Write the scenario day by day: sightings per feed, then the papers of that day's batch."""
     writes.ensure_tables(lake)

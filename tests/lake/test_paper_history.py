@@ -7,16 +7,12 @@ import polars as pl
 import pytest
 
 from lake import paper_history
-from tests.explore_scenario import A, T, day, scenario_sightings
+from tests.explore_scenario import A, T, day, rows, scenario_sightings
 
 
 @pytest.fixture
 def sightings() -> pl.LazyFrame:
     return scenario_sightings().lazy()
-
-
-def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
-    return frame.select(columns).rows()
 
 
 def test_show_paper_tells_sightings_versions_and_when_each_value_appeared(sightings):

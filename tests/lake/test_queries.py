@@ -8,16 +8,12 @@ import pytest
 
 from lake import queries
 from lake.queries import Window
-from tests.explore_scenario import A, B, C, D, T, day, quarantine_rows, scenario_sightings
+from tests.explore_scenario import A, B, C, D, T, day, quarantine_rows, rows, scenario_sightings
 
 
 @pytest.fixture
 def sightings() -> pl.LazyFrame:
     return scenario_sightings().lazy()
-
-
-def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
-    return frame.select(columns).rows()
 
 
 def test_papers_in_window_newest_first_with_first_seen_ever_and_days_in_window(sightings):
