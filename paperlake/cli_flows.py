@@ -35,17 +35,28 @@ def run_flows_quietly(validates: bool = True) -> None:
         preload_in_background()  # Great Expectations' import while Prefect's server starts
 
 
+def call_flow(label: str, flow_function, *args, expected: type[Exception]):
+    """Run a flow in this process: (its return value, None), or (None, the `expected` error it raised,
+    which carries what did land); any other error ends the command in one line that starts with `label`.
+
+    Called directly, not with return_state: a state read back from Prefect's API can lack its result
+    (MissingResult, seen under load: the command then failed although the run had landed), while a
+    direct call hands back the flow's own value or raises its own error.
+    """
+    try:
+        return flow_function(*args), None
+    except expected as error:
+        return None, error
+    except Exception as error:
+        _fail(f"{label}: {error}", code=1)
+
+
 def load_report_of(flow_function, *args):
     """Run a loading flow; print its report, also when some feed-days were rejected (the rest landed)."""
     from flows.reports import BatchesRejected
 
-    state = flow_function(*args, return_state=True)
-    if state.is_completed():
-        report = state.result()
-    else:
-        error = state.result(raise_on_failure=False)
-        if not isinstance(error, BatchesRejected):
-            _fail(f"{state.name}: {error}", code=1)
+    report, error = call_flow(flow_function.name, flow_function, *args, expected=BatchesRejected)
+    if error is not None:
         report = error.report
     print_load_report(report)
     for message in report.rejections:

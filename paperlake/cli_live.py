@@ -14,7 +14,7 @@ from paperlake.cli_base import fail as _fail
 from paperlake.cli_base import open_lake as _open_lake
 from paperlake.cli_base import output_format as _output_format
 from paperlake.cli_base import parse_date as _parse_date
-from paperlake.cli_flows import feed_names, flow_console, print_load_report, run_flows_quietly
+from paperlake.cli_flows import call_flow, feed_names, flow_console, print_load_report, run_flows_quietly
 from paperlake.cli_options import FeedsOption, FormatOption, LakeOption, OutOption, VerboseOption
 from paperlake.config import resolve_lake_uri
 
@@ -46,12 +46,9 @@ def run(
     from flows.daily import FeedsFailed, daily
 
     with flow_console(f"daily {the_day or 'run'}: fetching and loading {', '.join(names)}", verbose), tags(*names):
-        state = daily(the_day, names, resolve_lake_uri(lake), return_state=True)
-    error = None if state.is_completed() else state.result(raise_on_failure=False)
-    label = the_day or "run"
-    if error is not None and not isinstance(error, FeedsFailed):
-        _fail(f"daily {label}: {error}", code=1)
-    results = state.result() if error is None else error.results
+        results, error = call_flow(f"daily {the_day or 'run'}", daily, the_day, names, resolve_lake_uri(lake), expected=FeedsFailed)
+    if error is not None:
+        results = error.results
     for result in results.values():
         _print_feed_run(result)
     if error is not None:
@@ -150,11 +147,12 @@ def backfill(
         quiet_prefect_console()  # the bar and the summary say it; Prefect's logs stay in the UI
 
     with backfill_progress_bar(f"backfill {start_date}..{end_date}", err) as listener, progress_listener(listener), tags(*names):
-        state = backfill_flow(start_date, end_date, names, resolve_lake_uri(lake), batch_days, return_state=True)
-    error = None if state.is_completed() else state.result(raise_on_failure=False)
-    if error is not None and not isinstance(error, BackfillFailed):
-        _fail(f"backfill {start_date}..{end_date}: {error}", code=1)
-    report = state.result() if error is None else error.report
+        report, error = call_flow(
+            f"backfill {start_date}..{end_date}", backfill_flow, start_date, end_date, names, resolve_lake_uri(lake), batch_days,
+            expected=BackfillFailed,
+        )
+    if error is not None:
+        report = error.report
     _print_backfill_report(report)
     if report.failed:
         for outcome in report.failed:

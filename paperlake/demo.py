@@ -58,11 +58,10 @@ def run_sample_days(lake_uri: str, days: Sequence[date], console: Console) -> tu
 
     results, failures = [], []
     for day in days:
-        state = daily(day, lake_uri=lake_uri, return_state=True)
-        error = None if state.is_completed() else state.result(raise_on_failure=False)
-        if error is not None and not isinstance(error, FeedsFailed):
-            raise error
-        landed = state.result() if error is None else error.results
+        try:  # called directly: a state read back from Prefect's API can lack its result (paperlake/cli_flows.py)
+            landed, error = daily(day, lake_uri=lake_uri), None
+        except FeedsFailed as failed:
+            landed, error = failed.results, failed
         results += list(landed.values())
         failures += list(error.failures.values()) if error is not None else []
         console.print(f"daily {day}: " + ", ".join(f"{r.feed} {r.report.sighting_count} new sightings" for r in landed.values()))
