@@ -55,10 +55,7 @@ def update_gold_tables(
     authors = _update_authors(lake, sightings, papers, removed_ids, commit, now, _gate, updated)
 
     updated.weeks = weeks_of(sightings)
-    week_sightings = lake_gold.sightings_in_weeks(lake, updated.weeks)
-    facts = lake_gold.paper_facts(lake, week_sightings["paper_id"].unique().to_list())
-    topics = _gate("topics", topics_from(facts, week_sightings), commit, now)
-    lake_gold.merge_topics(lake, topics.clean, updated.weeks, commit)
+    topics = _update_topics(lake, updated.weeks, commit, now, _gate)
     updated.topic_row_count = topics.clean.height
     held = [g.quarantined for g in (authors, topics) if g.quarantined.height]
     updated.quarantined_count = sum(writes.store_quarantine(lake, frame, commit) for frame in held)
@@ -101,6 +98,21 @@ def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, r
         updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
         return authors
     raise writes.LakeWriteError(f"table 'authors' in {lake.uri}: concurrent loads kept moving it for {AUTHOR_ROUNDS} rounds")
+
+
+def _update_topics(lake: Lake, weeks: list[date], commit, now, _gate):
+    """The topic rows of these weeks from every sighting and paper in them, gated and merged; returns
+    the gate result. Computed again on each commit attempt (see lake/gold.py merge_topics)."""
+    gated = []
+
+    def rows_of() -> pl.DataFrame:
+        week_sightings = lake_gold.sightings_in_weeks(lake, weeks)
+        facts = lake_gold.paper_facts(lake, week_sightings["paper_id"].unique().to_list())
+        gated[:] = [_gate("topics", topics_from(facts, week_sightings), commit, now)]
+        return gated[0].clean
+
+    lake_gold.merge_topics(lake, rows_of, weeks, commit)
+    return gated[0]
 
 
 def _still_ahead(lake: Lake) -> bool:

@@ -9,6 +9,7 @@ files listed from the touched papers' earliest first listing on (file stats skip
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Callable
 
 import polars as pl
 
@@ -176,24 +177,38 @@ def merge_authors(lake: Lake, rows: pl.DataFrame, removed_keys: list[str], commi
     return writes.committing(lake, AUTHORS.name, merge)
 
 
-def merge_topics(lake: Lake, rows: pl.DataFrame, weeks: list[date], commit: writes.CommitInfo) -> dict:
-    """Make `topics` hold exactly `rows` for these weeks: update, insert, and delete what they no longer have."""
+def merge_topics(lake: Lake, rows_of: Callable[[], pl.DataFrame], weeks: list[date], commit: writes.CommitInfo) -> pl.DataFrame:
+    """Make `topics` hold exactly the rows `rows_of()` computes for these weeks: update, insert, and
+    delete what they no longer have. Returns the rows merged.
+
+    `rows_of` reads sightings and papers, and runs again on every attempt: the table version is
+    taken before it reads, so a concurrent load that landed sightings after that read and merged
+    its own topics since makes this commit conflict, and the redo reads them. Merging rows computed
+    once, on a redo or against a table brought forward after the read, would put back a week
+    without the other load's papers (the last writer's stale rows would win).
+    """
     if not weeks:
-        return {}
+        return rows_of()
     listed = ", ".join(f"'{week.isoformat()}'" for week in weeks)
     in_weeks = f"t.week_start_date IN ({listed})"
-    return writes.committing(lake, TOPICS.name, lambda: (
-        lake.delta(TOPICS.name)
-        .merge(
-            TOPICS.conform(rows).to_arrow(),
-            f"t.week_start_date = s.week_start_date AND t.kind = s.kind AND t.topic = s.topic AND {in_weeks}",
-            source_alias="s", target_alias="t", commit_properties=commit.properties(),
+
+    def attempt() -> pl.DataFrame:
+        table = lake.delta(TOPICS.name)  # pinned before the reads: see above
+        rows = rows_of()
+        (
+            table.merge(
+                TOPICS.conform(rows).to_arrow(),
+                f"t.week_start_date = s.week_start_date AND t.kind = s.kind AND t.topic = s.topic AND {in_weeks}",
+                source_alias="s", target_alias="t", commit_properties=commit.properties(),
+            )
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(in_weeks)
+            .execute()
         )
-        .when_matched_update_all()
-        .when_not_matched_insert_all()
-        .when_not_matched_by_source_delete(in_weeks)
-        .execute()
-    ))
+        return rows
+
+    return writes.committing(lake, TOPICS.name, attempt)
 
 
 class GoldMoved(Exception):
