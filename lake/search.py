@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from lake.queries import NEWEST_FIRST, _normalized, match_and_score
-from lake.search_words import rows_of_terms
+from lake.search_words import is_title_first, rows_of_terms
 from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
 
 SUMMARY = [
@@ -54,7 +54,9 @@ def indexed_search(
         found = _recent_first(words, papers, terms, limit, wanted, last_date) if last_date is not None else None
         if found is not None:
             return _answer(found, columns)
-    matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
+    matches = _title_matches(words, terms, limit) if limit is not None and is_title_first(words) else None
+    if matches is None:
+        matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
     if matches.is_empty():
         return _answer(papers.select(wanted).head(0).collect().with_columns(pl.lit(None, pl.Int32).alias("score")), columns)
     if limit is None or matches.height <= DIRECT_PAPER_COUNT:
@@ -97,6 +99,43 @@ def _recent_first(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], l
     return _settled(papers, recent.join(matches, on="paper_id"), terms, limit, best, _Verified(), wanted)
 
 
+def _title_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.DataFrame | None:
+    """The matches that can rank, from the rows of the words in the titles (a seventh of a common
+    word's rows, read first: the index is written title first) when `limit` papers holding every
+    term in the title score at least 4n: a paper missing one there scores at most 4n - 1 (3 a title
+    term, 1 an abstract term, 2 the abstract's phrase; no title phrase), so it cannot rank. None
+    when they are too few: the whole index answers.
+
+    A title row says whether its word is in the abstract too, but another word with the term's start
+    may be there alone: the abstract's part of the score is a lower bound until the papers that can
+    rank and are still open have their rows read whole (by paper key, a few thousand at most)."""
+    n = len(terms)
+    rows = without_superseded(rows_of_terms(words, terms, positions=n > 1, title_only=True))
+    hits = term_hits(rows.drop("positions", strict=False), terms)  # every term in the title: every row read is a title row
+    if hits.height < limit:
+        return None
+    known_abstract = (pl.col("low") - 3 * n) if n > 1 else (pl.col("low") - 13) // 3
+    if n == 1:
+        low, high = pl.col("low"), pl.lit(16)
+    else:
+        phrases = phrase_fields(rows.join(hits.select("paper_id"), on="paper_id", how="semi"), terms) if "positions" in rows.columns else None
+        hits = hits.join(phrases, on="paper_id", how="left") if phrases is not None else hits.with_columns(
+            pl.lit(None, pl.Boolean).alias("title_phrase"), pl.lit(None, pl.Boolean).alias("abstract_phrase"))
+        title_phrase, abstract_phrase = pl.col("title_phrase"), pl.col("abstract_phrase").fill_null(False)
+        low = 3 * n + known_abstract + 10 * title_phrase.fill_null(False).cast(pl.Int32) + 2 * abstract_phrase.cast(pl.Int32)
+        high = 4 * n + 10 * title_phrase.fill_null(True).cast(pl.Int32) + 2
+    bounded = hits.select("paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"))
+    if n > 1 and bounded["low"].top_k(limit).min() < 4 * n:
+        return None
+    bounded = in_reach(bounded, limit)
+    still_open = bounded.filter(pl.col("high") > pl.col("low"))
+    exact = bounded.filter(pl.col("high") == pl.col("low")).with_columns(pl.lit(False).alias("abstract_bonus"))
+    if still_open.height:
+        whole = without_superseded(rows_of_terms(words, terms, positions=n > 1, of_papers=still_open["paper_id"]))
+        exact = pl.concat([exact, _matches(whole, terms, None).select(exact.columns)])
+    return in_reach(exact, limit)
+
+
 def _matches(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
     """The papers of the terms' current `rows` that can still rank, with their score's bounds: the
     phrase bonuses settled from the positions if the rows have them."""
@@ -117,17 +156,18 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     Each row's fields as bits per term (term i: bit 2i title, 2i+1 abstract), OR-ed per paper: one
     integer aggregate, and none at all when each term is one word (a paper's rows are then distinct)."""
     n = len(terms)
+    by = paper_column(rows)
     if n > 1:  # only the papers of the rarest term can hold them all: group those rows, not every row read
         holds = [pl.col("term").str.starts_with(t) for t in terms]
         counts = rows.select(h.sum().alias(str(i)) for i, h in enumerate(holds)).row(0)
         if min(counts) < rows.height // 2:  # a join, not is_in: testing millions of rows against a million ids takes seconds
-            rows = rows.join(rows.filter(holds[counts.index(min(counts))]).select("paper_id"), on="paper_id", how="semi")
+            rows = rows.join(rows.filter(holds[counts.index(min(counts))]).select(by), on=by, how="semi")
     code = pl.sum_horizontal(
         pl.col("term").str.starts_with(t).cast(pl.Int64) * pl.col("fields").cast(pl.Int64) * (1 << (2 * i)) for i, t in enumerate(terms)
     ) if n > 1 else pl.col("fields").cast(pl.Int64)
-    coded = rows.select("paper_id", code.alias("code"))
+    coded = rows.select(*{by, "paper_id"}, code.alias("code"))
     if n > 1 or rows["term"].n_unique() > 1:
-        coded = coded.group_by("paper_id").agg(pl.col("code").bitwise_or())
+        coded = coded.group_by(by).agg(pl.col("code").bitwise_or(), *([pl.col("paper_id").first()] if by != "paper_id" else []))
     bit = lambda i, field: ((pl.col("code") // (1 << (2 * i + field - 1))) % 2).cast(pl.Int32)  # noqa: E731
     in_title = pl.sum_horizontal(bit(i, TITLE_FIELD) for i in range(n))
     in_abstract = pl.sum_horizontal(bit(i, ABSTRACT_FIELD) for i in range(n))
@@ -142,12 +182,18 @@ def term_hits(rows: pl.DataFrame, terms: list[str]) -> pl.DataFrame:
     )
 
 
+def paper_column(rows: pl.DataFrame) -> str:
+    """What to group index rows by paper on: the integer key when every row has one (an arXiv id),
+    else the id itself."""
+    return "paper_key" if "paper_key" in rows.columns and not rows["paper_key"].has_nulls() else "paper_id"
+
+
 def _hits_in_reach(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:
     """term_hits, of the papers holding every term in their title alone when `limit` of them hold
     every term in the abstract too: those score at least 4n, and a paper missing a term in its title
     at most 4n - 1 (3 per title term, 1 per abstract term, 2 for the abstract's phrase)."""
     n = len(terms)
-    rows = rows.select("term", "paper_id", "fields")  # the positions, when read, stay where they are
+    rows = rows.select("term", "paper_id", "fields", *(["paper_key"] if "paper_key" in rows.columns else []))  # the positions stay where they are
     if limit is None or n == 1:
         return term_hits(rows, terms)
     titled = term_hits(rows.filter((pl.col("fields") & TITLE_FIELD) != 0), terms).select("paper_id")

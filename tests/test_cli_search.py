@@ -66,3 +66,22 @@ def test_an_index_without_positions_says_once_how_to_give_it_them(tmp_path):
     assert phrase.stderr.count("paperlake search-index") == 1 and "no word positions" in phrase.stderr
     word = runner.invoke(app, ["papers", "--search", "graph", "--lake", lake.uri])
     assert word.exit_code == 0 and "search-index" not in word.stderr  # one word needs no positions
+
+
+def test_an_index_not_written_title_first_says_once_how_to_rebuild_it(tmp_path):
+    from deltalake import write_deltalake
+
+    from flows.search_update import rebuild_search_words
+
+    lake = Lake(str(tmp_path / "lake"))
+    writes.ensure_tables(lake)
+    writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))
+    rebuild_search_words(lake, writes.CommitInfo("test"))
+    runner = CliRunner()
+    indexed = runner.invoke(app, ["papers", "--search", "graph reasoning", "-n", "5", "-f", "csv", "--lake", lake.uri])
+    assert indexed.exit_code == 0 and "search-index" not in indexed.stderr
+    older = lake.read("search_words").drop("paper_key")  # as an older paperlake built it
+    write_deltalake(lake.table_uri("search_words"), older.to_arrow(), mode="overwrite", schema_mode="overwrite")
+    found = runner.invoke(app, ["papers", "--search", "graph reasoning", "-n", "5", "-f", "csv", "--lake", lake.uri])
+    assert found.exit_code == 0 and found.stdout == indexed.stdout
+    assert found.stderr.count("paperlake search-index") == 1 and "not written title first" in found.stderr

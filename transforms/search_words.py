@@ -13,6 +13,9 @@ common words' rows whole, and a binary column decodes about 3.5 times faster tha
 integers (measured on the ten-year lake's rows of four common words); only the rows a phrase is
 settled for are unpacked. A place past 65,535 (a field of over 32,767 words) does not fit: that
 row's positions are null, and the search reads that paper's text, as for rows written before.
+
+Each row also has its paper as an integer (`paper_key`, `paper_keys`): a search groups and filters
+millions of rows by paper, several times faster on integers than on the string ids.
 """
 
 from __future__ import annotations
@@ -33,9 +36,19 @@ def word_list(text: pl.Expr) -> pl.Expr:
     return cleaned.str.split(" ").list.filter(pl.element() != "")
 
 
+def paper_keys(paper_id: pl.Expr) -> pl.Expr:
+    """An arXiv id (YYMM.NNNN or YYMM.NNNNN) as one integer, the same for the same id whenever it is
+    written, two ids never the same (the digits' count is in it); null for any other id, whose rows
+    a search then groups by the id itself."""
+    parts = paper_id.str.extract_groups(r"^(\d{4})\.(\d{4,5})$")
+    month, number = parts.struct.field("1"), parts.struct.field("2")
+    digits5 = (number.str.len_bytes() == 5).cast(pl.Int64)
+    return ((month.cast(pl.Int64) * 2 + digits5) * 100_000 + number.cast(pl.Int64)).alias("paper_key")
+
+
 def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
     """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both), positions
-    (packed: the title's places, then the abstract's) out, sorted by term, then paper.
+    (packed: the title's places, then the abstract's), paper_key out, sorted by term, then paper.
 
     Grouped and sorted on one integer per (word's rank in the batch's vocabulary, paper's rank),
     not on strings: several times faster, and half the memory."""
@@ -47,7 +60,7 @@ def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
         for column, offset in (("title", 0), ("abstract", 1))
     ]).drop_nulls("term")
     if placed.is_empty():
-        return pl.DataFrame(schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary})
+        return pl.DataFrame(schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary, "paper_key": pl.Int64})
     vocabulary = placed["term"].unique().sort()
     rank = pl.col("term").replace_strict(vocabulary, pl.int_range(vocabulary.len(), dtype=pl.UInt64, eager=True), return_dtype=pl.UInt64)
     rows = placed.select((rank * max(papers.height, 1) + pl.col("paper")).alias("key"), "position").group_by("key").agg(
@@ -59,7 +72,7 @@ def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
         "paper_id": papers["paper_id"].gather(rows["key"] % max(papers.height, 1)),
         "fields": rows["fields"],
         "positions": packed(rows["positions"]),
-    })
+    }).with_columns(paper_keys(pl.col("paper_id")))
 
 
 def packed(places: pl.Series) -> pl.Series:
@@ -89,7 +102,7 @@ def marker_rows(paper_ids: list[str]) -> pl.DataFrame:
     return pl.DataFrame(
         {"term": [MARKER_TERM] * len(paper_ids), "paper_id": sorted(paper_ids), "fields": [0] * len(paper_ids), "positions": [b""] * len(paper_ids)},
         schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary},
-    )
+    ).with_columns(paper_keys(pl.col("paper_id")))
 
 
 def without_superseded(rows: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,7 @@ DAYS = [date(2024, 3, 18) + timedelta(days=n) for n in range(3)]
 
 
 def current(lake) -> pl.DataFrame:
-    return current_rows(lake.read("search_words")).select("term", "paper_id", "fields", "positions").sort("term", "paper_id")
+    return current_rows(lake.read("search_words")).select("term", "paper_id", "fields", "positions", "paper_key").sort("term", "paper_id")
 
 
 def assert_index_is_a_rebuild(lake) -> None:
