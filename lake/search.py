@@ -29,7 +29,7 @@ import polars as pl
 
 from lake.queries import NEWEST_FIRST, _normalized, match_and_score
 from lake.search_words import is_title_first, rows_of_terms
-from transforms.search_words import ABSTRACT_FIELD, TITLE_FIELD, phrase_fields, without_superseded
+from transforms.search_words import ABSTRACT_FIELD, MARKER_TERM, TITLE_FIELD, phrase_fields, term_range, without_superseded
 
 SUMMARY = [
     "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
@@ -55,6 +55,8 @@ def indexed_search(
         if found is not None:
             return _answer(found, columns)
     matches = _title_matches(words, terms, limit) if limit is not None and is_title_first(words) else None
+    if matches is None and limit is not None and len(terms) > 1 and is_title_first(words):
+        matches = _keyed_matches(words, terms, limit)
     if matches is None:
         matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
     if matches.is_empty():
@@ -134,6 +136,23 @@ def _title_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.Data
         whole = without_superseded(rows_of_terms(words, terms, positions=n > 1, of_papers=still_open["paper_id"]))
         exact = pl.concat([exact, _matches(whole, terms, None).select(exact.columns)])
     return in_reach(exact, limit)
+
+
+def _keyed_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.DataFrame | None:
+    """The matches that can rank, from every row of the terms read twice: first their words, fields
+    and integer paper keys only (no string id, no positions: several common words are millions of
+    rows), which bound each paper's score and keep those that can reach the top `limit`; then the
+    whole rows of those papers only, which settle their phrases. None when a row has no key (an id
+    that is not arXiv's): the rows are then read once, whole."""
+    wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
+    keyed = words.filter(wanted).select("term", pl.col("paper_key").alias("paper_id"), "fields", "indexed_version").collect()
+    if keyed["paper_id"].has_nulls():
+        return None
+    bounded = in_reach(_hits_in_reach(without_superseded(keyed), terms, limit), limit)
+    if bounded.is_empty():
+        return bounded.with_columns(pl.col("paper_id").cast(pl.String))
+    whole = without_superseded(rows_of_terms(words, terms, positions=True, of_keys=bounded["paper_id"]))
+    return _matches(whole, terms, limit)
 
 
 def _matches(rows: pl.DataFrame, terms: list[str], limit: int | None) -> pl.DataFrame:

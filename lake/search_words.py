@@ -143,21 +143,22 @@ def is_title_first(words: pl.LazyFrame) -> bool:
 
 def rows_of_terms(
     words: pl.LazyFrame, terms: list[str], positions: bool = False, from_paper_id: str | None = None, title_only: bool = False,
-    of_papers: pl.Series | None = None,
+    of_papers: pl.Series | None = None, of_keys: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Index rows of every word starting with one of `terms`, and every marker row (all versions);
     with their positions if asked and the index has them (null on rows written before it had); of
     the papers from `from_paper_id` on only, if given (file statistics then skip the older papers'
     files: a rebuild writes the papers a few files at a time, in the order of their ids); of the
     words in the title only (and the markers) if `title_only`; of the papers `of_papers` (ids) only,
-    if given (compared as integer keys on an index that has them). With paper_key when the index has it."""
+    if given (compared as integer keys on an index that has them), or of the papers of `of_keys`
+    (paper_key values). With paper_key when the index has it."""
     wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
     if from_paper_id is not None:
         wanted = wanted & (pl.col("paper_id") >= from_paper_id)
     if title_only:
         wanted = wanted & (pl.col("fields") != ABSTRACT_FIELD)
-    if of_papers is not None:
-        keys = pl.select(paper_keys(pl.lit(of_papers))).to_series() if is_title_first(words) else None
+    if of_papers is not None or of_keys is not None:
+        keys = of_keys if of_keys is not None else pl.select(paper_keys(pl.lit(of_papers))).to_series() if is_title_first(words) else None
         if keys is not None and not keys.has_nulls():
             wanted = wanted & pl.col("paper_key").is_between(keys.min(), keys.max()) & pl.col("paper_key").is_in(keys.implode())
         else:

@@ -277,8 +277,11 @@ def test_common_words_whose_best_papers_are_old_read_the_title_rows_first(tmp_pa
         assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
         assert all(c.get("title_only") or "of_papers" in c or "from_paper_id" in c for c in calls), (text, calls)  # never every row
     # 13 recent papers' abstracts: too many for papers holding the words in the title alone to settle 13
-    for text, limit in (("graph reasoning", 13), ("graph reasoning", 40), ("graph reasoning", None), ("routing graph", 3)):
+    for text, limit in (("graph reasoning", 13), ("graph reasoning", 40), ("graph reasoning", None), ("routing graph", 3), ("sparse graph reasoning", 5)):
+        calls.clear()
         assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
+        if limit is not None:  # every row's keys first, then the whole rows of the papers that can rank only
+            assert any("of_keys" in c for c in calls) and not any(set(c) <= {"positions"} for c in calls), (text, calls)
 
 
 def test_an_index_not_written_title_first_still_answers_what_the_scan_answers(lake, monkeypatch):
