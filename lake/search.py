@@ -116,10 +116,10 @@ def _title_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.Data
     hits = term_hits(rows.drop("positions", strict=False), terms)  # every term in the title: every row read is a title row
     if hits.height < limit:
         return None
-    known_abstract = (pl.col("low") - 3 * n) if n > 1 else (pl.col("low") - 13) // 3
-    if n == 1:
+    if n == 1:  # 13 in the title; 3 more in the abstract, known when the title's word is there too
         low, high = pl.col("low"), pl.lit(16)
     else:
+        known_abstract = pl.col("low") - 3 * n
         phrases = phrase_fields(rows.join(hits.select("paper_id"), on="paper_id", how="semi"), terms) if "positions" in rows.columns else None
         hits = hits.join(phrases, on="paper_id", how="left") if phrases is not None else hits.with_columns(
             pl.lit(None, pl.Boolean).alias("title_phrase"), pl.lit(None, pl.Boolean).alias("abstract_phrase"))
