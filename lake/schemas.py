@@ -349,8 +349,7 @@ SEARCH_WORDS = TableSpec(
         ),
         Column(
             "paper_key", pl.Int64, False,
-            "the arXiv id as an integer (transforms/search_words.py paper_keys), for grouping by paper; null for other ids. "
-            "Its presence also says the rows are written title first (lake/search_words.py)",
+            "the arXiv id as an integer (transforms/search_words.py paper_keys), for grouping by paper; null for other ids",
             rebuilt=True,
         ),
     ),

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from lake.queries import NEWEST_FIRST, _normalized, match_and_score
-from lake.search_words import is_title_first, rows_of_terms
+from lake.search_words import has_paper_keys, rows_of_terms
 from transforms.search_words import ABSTRACT_FIELD, MARKER_TERM, TITLE_FIELD, phrase_fields, term_range, without_superseded
 
 SUMMARY = [
@@ -54,9 +54,7 @@ def indexed_search(
         found = _recent_first(words, papers, terms, limit, wanted, last_date) if last_date is not None else None
         if found is not None:
             return _answer(found, columns)
-    matches = _title_matches(words, terms, limit) if limit is not None and is_title_first(words) else None
-    if matches is None and limit is not None and len(terms) > 1 and is_title_first(words):
-        matches = _keyed_matches(words, terms, limit)
+    matches = _keyed_matches(words, terms, limit) if limit is not None and len(terms) > 1 and has_paper_keys(words) else None
     if matches is None:
         matches = _matches(without_superseded(rows_of_terms(words, terms, positions=len(terms) > 1)), terms, limit)
     if matches.is_empty():
@@ -99,43 +97,6 @@ def _recent_first(words: pl.LazyFrame, papers: pl.LazyFrame, terms: list[str], l
     if matches.filter(pl.col("low") == best).height < limit:
         return None
     return _settled(papers, recent.join(matches, on="paper_id"), terms, limit, best, _Verified(), wanted)
-
-
-def _title_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.DataFrame | None:
-    """The matches that can rank, from the rows of the words in the titles (a seventh of a common
-    word's rows, read first: the index is written title first) when `limit` papers holding every
-    term in the title score at least 4n: a paper missing one there scores at most 4n - 1 (3 a title
-    term, 1 an abstract term, 2 the abstract's phrase; no title phrase), so it cannot rank. None
-    when they are too few: the whole index answers.
-
-    A title row says whether its word is in the abstract too, but another word with the term's start
-    may be there alone: the abstract's part of the score is a lower bound until the papers that can
-    rank and are still open have their rows read whole (by paper key, a few thousand at most)."""
-    n = len(terms)
-    rows = without_superseded(rows_of_terms(words, terms, positions=n > 1, title_only=True))
-    hits = term_hits(rows.drop("positions", strict=False), terms)  # every term in the title: every row read is a title row
-    if hits.height < limit:
-        return None
-    if n == 1:  # 13 in the title; 3 more in the abstract, known when the title's word is there too
-        low, high = pl.col("low"), pl.lit(16)
-    else:
-        known_abstract = pl.col("low") - 3 * n
-        phrases = phrase_fields(rows.join(hits.select("paper_id"), on="paper_id", how="semi"), terms) if "positions" in rows.columns else None
-        hits = hits.join(phrases, on="paper_id", how="left") if phrases is not None else hits.with_columns(
-            pl.lit(None, pl.Boolean).alias("title_phrase"), pl.lit(None, pl.Boolean).alias("abstract_phrase"))
-        title_phrase, abstract_phrase = pl.col("title_phrase"), pl.col("abstract_phrase").fill_null(False)
-        low = 3 * n + known_abstract + 10 * title_phrase.fill_null(False).cast(pl.Int32) + 2 * abstract_phrase.cast(pl.Int32)
-        high = 4 * n + 10 * title_phrase.fill_null(True).cast(pl.Int32) + 2
-    bounded = hits.select("paper_id", low.cast(pl.Int32).alias("low"), high.cast(pl.Int32).alias("high"))
-    if n > 1 and bounded["low"].top_k(limit).min() < 4 * n:
-        return None
-    bounded = in_reach(bounded, limit)
-    still_open = bounded.filter(pl.col("high") > pl.col("low"))
-    exact = bounded.filter(pl.col("high") == pl.col("low")).with_columns(pl.lit(False).alias("abstract_bonus"))
-    if still_open.height:
-        whole = without_superseded(rows_of_terms(words, terms, positions=n > 1, of_papers=still_open["paper_id"]))
-        exact = pl.concat([exact, _matches(whole, terms, None).select(exact.columns)])
-    return in_reach(exact, limit)
 
 
 def _keyed_matches(words: pl.LazyFrame, terms: list[str], limit: int) -> pl.DataFrame | None:

@@ -6,11 +6,9 @@ a marker row for papers indexed before, so their older rows stop counting (trans
 reads the matching row groups of each file, not the files. `rebuild` writes the table whole, from
 `papers`, a batch of files at a time (a ten-year lake's 3.85 M papers in about 80 commits).
 
-Each write puts the rows of words in the title (and the markers) first, then those of words in the
-abstract alone, each part sorted by word: a search reads the title rows first (row-group statistics
-on `fields` skip the rest: a seventh of a common word's rows), and the abstract-only rows only when
-the papers with every word in the title cannot settle the top (lake/search.py). An index with
-`paper_key` is written so (`is_title_first`); one an older paperlake built reads both parts at once.
+Each row has its paper as an integer too (`paper_key`): a search of several common words groups
+their millions of rows on it, not on the string ids. An index an older paperlake built has none
+until `paperlake search-index` rebuilds it, and reads the string ids.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import polars as pl
 from lake import writes
 from lake.schemas import PAPERS, SEARCH_WORDS
 from lake.store import Lake
-from transforms.search_words import ABSTRACT_FIELD, MARKER_TERM, paper_keys, term_range
+from transforms.search_words import MARKER_TERM, term_range
 
 ROW_GROUP_ROWS = 64 * 1024
 REBUILD_FILES_PER_BATCH = 10  # papers files read per rebuild commit: about 50,000 papers
@@ -84,7 +82,6 @@ def append_words(lake: Lake, rows_at: Callable[[int], pl.DataFrame], commit: wri
             return 0
         if table is not None:  # an index built before positions gets none until rebuilt: not half of them
             rows = rows.select(c for c in rows.columns if c in {f.name for f in table.schema().fields})
-        rows = title_first(rows)
         write_deltalake(
             table if table is not None else lake.table_uri(SEARCH_WORDS.name), rows.to_arrow(),
             mode="append", storage_options=lake.storage_options,
@@ -113,7 +110,7 @@ def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitIn
     for rows in batches:
         first = written == 0
         version = (lake.delta(SEARCH_WORDS.name).version() + 1) if lake.has_table(SEARCH_WORDS.name) else 0
-        stamped = title_first(SEARCH_WORDS.conform(rows.with_columns(pl.lit(version, pl.Int64).alias("indexed_version"))))
+        stamped = SEARCH_WORDS.conform(rows.with_columns(pl.lit(version, pl.Int64).alias("indexed_version")))
         writes.committing(lake, SEARCH_WORDS.name, lambda: write_deltalake(
             lake.table_uri(SEARCH_WORDS.name), stamped.to_arrow(), mode="overwrite" if first else "append",
             schema_mode="overwrite" if first else None, storage_options=lake.storage_options,
@@ -128,45 +125,29 @@ def rebuild(lake: Lake, batches: Iterator[pl.DataFrame], commit: writes.CommitIn
     return written
 
 
-def title_first(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows sorted by word: those of the title's words and the markers first, then the abstract's
-    alone (a stable split: each part keeps its order)."""
-    abstract_only = pl.col("fields") == ABSTRACT_FIELD
-    return pl.concat([rows.filter(~abstract_only), rows.filter(abstract_only)], rechunk=True)  # one chunk: the writer may reorder chunks
-
-
-def is_title_first(words: pl.LazyFrame) -> bool:
-    """Whether the index is written title first: `paperlake search-index` of this version or later
-    gave it `paper_key` (a lake's loads never add the column to an index built before)."""
+def has_paper_keys(words: pl.LazyFrame) -> bool:
+    """An index built before paper keys lacks the column until `paperlake search-index` rebuilds it
+    (a lake's loads never add it: not half of them)."""
     return "paper_key" in words.collect_schema().names()
 
 
 def rows_of_terms(
-    words: pl.LazyFrame, terms: list[str], positions: bool = False, from_paper_id: str | None = None, title_only: bool = False,
-    of_papers: pl.Series | None = None, of_keys: pl.Series | None = None,
+    words: pl.LazyFrame, terms: list[str], positions: bool = False, from_paper_id: str | None = None, of_keys: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Index rows of every word starting with one of `terms`, and every marker row (all versions);
     with their positions if asked and the index has them (null on rows written before it had); of
     the papers from `from_paper_id` on only, if given (file statistics then skip the older papers'
     files: a rebuild writes the papers a few files at a time, in the order of their ids); of the
-    words in the title only (and the markers) if `title_only`; of the papers `of_papers` (ids) only,
-    if given (compared as integer keys on an index that has them), or of the papers of `of_keys`
-    (paper_key values). With paper_key when the index has it."""
+    papers of `of_keys` (paper_key values) only, if given. With paper_key when the index has it."""
     wanted = pl.any_horizontal(pl.col("term") == MARKER_TERM, *(term_range(t) for t in terms))
     if from_paper_id is not None:
         wanted = wanted & (pl.col("paper_id") >= from_paper_id)
-    if title_only:
-        wanted = wanted & (pl.col("fields") != ABSTRACT_FIELD)
-    if of_papers is not None or of_keys is not None:
-        keys = of_keys if of_keys is not None else pl.select(paper_keys(pl.lit(of_papers))).to_series() if is_title_first(words) else None
-        if keys is not None and not keys.has_nulls():
-            wanted = wanted & pl.col("paper_key").is_between(keys.min(), keys.max()) & pl.col("paper_key").is_in(keys.implode())
-        else:
-            wanted = wanted & pl.col("paper_id").is_in(of_papers.implode())
+    if of_keys is not None:
+        wanted = wanted & pl.col("paper_key").is_between(of_keys.min(), of_keys.max()) & pl.col("paper_key").is_in(of_keys.implode())
     columns = ["term", "paper_id", "fields", "indexed_version"]
     if positions and has_positions(words):
         columns.append("positions")
-    if is_title_first(words):
+    if has_paper_keys(words):
         columns.append("paper_key")
     return words.filter(wanted).select(columns).collect()
 

@@ -139,15 +139,15 @@ def papers(
 def _search_words(the_lake, phrase: bool):
     """The word index to search with; None on a lake without one, saying once how to build it (or,
     for a phrase, how to give an older index the word positions that settle it)."""
-    from lake.search_words import has_positions, is_searchable, is_title_first
+    from lake.search_words import has_paper_keys, has_positions, is_searchable
     from paperlake.cli_search import BUILD_HINT
 
     if is_searchable(the_lake):
         words = the_lake.scan("search_words")
         if phrase and not has_positions(words):
             err.print(f"note: {the_lake.uri}'s word index has no word positions (an older paperlake built it), so this search reads titles and abstracts to find the phrase; rebuild it once with: {BUILD_HINT}", highlight=False)
-        elif not is_title_first(words):
-            err.print(f"note: {the_lake.uri}'s word index is not written title first (an older paperlake built it), so a search of common words reads all their rows; rebuild it once with: {BUILD_HINT}", highlight=False)
+        elif phrase and not has_paper_keys(words):
+            err.print(f"note: {the_lake.uri}'s word index has no paper keys (an older paperlake built it), so a search of several common words groups their rows on string ids, in more time and memory; rebuild it once with: {BUILD_HINT}", highlight=False)
         return words
     err.print(f"note: {the_lake.uri} has no word index of its papers, so this search reads every abstract; build it once with: {BUILD_HINT}", highlight=False)
     return None

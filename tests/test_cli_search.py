@@ -68,7 +68,7 @@ def test_an_index_without_positions_says_once_how_to_give_it_them(tmp_path):
     assert word.exit_code == 0 and "search-index" not in word.stderr  # one word needs no positions
 
 
-def test_an_index_not_written_title_first_says_once_how_to_rebuild_it(tmp_path):
+def test_an_index_without_paper_keys_says_once_how_to_rebuild_it(tmp_path):
     from deltalake import write_deltalake
 
     from flows.search_update import rebuild_search_words
@@ -84,4 +84,4 @@ def test_an_index_not_written_title_first_says_once_how_to_rebuild_it(tmp_path):
     write_deltalake(lake.table_uri("search_words"), older.to_arrow(), mode="overwrite", schema_mode="overwrite")
     found = runner.invoke(app, ["papers", "--search", "graph reasoning", "-n", "5", "-f", "csv", "--lake", lake.uri])
     assert found.exit_code == 0 and found.stdout == indexed.stdout
-    assert found.stderr.count("paperlake search-index") == 1 and "not written title first" in found.stderr
+    assert found.stderr.count("paperlake search-index") == 1 and "no paper keys" in found.stderr

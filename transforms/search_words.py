@@ -72,7 +72,8 @@ def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
         "paper_id": papers["paper_id"].gather(rows["key"] % max(papers.height, 1)),
         "fields": rows["fields"],
         "positions": packed(rows["positions"]),
-    }).with_columns(paper_keys(pl.col("paper_id")))
+        "paper_key": papers.select(paper_keys(pl.col("paper_id"))).to_series().gather(rows["key"] % max(papers.height, 1)),
+    })
 
 
 def packed(places: pl.Series) -> pl.Series:

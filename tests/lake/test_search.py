@@ -219,9 +219,7 @@ def test_one_word_falls_back_to_the_whole_index_when_the_recent_papers_are_too_f
     found = search(dated_lake.scan("sightings"), "graph", Window(), 7, dated_lake.scan("papers"), dated_lake.scan("search_words"))
     # five recent papers score 16 (graph in title and abstract), then the old ones, newest first; 2512.00003 lacks it in the abstract
     assert found["paper_id"].to_list() == ["2512.00000", "2512.00001", "2512.00002", "2512.00004", "2512.00005", "2301.00003", "2301.00002"]
-    # the title rows first (too few recent papers to try them): seven papers hold the word there; the one whose abstract part is open has its rows read whole
-    assert [{k: v for k, v in c.items() if k != "of_papers"} for c in calls] == [{"positions": False, "title_only": True}, {"positions": False}]
-    assert calls[-1]["of_papers"].to_list() == ["2512.00003"]
+    assert calls[-1] == {"positions": False}  # the whole index: no paper left out
     for text, limit in (("graph", 7), ("graph", None), ("routing", 2), ("graph model", 3), ("model", 1), ("zebra", 3)):
         assert answers(dated_lake, text, limit, True) == answers(dated_lake, text, limit, False), (text, limit)
 
@@ -240,9 +238,10 @@ def test_the_answer_has_the_columns_asked_for_and_the_log_gives_the_dates(dated_
     assert indexed.equals(scanned) and indexed["paper_id"].to_list()[:2] == ["2512.00000", "2512.00001"]
 
 
-def title_first_lake(tmp_path) -> Lake:
-    """Papers holding 'graph reasoning' in the title (some with 'graphs' alone in the abstract, so
-    only their whole rows settle the abstract's part), and many more with the words in the abstract."""
+
+def keyed_lake(tmp_path) -> Lake:
+    """Old papers holding 'graph reasoning' in the title (some with 'graphs' alone in the abstract)
+    and recent ones holding it in the abstract."""
     the_lake = Lake(str(tmp_path / "lake"))
     writes.ensure_tables(the_lake)
     last = date(2025, 12, 28)
@@ -258,42 +257,33 @@ def title_first_lake(tmp_path) -> Lake:
     return the_lake
 
 
-def test_the_index_is_written_title_first_with_integer_paper_keys(tmp_path):
-    the_lake = title_first_lake(tmp_path)
-    for uri in the_lake.delta("search_words").file_uris():
-        fields = pl.read_parquet(uri)["fields"]
-        abstract_only = (fields == 2).arg_max()  # every row of the title's words comes before the first of the abstract's alone
-        assert (fields.slice(abstract_only) == 2).all()
-    keys = the_lake.read("search_words").select("paper_id", "paper_key").unique()
+def test_the_index_has_one_integer_key_per_paper_in_id_order(tmp_path):
+    keys = keyed_lake(tmp_path).read("search_words").select("paper_id", "paper_key").unique()
     assert keys["paper_key"].n_unique() == keys["paper_id"].n_unique() == 42
-    assert keys.sort("paper_id")["paper_key"].is_sorted()  # arXiv ids in order: the keys too
+    assert keys.sort("paper_id")["paper_key"].is_sorted()
 
 
-def test_common_words_whose_best_papers_are_old_read_the_title_rows_first(tmp_path, monkeypatch):
-    the_lake = title_first_lake(tmp_path)
+def test_several_words_read_keys_first_then_the_whole_rows_of_the_papers_that_can_rank(tmp_path, monkeypatch):
+    the_lake = keyed_lake(tmp_path)
     calls = reading_spy(monkeypatch)
-    for text, limit in (("graph reasoning", 5), ("graph", 3), ("reasoning graph", 4), ("graph reasoning", 12), ("grap reason", 2)):
+    for text, limit in (("graph reasoning", 5), ("graph reasoning", 13), ("graph reasoning", 40), ("reasoning graph", 4), ("grap reason", 2),
+                        ("routing graph", 3), ("sparse graph reasoning", 5)):
         calls.clear()
         assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
-        assert all(c.get("title_only") or "of_papers" in c or "from_paper_id" in c for c in calls), (text, calls)  # never every row
-    # 13 recent papers' abstracts: too many for papers holding the words in the title alone to settle 13
-    for text, limit in (("graph reasoning", 13), ("graph reasoning", 40), ("graph reasoning", None), ("routing graph", 3), ("sparse graph reasoning", 5)):
-        calls.clear()
-        assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
-        if limit is not None:  # every row's keys first, then the whole rows of the papers that can rank only
-            assert any("of_keys" in c for c in calls) and not any(set(c) <= {"positions"} for c in calls), (text, calls)
+        assert not any(set(c) <= {"positions"} for c in calls), (text, calls)  # never every whole row
+    assert answers(the_lake, "graph reasoning", None, True) == answers(the_lake, "graph reasoning", None, False)
 
 
-def test_an_index_not_written_title_first_still_answers_what_the_scan_answers(lake, monkeypatch):
-    """An index an older paperlake built has no paper_key (its rows are not title first), and its
-    loads add none: it answers the same, reading every row of the words, until a rebuild."""
+def test_an_index_without_paper_keys_still_answers_what_the_scan_answers(lake, monkeypatch):
+    """An index an older paperlake built has no paper_key, and its loads add none (not half of
+    them): it answers the same, reading every row of the words whole, until a rebuild."""
     from deltalake import write_deltalake
 
     old = lake.read("search_words").drop("paper_key")
     write_deltalake(lake.table_uri("search_words"), old.to_arrow(), mode="overwrite", schema_mode="overwrite")
     calls = reading_spy(monkeypatch)
     assert_same_as_the_scan(lake)
-    assert not any(c.get("title_only") for c in calls)
+    assert not any("of_keys" in c for c in calls)
 
     writes.ensure_tables(lake)  # what the next load does first
     changed = lake.read("papers").head(40).with_columns(pl.lit("Graph Reasoning Sparse Routing").alias("title"))
@@ -306,4 +296,4 @@ def test_an_index_not_written_title_first_still_answers_what_the_scan_answers(la
     assert lake.read("search_words")["paper_key"].null_count() == 0
     calls.clear()
     assert_same_as_the_scan(lake)
-    assert any(c.get("title_only") for c in calls)
+    assert any("of_keys" in c for c in calls)
