@@ -145,14 +145,15 @@ def rebuild_gold(
 
 
 def _ungated(table: str, rows: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
-    from expectations.gate import GateResult  # cheap: GX loads only when a batch is checked
+    from expectations.gate_result import GateResult  # cheap: GX loads only when a batch is checked
 
     return GateResult(table, commit.feed or "all", now.date(), commit.run_id, rows.height, rows, pl.DataFrame())
 
 
 def _gate_rows(table: str, rows: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
     """The table's suite on the rows about to be merged; a batch rule broken here is a bug: the load stops."""
-    from expectations.gate import GateResult, gate_batch
+    from expectations.gate import gate_batch
+    from expectations.gate_result import GateResult
 
     if rows.is_empty():  # nothing to check: spare the GX pass
         return GateResult(table, commit.feed or "all", now.date(), commit.run_id, 0, rows, pl.DataFrame())

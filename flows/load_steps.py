@@ -33,7 +33,7 @@ class Validated:
     clean: pl.DataFrame
     quarantined: pl.DataFrame
     rejected: dict[tuple[str, date], list[str]] = field(default_factory=dict)
-    results: list = field(default_factory=list)  # expectations.gate.GateResult per feed-day and table
+    results: list = field(default_factory=list)  # expectations.gate_result.GateResult per feed-day and table
     # Rows the parsers dropped (QUARANTINE rows, table `parse`), held with the rule rejects.
     parse_rejects: pl.DataFrame = field(default_factory=QUARANTINE.empty_frame)
 

@@ -149,7 +149,7 @@ def validate(lake: LakeOption = None) -> None:
     from datetime import timezone
 
     the_lake = _open_lake(lake)
-    from expectations.gate import validate_table
+    from expectations.recheck import validate_table
 
     from paperlake.output import print_rows
 
