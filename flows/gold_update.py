@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 import polars as pl
 
 from lake import gold as lake_gold
-from lake import writes
+from lake import quarantine_writes, table_setup, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.gold import PAPER_PART, author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
@@ -58,7 +58,7 @@ def update_gold_tables(
     topics = _update_topics(lake, updated.weeks, commit, now, _gate)
     updated.topic_row_count = topics.clean.height
     held = [g.quarantined for g in (authors, topics) if g.quarantined.height]
-    updated.quarantined_count = sum(writes.store_quarantine(lake, frame, commit) for frame in held)
+    updated.quarantined_count = sum(quarantine_writes.store_quarantine(lake, frame, commit) for frame in held)
     return updated
 
 
@@ -137,10 +137,10 @@ def rebuild_gold(
     entries = author_papers(papers, sightings)
     authors = _gate("authors", authors_from(entries), commit, now)
     topics = _gate("topics", topics_from(papers, sightings), commit, now)
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     lake_gold.replace_all(lake, entries, authors.clean, topics.clean, commit, unless_written_after)
     for held in (authors.quarantined, topics.quarantined):
-        writes.store_quarantine(lake, held, commit)
+        quarantine_writes.store_quarantine(lake, held, commit)
     return authors.clean, topics.clean
 
 

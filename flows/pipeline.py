@@ -23,6 +23,7 @@ from flows.search_steps import update_search
 from flows.load_steps import FeedDay, normalize, parse, store_raw, validate
 from flows.write_steps import mark_loaded, publish_validation, relink_title_only, write_papers, write_sightings
 from lake import writes
+from lake.schemas import TABLES
 from lake.store import Lake
 from settings.heap import freeze_long_lived
 
@@ -106,7 +107,7 @@ def load_parsed(
     else:
         report.gate_results = [r.detached() for r in validated.results]
     report.validation = [r.summary for r in validated.results] + ([papers.validation] if papers.validation else [])
-    report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES if lake.has_table(name)}
+    report.table_versions = {name: lake.delta(name).version() for name in TABLES if lake.has_table(name)}
     if report.rejections:
         raise BatchesRejected(report)
     return report

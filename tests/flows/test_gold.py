@@ -10,7 +10,8 @@ import pytest
 
 from flows.daily import daily
 from flows.gold_update import rebuild_gold
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from tests.conftest import assert_keys_unique
 from tests.flows.live_fixtures import no_heartbeats  # noqa: F401
 from tests.flows.living_fixtures import living, living_world, scheduled_at  # noqa: F401
@@ -139,7 +140,7 @@ def test_a_first_loads_whole_rebuild_yields_to_a_concurrent_load_that_filled_the
     from transforms.papers import summarize_papers
 
     lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     everything = scenario_sightings()
 
     def land(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -148,7 +149,7 @@ def test_a_first_loads_whole_rebuild_yields_to_a_concurrent_load_that_filled_the
         writes.append(lake, SIGHTINGS, todays, writes.CommitInfo("load", run_id=f"run-{n}"))
         so_far = everything.filter(pl.col("snapshot_date") <= day(n))
         papers = summarize_papers(so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())))
-        writes.upsert_papers(lake, papers, writes.CommitInfo("load", run_id=f"run-{n}"))
+        lake_papers.upsert_papers(lake, papers, writes.CommitInfo("load", run_id=f"run-{n}"))
         return so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())), papers
 
     now = datetime.now(timezone.utc)
