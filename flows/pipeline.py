@@ -85,7 +85,9 @@ def load_parsed(
     # search steps peak above them: a year of page copies, ~70 MB of a half-year load's 1 GB peak).
     validated.results = [r.detached() for r in validated.results]
     validated.clean = validated.clean.select("snapshot_id")  # mark_loaded counts the rows of each snapshot
-    gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
+    gold = update_gold(
+        lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now, papers.written.sightings_version,
+    )
     papers.sightings = None
     update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
     outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now, pending_only=bounded)

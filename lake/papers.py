@@ -30,6 +30,7 @@ class PapersWritten:
     updated_count: int = 0
     removed_count: int = 0
     removed_paper_ids: list[str] = field(default_factory=list)  # papers deleted (their sightings moved to another)
+    sightings_version: int | None = None  # the `sightings` version the rows were summarized from
 
 
 def write_papers(
@@ -71,6 +72,7 @@ def write_papers(
     else:  # the batch stays pending, so the next run redoes it
         raise writes.LakeWriteError(f"table 'papers' in {lake.uri}: sightings kept changing under {PAPERS_ROUNDS} summaries")
     written.papers = papers
+    written.sightings_version = sightings_version
     written.new_paper_ids = sorted(summarized - known)
     written.updated_count = len(updated_ids - set(gone))
     written.removed_count = metrics.get("num_target_rows_deleted", 0)
