@@ -39,7 +39,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_dupes.py` works too
 
-from lake import writes  # noqa: E402
+from lake import table_setup, writes  # noqa: E402
 from lake.schemas import PAPERS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 from transforms.dupes import DEFAULT_MIN_SCORE, STORED_MIN_SCORE, _prepared, candidate_pairs, find_duplicates  # noqa: E402
@@ -211,7 +211,7 @@ def precision_recall(found: pl.DataFrame, labels: pl.DataFrame, min_score: float
 
 def build_lake(root: Path, papers: pl.DataFrame) -> Lake:
     lake = Lake(str(root))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     rows = papers.with_columns(
         pl.col("first_seen_date").alias("last_seen_date"), pl.lit(1).alias("days_seen"), pl.lit(1).alias("sighting_count"),
         pl.lit(["arxiv"]).alias("feeds"),

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lake import writes
+from lake import papers as lake_papers
+from lake import sighting_writes, table_setup, writes
 from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
 
@@ -69,7 +70,7 @@ def build(lake: Lake, paper_count: int) -> None:
     from flows.gold_update import rebuild_gold
 
     per_day = max(1, paper_count // DAYS)
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     for first in range(0, DAYS, 365):  # a year a commit, as a backfill commits in batches
         sightings, papers = synth_papers(first, min(365, DAYS - first), per_day, max(10, paper_count // 3), seed=first)
         writes.append(lake, SIGHTINGS, sightings, writes.CommitInfo("bench"))
@@ -94,10 +95,10 @@ def one_day(lake: Lake, paper_count: int, day_index: int) -> dict:
     touched = set(new_sightings["paper_id"].to_list()) | set(refreshed["paper_id"].to_list())
     from transforms.papers import summarize_papers
 
-    since_floor = writes.sightings_floor(lake, sorted(touched))
-    touched_sightings = writes.sightings_of(lake, sorted(touched), since=since_floor)
+    since_floor = sighting_writes.sightings_floor(lake, sorted(touched))
+    touched_sightings = sighting_writes.sightings_of(lake, sorted(touched), since=since_floor)
     papers = summarize_papers(touched_sightings)
-    writes.upsert_papers(lake, papers, commit)
+    lake_papers.upsert_papers(lake, papers, commit)
     probe = Probe().install()
     started = time.perf_counter()
     updated = gold_update.update_gold_tables(lake, touched_sightings, papers, [], commit, datetime(2026, 12, 1, tzinfo=timezone.utc))
@@ -127,7 +128,7 @@ def main() -> None:
         from flows.gold_update import rebuild_gold
 
         started = time.perf_counter()
-        writes.ensure_tables(lake)
+        table_setup.ensure_tables(lake)
         rebuild_gold(lake, writes.CommitInfo("bench"), validate=False)
         print(f"rebuilt the gold tables in {time.perf_counter() - started:.0f} s", flush=True)
     counts = {name: lake.delta(name).count() for name in ("papers", "sightings", "authors", "author_papers", "topics")}

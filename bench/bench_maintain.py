@@ -2,7 +2,7 @@
 
 A month of daily commits is what a deployment has between two maintenance passes: each day one
 append of the day's snapshots and sightings and one papers MERGE (the writes the daily load makes,
-through lake/writes.py), the day's feed_days rows. Then reads the queries make (trending, a paper's
+through lake/writes.py and lake/papers.py), the day's feed_days rows. Then reads the queries make (trending, a paper's
 history, the month's sightings) are timed, `paperlake maintain` runs from a fresh process, and the
 same reads are timed again.
 
@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import big_lake  # noqa: E402
 from bench.bench_dupes import vocabulary  # noqa: E402
 from bench.measure import run_process, warm_repeat_timed  # noqa: E402
+from lake import papers as lake_papers  # noqa: E402
 from lake import paper_history, queries, writes  # noqa: E402
 from lake.schemas import FEED_DAYS, SIGHTINGS, SNAPSHOTS  # noqa: E402
 from lake.store import Lake  # noqa: E402
@@ -56,7 +57,7 @@ def daily_commits(lake: Lake, day_count: int, seed: int = 30) -> dict:
         commit = writes.CommitInfo("bench-daily", snapshot_dates=(day,))
         writes.append(lake, SNAPSHOTS, big_lake._snapshots(sightings), commit)
         writes.append(lake, SIGHTINGS, sightings, commit)
-        writes.upsert_papers(lake, big_lake._with_hf_counts(papers.with_columns(pl.col("first_seen_date").alias("last_seen_date")), hf), commit)
+        lake_papers.upsert_papers(lake, big_lake._with_hf_counts(papers.with_columns(pl.col("first_seen_date").alias("last_seen_date")), hf), commit)
         writes.append(lake, FEED_DAYS, big_lake._feed_days(sightings, [day]), commit)
         seconds.append(time.perf_counter() - started)
     return {"last_date": last_date + timedelta(days=day_count), "day_seconds": seconds}

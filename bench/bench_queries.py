@@ -25,7 +25,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/bench_queries.py` works too
 
-from lake import paper_history, queries, writes  # noqa: E402
+from lake import paper_history, queries, table_setup, writes  # noqa: E402
 from lake.schemas import PAPERS, SIGHTINGS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
@@ -65,7 +65,7 @@ def build_lake(root: Path, days: int, per_day: int) -> tuple[Lake, int, float]:
     from transforms.papers import summarize_papers
 
     lake = Lake(str(root))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     sightings = synthetic_sightings(days, per_day, date(2025, 1, 1))
     started = time.perf_counter()
     # One append per feed and day, as the daily flow commits them: the file layout a real lake has.

@@ -36,7 +36,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_dupes import PHRASE_COUNT, vocabulary, zipf_words  # noqa: E402
-from lake import writes  # noqa: E402
+from lake import table_setup, writes  # noqa: E402
 from lake.schemas import FEED_DAYS, PAPERS, SIGHTINGS, SNAPSHOTS  # noqa: E402
 from lake.store import Lake  # noqa: E402
 
@@ -79,7 +79,7 @@ def build(
     vocab[: len(COMMON_WORDS)] = COMMON_WORDS
     surnames = vocabulary(np.random.default_rng(seed + 1))[:20000]
     lake = Lake(str(root))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     last_date = START_DATE + timedelta(days=365 * years - 1)
     built, carried = Built(), SIGHTINGS.empty_frame()
     recent = PAPERS.empty_frame().select(*TEXT_COLUMNS, "first_seen_date").with_columns(pl.lit(None, pl.List(pl.String)).alias("authors"))

@@ -10,7 +10,7 @@ from statistics import median
 
 import polars as pl
 
-from lake.schemas import TableSpec
+from lake.table_spec import TableSpec
 
 # A feed-day is compared with that feed's recent days: fewer than a fifth of the median of the
 # last 14 means the source broke (a changed page, an API answering with one item), not a quiet day.

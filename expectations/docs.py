@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from expectations.docs_offline import make_site_offline
-from expectations.gate import GateResult
+from expectations.gate_result import GateResult
 from expectations.suites import SUITES
 
 RESULTS_FOLDER = "results"  # validation results as GX JSON, under docs_dir

@@ -4,121 +4,26 @@ Row rules quarantine exactly the rows that break them; batch rules (schema, dupl
 empty_batch, volume_drop, and an expectation GX could not evaluate) reject the whole batch, and
 then nothing of that feed-day is committed: its raw payload is already in `snapshots`, so a
 later reparse can bring it in. Pure apart from Great Expectations: the clock comes in as
-arguments. Importing this module is cheap; GX loads on the first check.
+arguments. Importing this module is cheap; GX loads on the first check. What the gate decides is
+expectations/gate_result.py's GateResult; re-checking rows already past it, expectations/recheck.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import polars as pl
 
 from expectations import batch_checks
-from expectations.quarantine import PARSE_TABLE, quarantine_frame, rows_from_json, short
+from expectations.gate_result import BatchFailure, GateResult
+from expectations.quarantine import quarantine_frame, short
 from expectations.rules import Param, Rule, Suite
 from expectations.suites import suite_for
 from lake.schemas import QUARANTINE
 
 GX_ERROR_RULE = "expectation_error"
-
-
-@dataclass(frozen=True)
-class BatchFailure:
-    table: str
-    feed: str
-    snapshot_date: date
-    rule: str
-    detail: str
-
-    @property
-    def message(self) -> str:
-        return f"{self.table} batch from {self.feed} on {self.snapshot_date.isoformat()} rejected by rule {self.rule}: {self.detail}"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class BatchRejected(Exception):
-    """Raised by the flow for a feed-day whose batch broke a batch rule; names the feed, date and rule."""
-
-    def __init__(self, feed: str, snapshot_date: date, rule: str, message: str, failures: list[BatchFailure] | None = None):
-        super().__init__(message)
-        self.feed = feed
-        self.snapshot_date = snapshot_date
-        self.rule = rule
-        self.message = message
-        self.failures = failures or []
-
-    @classmethod
-    def from_failures(cls, failures: list[BatchFailure]) -> BatchRejected:
-        first = failures[0]
-        return cls(first.feed, first.snapshot_date, first.rule, "; ".join(f.message for f in failures), failures)
-
-
-@dataclass
-class GateResult:
-    """What the gate decided for one batch.
-
-    When `batch_failures` is empty, commit `clean` and append `quarantined`; rows in = clean +
-    quarantined. When it is not, `clean` and `quarantined` are empty (so writing them writes
-    nothing) and all rows count as rejected; `rule_counts` still tells what the row rules found.
-    """
-
-    table: str
-    feed: str
-    snapshot_date: date
-    run_id: str | None
-    rows_in_count: int
-    clean: pl.DataFrame
-    quarantined: pl.DataFrame
-    batch_failures: list[BatchFailure] = field(default_factory=list)
-    rule_counts: dict[str, int] = field(default_factory=dict)  # rule -> rows that broke it
-    quarantined_positions: list[int] = field(default_factory=list)  # in the input batch
-    validation: Any = field(default=None, repr=False)  # GX ExpectationSuiteValidationResult, for Data Docs; None if GX did not run
-    validated_at: datetime | None = None
-    counted: tuple[int, int] | None = field(default=None, repr=False)  # (clean, quarantined) rows of a detached result
-
-    @property
-    def passed(self) -> bool:
-        return not self.batch_failures
-
-    @property
-    def clean_count(self) -> int:
-        return self.counted[0] if self.counted else self.clean.height
-
-    @property
-    def quarantined_count(self) -> int:
-        return self.counted[1] if self.counted else self.quarantined.height
-
-    def detached(self) -> GateResult:
-        """This result without its rows, its counts kept: what Data Docs and summaries read once the
-        rows are written (a flow publishes every load's results at its end, without holding the rows)."""
-        return replace(self, clean=self.clean.clear(), quarantined=self.quarantined.clear(), counted=(self.clean_count, self.quarantined_count))
-
-    @property
-    def rejected_count(self) -> int:
-        return 0 if self.passed else self.rows_in_count
-
-    def raise_if_rejected(self) -> None:
-        if self.batch_failures:
-            raise BatchRejected.from_failures(self.batch_failures)
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "feed": self.feed,
-            "snapshot_date": self.snapshot_date.isoformat(),
-            "rows_in": self.rows_in_count,
-            "rows_clean": self.clean_count,
-            "rows_quarantined": self.quarantined_count,
-            "rows_rejected": self.rejected_count,
-            "failed_rules": {rule: n for rule, n in self.rule_counts.items() if n},
-            "rejected_by": [f.rule for f in self.batch_failures],
-            "batch_failures": [f.message for f in self.batch_failures],
-        }
 
 
 def gate_batch(
@@ -253,53 +158,6 @@ def _gate(
     result.clean = _without_rows(batch, result.quarantined_positions)
     return result
 
-
-def validate_table(table: str, frame: pl.DataFrame, *, today: date, checked_at: datetime, label: str = "lake") -> GateResult:
-    """Re-check a whole table already in the lake (`paperlake validate`); one GX pass, nothing written."""
-    return gate_batch(table, frame, feed=label, snapshot_date=today, run_id=None, today=today, quarantined_at=checked_at)
-
-
-@dataclass
-class Recheck:
-    """Quarantined rows re-checked after a parser or rule fix."""
-
-    released: dict[str, pl.DataFrame]  # table -> rows that now pass, to commit
-    released_ids: list[str]  # quarantine_ids to delete once those rows are committed
-    still_quarantined: pl.DataFrame  # QUARANTINE rows with today's rule and reason (same ids)
-    results: list[GateResult]
-
-
-def recheck_quarantined(quarantine: pl.DataFrame, *, today: date, run_id: str | None, checked_at: datetime) -> Recheck:
-    """Run each (table, feed, snapshot_date) group of quarantined rows through the gate again.
-
-    A group that breaks a batch rule (say, two released rows share a key) stays quarantined whole.
-    """
-    released: dict[str, list[pl.DataFrame]] = {}
-    released_ids: list[str] = []
-    kept = [QUARANTINE.empty_frame()]
-    results = []
-    for (table, feed, snapshot_date), group in quarantine.group_by("table", "feed", "snapshot_date", maintain_order=True):
-        if table == PARSE_TABLE:  # never a row of a table: only a reparse from the raw payload can place it
-            kept.append(QUARANTINE.conform(group))
-            continue
-        rows = rows_from_json(suite_for(table).spec, group["row_json"])
-        result = gate_batch(
-            table, rows, feed=feed, snapshot_date=snapshot_date, run_id=run_id, today=today, quarantined_at=checked_at
-        )
-        results.append(result)
-        if not result.passed:
-            kept.append(QUARANTINE.conform(group))
-            continue
-        released.setdefault(table, []).append(result.clean)
-        still = set(result.quarantined_positions)
-        released_ids += [qid for i, qid in enumerate(group["quarantine_id"]) if i not in still]
-        kept.append(result.quarantined)
-    return Recheck(
-        {table: pl.concat(frames) for table, frames in released.items()},
-        released_ids,
-        pl.concat(kept),
-        results,
-    )
 
 
 def _broken_rows(suite: Suite, batch: pl.DataFrame, failing_rows: dict[str, list[int]], today: date) -> dict[int, list[tuple[str, str]]]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from expectations.rules import ARXIV_EPOCH_DATE, TODAY, Suite, at_least, between, in_set, required_not_null, unique_key
-from lake.schemas import AUTHORS, TOPICS
+from lake.gold_schemas import AUTHORS, TOPICS
 
 AUTHORS_SUITE = Suite(
     AUTHORS,

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import polars as pl
 
-from lake.schemas import QUARANTINE, TableSpec
+from lake.schemas import QUARANTINE
+from lake.table_spec import TableSpec
 
 if TYPE_CHECKING:
     from feeds.payload import ParseIssue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Mapping
 
-from lake.schemas import TableSpec
+from lake.table_spec import TableSpec
 from transforms.identity import TITLE_ID_PREFIX
 
 # arXiv opened in August 1991; nothing it lists predates that year.

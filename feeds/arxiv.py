@@ -22,7 +22,9 @@ from typing import Any, Callable, Iterable, Mapping
 from feeds.arxiv_parse import RATE_EXCEEDED, api_error, child_text, looks_like_atom, parse, read_feed, total_results  # noqa: F401 (parse, looks_like_atom: the feed's parser)
 from feeds.atom import ARXIV_NS, ATOM_NS, ATOM_PREFIX, ENTRY_TAG, FEED_TAG, OPENSEARCH_NS, TOTAL_RESULTS_TAG, atom_feed  # noqa: F401
 from feeds.fields import parse_utc, split_versioned_id
-from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, Response, settings_from_env, utc_now
+from feeds.http import HttpClient, HttpFeed, utc_now
+from feeds.http_response import FetchError, Response
+from feeds.http_settings import HttpSettings, settings_from_env
 from feeds.payload import Payload
 from feeds.settling import Settling, settling_from_env
 

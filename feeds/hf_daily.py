@@ -19,7 +19,9 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from feeds.fields import collapse_whitespace, is_arxiv_id, parse_utc
-from feeds.http import FetchError, HttpClient, HttpFeed, HttpSettings, settings_from_env, utc_now
+from feeds.http import HttpClient, HttpFeed, utc_now
+from feeds.http_response import FetchError
+from feeds.http_settings import HttpSettings, settings_from_env
 from feeds.json_lists import UTF8_BOM, compact_json, join_json_lists, looks_like_json  # noqa: F401  (re-exported)
 from feeds.payload import Payload, ParseIssue, ParseResult, parsed_frame, rejected
 from feeds.settling import Settling, settling_from_env

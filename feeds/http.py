@@ -7,6 +7,9 @@ log line or an error message, and a server echoing it back is redacted (feeds/re
 
 A dripping server (one byte a second) never trips a read timeout, which applies between bytes:
 every request has a total deadline, and every feed-day a budget for all its pages and retries.
+
+Its settings (HttpSettings, the $PAPERLAKE_HTTP_* knobs) are feeds/http_settings.py's; what a GET gives
+back (Response, FetchError), feeds/http_response.py's.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ import logging
 import math
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Callable, Mapping
 
 import httpx
 
+from feeds.http_response import FetchError, Response
+from feeds.http_settings import HttpSettings
 from feeds.pacing import PROCESS_PACER, Pacer, backoff_seconds, retry_after_seconds  # noqa: F401 (re-exported)
-from feeds.redact import redact, register_secret
+from feeds.redact import register_secret
 from settings import __version__
 
 log = logging.getLogger(__name__)
@@ -35,96 +40,11 @@ USER_AGENT = f"paperlake/{__version__} (+{PROJECT_URL})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures of the network or the peer, not of our request: the same request may well work again.
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-EXCERPT_CHARS = 160
 # Pages of one fetch follow each other within seconds (retry pauses happen inside a request); a
 # request for the same day after this long a pause is a new fetch, with a new feed-day budget.
 NEW_FETCH_GAP_SECONDS = 600.0
 # Connection refused means nothing listens there: unlike a 503, waiting rarely helps, so try twice, not max_attempts times.
 REFUSED_MAX_ATTEMPTS = 2
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = 60.0
-    max_attempts: int = 5
-    # Retry n waits about backoff_seconds * 2**(n-1), jittered, at most backoff_max_seconds.
-    backoff_seconds: float = 2.0
-    backoff_max_seconds: float = 60.0
-    # A server asking for a longer pause gets this much; the attempt budget still bounds the total.
-    retry_after_max_seconds: float = 120.0
-    max_response_bytes: int = 20 * 1024 * 1024
-    # A whole answer, headers to last byte; a real one takes seconds, so this only stops a drip.
-    request_deadline_seconds: float = 300.0
-    # Every page, attempt and retry pause of one feed-day together; then the day fails, others carry on.
-    feed_day_budget_seconds: float = 1800.0
-    # Politeness floor between the starts of two requests (arXiv asks for 3 s).
-    min_interval_seconds: float = 0.0
-    token: str | None = field(default=None, repr=False)
-
-
-# Knobs a deployment (or an offline demo against the replay server) may turn without code.
-SETTINGS_ENV = {
-    "PAPERLAKE_HTTP_CONNECT_TIMEOUT_SECONDS": ("connect_timeout_seconds", float),
-    "PAPERLAKE_HTTP_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
-    "PAPERLAKE_HTTP_MAX_ATTEMPTS": ("max_attempts", int),
-    "PAPERLAKE_HTTP_BACKOFF_SECONDS": ("backoff_seconds", float),
-    "PAPERLAKE_HTTP_RETRY_AFTER_MAX_SECONDS": ("retry_after_max_seconds", float),
-    "PAPERLAKE_HTTP_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
-    "PAPERLAKE_HTTP_REQUEST_DEADLINE_SECONDS": ("request_deadline_seconds", float),
-    "PAPERLAKE_HTTP_FEED_DAY_BUDGET_SECONDS": ("feed_day_budget_seconds", float),
-}
-
-
-def settings_from_env(environ: Mapping[str, str], base: HttpSettings = HttpSettings()) -> HttpSettings:
-    """`base` with whatever $PAPERLAKE_HTTP_* variables are set; called only from the feeds' from_env()."""
-    changes = {}
-    for name, (attribute, kind) in SETTINGS_ENV.items():
-        raw = environ.get(name, "").strip()
-        if raw:
-            changes[attribute] = _env_number(name, raw, kind)
-    return replace(base, **changes)
-
-
-def _env_number(name: str, raw: str, kind: type) -> float | int:
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"${name} must be {'an integer' if kind is int else 'a number'}, not {raw!r}") from None
-
-
-class FetchError(Exception):
-    """A feed-day could not be fetched; the message names feed, date, URL and HTTP status."""
-
-    def __init__(self, feed: str, day: date, url: str, reason: str, status_code: int | None = None):
-        self.feed, self.day, self.url, self.reason, self.status_code = feed, day, redact(url), redact(reason), status_code
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        status = f"HTTP {self.status_code}" if self.status_code is not None else "no HTTP status"
-        return f"{self.feed} {self.day.isoformat()}: {self.reason} ({status}) GET {self.url}"
-
-    def __reduce__(self):
-        # Prefect may pickle a task's exception; the default reduce would call __init__ with one arg.
-        return FetchError, (self.feed, self.day, self.url, self.reason, self.status_code)
-
-
-@dataclass(frozen=True)
-class Response:
-    """A response read in full (within the size cap)."""
-
-    url: str
-    status_code: int
-    headers: httpx.Headers
-    content: bytes
-
-    def excerpt(self) -> str:
-        return body_excerpt(self.content)
-
-
-def body_excerpt(content: bytes) -> str:
-    text = redact(" ".join(content[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace").split()))
-    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
 def utc_now() -> datetime:

@@ -30,7 +30,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 
 class BackoffSettings(Protocol):
-    """What backoff reads of feeds.http.HttpSettings (named here so pacing does not import http)."""
+    """What backoff reads of feeds.http_settings.HttpSettings (named here so pacing does not import http)."""
 
     backoff_seconds: float
     backoff_max_seconds: float

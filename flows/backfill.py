@@ -36,7 +36,7 @@ from flows.feed_days import FetchedDays, fetch_days, load_and_record
 from flows.reports import LoadReport
 from lake import feed_days as lake_feed_days
 from lake import progress as lake_progress
-from lake import writes
+from lake import table_setup, writes
 from lake.store import Lake
 from settings import resolve_lake_uri
 
@@ -91,7 +91,7 @@ def backfill(
         raise ValueError(f"batch_day_count must be at least 1, not {batch_day_count}")
     lake = Lake(resolve_lake_uri(lake_uri))
     versions_before = lake_progress.table_versions(lake)
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     final_before = plan(lake, feeds, start_date, end_date)
     report = BackfillReport(start_date, end_date, feeds)
     report.outcomes += [FeedDayOutcome(feed, day, "already") for feed in feeds for day in days if (feed, day) in final_before]

@@ -14,10 +14,13 @@ from lake.store import Lake
 
 
 @task(cache_policy=NO_CACHE)
-def update_gold(lake: Lake, sightings: pl.DataFrame | None, papers: pl.DataFrame, removed_ids: list[str], commit: writes.CommitInfo, now: datetime) -> GoldUpdated:
+def update_gold(
+    lake: Lake, sightings: pl.DataFrame | None, papers: pl.DataFrame, removed_ids: list[str], commit: writes.CommitInfo, now: datetime,
+    sightings_version: int | None = None,
+) -> GoldUpdated:
     """`sightings`: every sighting of the papers the load touched; `papers`: their rows as merged;
-    `removed_ids`: papers the load removed (merged into others)."""
-    updated = update_gold_tables(lake, sightings, papers, removed_ids, commit, now)
+    `removed_ids`: papers the load removed (merged into others); `sightings_version`: the version both were read at."""
+    updated = update_gold_tables(lake, sightings, papers, removed_ids, commit, now, sightings_version=sightings_version)
     get_run_logger().info(
         "gold: %d author row(s) written, %d removed; topics of %d week(s) rewritten (%d rows)",
         updated.author_count, updated.removed_author_count, len(updated.weeks), updated.topic_row_count,

@@ -20,8 +20,8 @@ from datetime import date, datetime, timezone
 import polars as pl
 
 from lake import gold as lake_gold
-from lake import writes
-from lake.schemas import PAPERS
+from lake import quarantine_writes, sighting_writes, table_setup, writes
+from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
 from transforms.gold import PAPER_PART, author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
 
@@ -37,9 +37,11 @@ class GoldUpdated:
 
 def update_gold_tables(
     lake: Lake, sightings: pl.DataFrame | None, papers: pl.DataFrame, removed_ids: list[str], commit: writes.CommitInfo, now: datetime,
-    validate: bool = True,
+    validate: bool = True, sightings_version: int | None = None,
 ) -> GoldUpdated:
-    """The step's work without Prefect. `validate=False` skips the suites (a test lake written without GX)."""
+    """The step's work without Prefect. `validate=False` skips the suites (a test lake written without GX).
+    `sightings_version`: the `sightings` version `sightings` and `papers` were read at (None: they are
+    current); a concurrent load that landed sightings since then makes the step read them again."""
     _gate = _gate_rows if validate else _ungated
     updated = GoldUpdated()
     if sightings is None or (sightings.is_empty() and not removed_ids):
@@ -52,13 +54,13 @@ def update_gold_tables(
             return GoldUpdated(author_count=authors.height, topic_row_count=topics.height, weeks=weeks_of(sightings))
         except lake_gold.GoldMoved:
             pass  # a concurrent load filled them first: this load's part goes in by deltas, as on any later load
-    authors = _update_authors(lake, sightings, papers, removed_ids, commit, now, _gate, updated)
+    authors = _update_authors(lake, _Inputs(sightings, papers, sightings_version), removed_ids, commit, now, _gate, updated)
 
     updated.weeks = weeks_of(sightings)
     topics = _update_topics(lake, updated.weeks, commit, now, _gate)
     updated.topic_row_count = topics.clean.height
     held = [g.quarantined for g in (authors, topics) if g.quarantined.height]
-    updated.quarantined_count = sum(writes.store_quarantine(lake, frame, commit) for frame in held)
+    updated.quarantined_count = sum(quarantine_writes.store_quarantine(lake, frame, commit) for frame in held)
     return updated
 
 
@@ -69,12 +71,32 @@ AUTHOR_ROUNDS = 20
 AHEAD_WAIT_SECONDS = 5.0
 
 
-def _update_authors(lake: Lake, sightings: pl.DataFrame, papers: pl.DataFrame, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
+@dataclass
+class _Inputs:
+    """The touched papers' sightings and papers rows, and the `sightings` version they were read at."""
+
+    sightings: pl.DataFrame
+    papers: pl.DataFrame
+    sightings_version: int | None
+
+    def current(self, lake: Lake, paper_ids: list[str]) -> _Inputs:
+        """These, or the lake's own if a concurrent load landed sightings since they were read: its
+        sightings of the same papers would be missing from the author_papers rows merged over its own."""
+        version = writes.table_version(lake, SIGHTINGS.name)
+        if self.sightings_version is None or version == self.sightings_version:
+            return self
+        since = sighting_writes.sightings_floor(lake, paper_ids)
+        papers = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).collect()
+        return _Inputs(sighting_writes.sightings_of(lake, paper_ids, since=since), papers, version)
+
+
+def _update_authors(lake: Lake, inputs: _Inputs, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
     """`authors` moved by the difference, then `author_papers` of the touched papers replaced; returns the gate result."""
-    touched_ids = sorted(set(sightings["paper_id"].to_list()) | set(papers["paper_id"].to_list()) | set(removed_ids))
-    new = author_papers(papers, sightings)
+    touched_ids = sorted(set(inputs.sightings["paper_id"].to_list()) | set(inputs.papers["paper_id"].to_list()) | set(removed_ids))
     for _ in range(AUTHOR_ROUNDS):
         read_version = lake_gold.authors_version(lake)
+        inputs = inputs.current(lake, touched_ids)  # after the read version: a load landing later moves `authors` too
+        new = author_papers(inputs.papers, inputs.sightings)
         if _still_ahead(lake):  # a step died between the two commits: authors from author_papers again
             lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
             continue
@@ -137,22 +159,23 @@ def rebuild_gold(
     entries = author_papers(papers, sightings)
     authors = _gate("authors", authors_from(entries), commit, now)
     topics = _gate("topics", topics_from(papers, sightings), commit, now)
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     lake_gold.replace_all(lake, entries, authors.clean, topics.clean, commit, unless_written_after)
     for held in (authors.quarantined, topics.quarantined):
-        writes.store_quarantine(lake, held, commit)
+        quarantine_writes.store_quarantine(lake, held, commit)
     return authors.clean, topics.clean
 
 
 def _ungated(table: str, rows: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
-    from expectations.gate import GateResult  # cheap: GX loads only when a batch is checked
+    from expectations.gate_result import GateResult  # cheap: GX loads only when a batch is checked
 
     return GateResult(table, commit.feed or "all", now.date(), commit.run_id, rows.height, rows, pl.DataFrame())
 
 
 def _gate_rows(table: str, rows: pl.DataFrame, commit: writes.CommitInfo, now: datetime):
     """The table's suite on the rows about to be merged; a batch rule broken here is a bug: the load stops."""
-    from expectations.gate import GateResult, gate_batch
+    from expectations.gate import gate_batch
+    from expectations.gate_result import GateResult
 
     if rows.is_empty():  # nothing to check: spare the GX pass
         return GateResult(table, commit.feed or "all", now.date(), commit.run_id, 0, rows, pl.DataFrame())

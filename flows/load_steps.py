@@ -16,7 +16,8 @@ from expectations.quarantine import parse_reject_frame
 from feeds.base import Payload, parse_payload, payload_frame
 from flows.reports import ParsedPayloads
 from lake import feed_days as lake_feed_days
-from lake import links, writes
+from lake import papers as lake_papers
+from lake import links, snapshot_writes, table_setup, writes
 from lake.schemas import QUARANTINE, SIGHTINGS
 from lake.store import Lake
 from transforms.linking import arxiv_title_index, link_title_only
@@ -33,7 +34,7 @@ class Validated:
     clean: pl.DataFrame
     quarantined: pl.DataFrame
     rejected: dict[tuple[str, date], list[str]] = field(default_factory=dict)
-    results: list = field(default_factory=list)  # expectations.gate.GateResult per feed-day and table
+    results: list = field(default_factory=list)  # expectations.gate_result.GateResult per feed-day and table
     # Rows the parsers dropped (QUARANTINE rows, table `parse`), held with the rule rejects.
     parse_rejects: pl.DataFrame = field(default_factory=QUARANTINE.empty_frame)
 
@@ -47,9 +48,9 @@ class Validated:
 @task(cache_policy=NO_CACHE)
 def store_raw(lake: Lake, payloads: list[Payload], commit: writes.CommitInfo) -> list[Payload]:
     """Store every payload before parsing it; return those not ingested yet."""
-    writes.ensure_tables(lake)
-    stored = writes.store_snapshots(lake, payload_frame(payloads), commit)
-    states = writes.snapshot_states(lake, [p.snapshot_id for p in payloads])
+    table_setup.ensure_tables(lake)
+    stored = snapshot_writes.store_snapshots(lake, payload_frame(payloads), commit)
+    states = snapshot_writes.snapshot_states(lake, [p.snapshot_id for p in payloads])
     pending = _unique_pending(payloads, states)
     get_run_logger().info(
         "stored %d new raw snapshot(s); %d to load, %d already ingested", stored, len(pending), len(payloads) - len(pending)
@@ -96,7 +97,7 @@ def normalize(lake: Lake, parsed: ParsedPayloads) -> pl.DataFrame:
     ]
     sightings = to_sightings(pl.concat(frames, how="diagonal_relaxed")) if frames else SIGHTINGS.empty_frame()
     title_only_keys = sightings.filter(pl.col("arxiv_id").is_null())["title_key"].unique().to_list()
-    sightings = link_title_only(sightings, arxiv_title_index(writes.arxiv_titles(lake, title_only_keys), sightings))
+    sightings = link_title_only(sightings, arxiv_title_index(lake_papers.arxiv_titles(lake, title_only_keys), sightings))
     # Duplicates a person confirmed (`paperlake dupes --merge`) stay merged through every load and reparse.
     sightings = apply_merges(sightings, merge_targets(links.confirmed_pairs(lake)))
     get_run_logger().info("normalized %d sightings of %d papers", sightings.height, sightings["paper_id"].n_unique())
@@ -171,7 +172,7 @@ VOLUME_HISTORY_WEEKS = 8
 def volume_history(lake: Lake, feed_days: list[FeedDay], settling: set[FeedDay] | None) -> dict[FeedDay, list[int] | None]:
     """What the volume rule compares each feed-day with; None leaves a day unjudged (it is still filling)."""
     if settling is None:
-        return writes.recent_row_counts_of(lake, feed_days)
+        return snapshot_writes.recent_row_counts_of(lake, feed_days)
     history = lake_feed_days.final_row_counts(lake, [key for key in feed_days if key in settling], VOLUME_HISTORY_WEEKS)
     return {key: history.get(key) for key in feed_days}
 

@@ -23,6 +23,7 @@ from flows.search_steps import update_search
 from flows.load_steps import FeedDay, normalize, parse, store_raw, validate
 from flows.write_steps import mark_loaded, publish_validation, relink_title_only, write_papers, write_sightings
 from lake import writes
+from lake.schemas import TABLES
 from lake.store import Lake
 from settings.heap import freeze_long_lived
 
@@ -84,7 +85,9 @@ def load_parsed(
     # search steps peak above them: a year of page copies, ~70 MB of a half-year load's 1 GB peak).
     validated.results = [r.detached() for r in validated.results]
     validated.clean = validated.clean.select("snapshot_id")  # mark_loaded counts the rows of each snapshot
-    gold = update_gold(lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now)
+    gold = update_gold(
+        lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now, papers.written.sightings_version,
+    )
     papers.sightings = None
     update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
     outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now, pending_only=bounded)
@@ -106,7 +109,7 @@ def load_parsed(
     else:
         report.gate_results = [r.detached() for r in validated.results]
     report.validation = [r.summary for r in validated.results] + ([papers.validation] if papers.validation else [])
-    report.table_versions = {name: lake.delta(name).version() for name in writes.TABLES if lake.has_table(name)}
+    report.table_versions = {name: lake.delta(name).version() for name in TABLES if lake.has_table(name)}
     if report.rejections:
         raise BatchesRejected(report)
     return report

@@ -11,13 +11,13 @@ from prefect.runtime import flow_run
 from feeds.base import Payload, payloads_from_frame
 from flows.pipeline import Reparse, load_parsed
 from flows.reports import LoadReport
-from lake import writes
+from lake import snapshot_writes, writes
 from lake.store import Lake
 
 
 @task(cache_policy=NO_CACHE)
 def read_archive(lake: Lake, selection: Reparse) -> list[Payload]:
-    payloads = payloads_from_frame(writes.archived_snapshots(lake, selection.feed, selection.since))
+    payloads = payloads_from_frame(snapshot_writes.archived_snapshots(lake, selection.feed, selection.since))
     get_run_logger().info("read %d archived snapshot(s) to reparse", len(payloads))
     return payloads
 

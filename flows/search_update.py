@@ -5,7 +5,7 @@ No Prefect here: flows/search_steps.py makes it a task, and `paperlake dupes --m
     (+ a marker row per paper indexed before, and per paper removed: their older rows stop counting)
 
 Its cost follows the load (about 100 rows a paper), never the lake: nothing is read, nothing rewritten.
-A new lake gets the table, empty, with the others (writes.ensure_tables: so runs racing to a new
+A new lake gets the table, empty, with the others (table_setup.ensure_tables: so runs racing to a new
 lake, or one killed mid-load, leave no half index); a lake with papers from before the index has none
 until `paperlake search-index` builds it: the step leaves such a lake alone, and `papers --search`
 scans until then. `rebuild_search_words` writes

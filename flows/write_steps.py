@@ -17,7 +17,7 @@ from expectations.quarantine import PARSE_TABLE
 from flows.load_steps import Validated
 from flows.reports import ParsedPayloads, outcome_frame
 from lake import papers as lake_papers
-from lake import writes
+from lake import quarantine_writes, sighting_writes, snapshot_writes, writes
 from lake.papers import PapersWritten
 from lake.store import Lake
 from transforms.identity import TITLE_ID_PREFIX
@@ -36,13 +36,13 @@ def write_sightings(lake: Lake, validated: Validated, commit: writes.CommitInfo,
     """Clean rows to `sightings`; rule and parse rejects to `quarantine` (a reparse replaces what its snapshots had)."""
     written = SightingsWritten()
     if reparse is None:
-        written.sighting_count = writes.store_sightings(lake, validated.clean, commit)
-        written.quarantined_count = writes.store_quarantine(lake, validated.held, commit)
+        written.sighting_count = sighting_writes.store_sightings(lake, validated.clean, commit)
+        written.quarantined_count = quarantine_writes.store_quarantine(lake, validated.held, commit)
     else:
-        written.previous_paper_ids = set(writes.paper_ids_seen(lake, reparse.feed, reparse.since))
-        written.sighting_count = writes.replace_sightings(lake, validated.clean, reparse.feed, reparse.since, commit)
+        written.previous_paper_ids = set(sighting_writes.paper_ids_seen(lake, reparse.feed, reparse.since))
+        written.sighting_count = sighting_writes.replace_sightings(lake, validated.clean, reparse.feed, reparse.since, commit)
         # Both kinds of held rows of the rebuilt snapshots are replaced: what now parses or passes leaves.
-        written.quarantined_count = writes.replace_quarantine(
+        written.quarantined_count = quarantine_writes.replace_quarantine(
             lake, validated.held, ("sightings", PARSE_TABLE), reparse.feed, reparse.since, commit
         )
     get_run_logger().info("wrote %d sightings, quarantined %d", written.sighting_count, written.quarantined_count)
@@ -64,17 +64,17 @@ def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.Commit
     """
     logger = get_run_logger()
     arriving = sightings.filter(pl.col("arxiv_id").is_not_null())["title_key"].unique().to_list()
-    title_only = writes.papers_with_title_keys(lake, arriving, id_prefix=TITLE_ID_PREFIX)
+    title_only = lake_papers.papers_with_title_keys(lake, arriving, id_prefix=TITLE_ID_PREFIX)
     keys = set(title_only["title_key"].to_list()) | set(sightings.filter(pl.col("arxiv_id").is_null())["title_key"].to_list())
-    index = arxiv_title_index(writes.arxiv_titles(lake, sorted(k for k in keys if k is not None)), sightings)
+    index = arxiv_title_index(lake_papers.arxiv_titles(lake, sorted(k for k in keys if k is not None)), sightings)
     ambiguous = ambiguous_titles(sightings, index)
     for row in ambiguous.iter_rows(named=True):
         logger.warning("title matches several arXiv ids %s, left unlinked: %r", row["arxiv_ids"], row["title"])
     moved = relinks(title_only, index)
     if not moved.is_empty():
         # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
-        since = writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
-        writes.relink_sightings(lake, moved, commit, since=since)
+        since = sighting_writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
+        sighting_writes.relink_sightings(lake, moved, commit, since=since)
         logger.info("%d title-only paper(s) linked to their arXiv ids", moved.height)
     return Relinked(moved, ambiguous)
 
@@ -107,7 +107,7 @@ def write_papers(
     )
     outcome = PapersOutcome(written, sightings=summarized[0] if summarized else None)
     if gated_runs:
-        outcome.quarantined_count = writes.store_quarantine(lake, gated_runs[-1].quarantined, commit)
+        outcome.quarantined_count = quarantine_writes.store_quarantine(lake, gated_runs[-1].quarantined, commit)
         outcome.validation = gated_runs[-1].summary
     get_run_logger().info(
         "papers: %d new, %d updated, %d title-only linked to arXiv ids", written.inserted_count, written.updated_count, moved.height
@@ -138,7 +138,7 @@ def mark_loaded(
     """Each snapshot's outcome: the last commit of a load, after which its payloads count as ingested.
     `pending_only=False` for a reparse, whose snapshots were loaded before."""
     outcomes = outcome_frame(parsed, validated.clean, validated.rejected, now)
-    writes.mark_snapshots_loaded(lake, outcomes, commit, pending_only=pending_only)
+    snapshot_writes.mark_snapshots_loaded(lake, outcomes, commit, pending_only=pending_only)
     return outcomes
 
 

@@ -1,6 +1,6 @@
 """The change feed: what each commit to `papers` or `sightings` inserted, updated and deleted.
 
-Delta records it once `delta.enableChangeDataFeed` is on (lake/writes.py sets it): a MERGE
+Delta records it once `delta.enableChangeDataFeed` is on (lake/table_setup.py sets it): a MERGE
 writes its updates (as `update_preimage` and `update_postimage` rows) and deletes to
 `_change_data/` files, and appends are read back as inserts. Commits made before the property
 was turned on recorded nothing, so reads are refused there instead of guessing from whole files.
@@ -16,8 +16,8 @@ import polars as pl
 from deltalake import DeltaTable
 
 from lake.store import Lake, spec_of
-from lake.writes import CHANGE_FEED_PROPERTY as CDF_PROPERTY
-from lake.writes import TABLE_PROPERTIES
+from lake.table_setup import CHANGE_FEED_PROPERTY as CDF_PROPERTY
+from lake.table_setup import TABLE_PROPERTIES
 
 CHANGE_FEED_TABLES = tuple(name for name, properties in TABLE_PROPERTIES.items() if CDF_PROPERTY in properties)
 CHANGE_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from deltalake import Schema
 
-from lake.schemas import TableSpec
 from lake.store import Lake
+from lake.table_spec import TableSpec
 
 
 def missing_columns(lake: Lake, spec: TableSpec) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from lake import writes
+from lake import table_setup, writes
 from lake.schemas import FEED_DAYS, SNAPSHOTS
 from lake.store import Lake
 from lake.progress import LANDED_STATUSES
@@ -47,7 +47,7 @@ def record(lake: Lake, rows: pl.DataFrame, commit: writes.CommitInfo) -> dict:
     if rows.is_empty():
         return {}
     if not lake.has_table(FEED_DAYS.name):  # a run whose every fetch failed loaded nothing that would create it
-        writes.ensure_tables(lake)
+        table_setup.ensure_tables(lake)
     # Every stored row of these keys has one of their days: the MERGE reads only the files of those days.
     days = rows["snapshot_date"]
     within = f"t.snapshot_date >= '{days.min().isoformat()}' AND t.snapshot_date <= '{days.max().isoformat()}'"

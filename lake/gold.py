@@ -14,7 +14,8 @@ from typing import Callable
 import polars as pl
 
 from lake import writes
-from lake.schemas import AUTHOR_PAPERS, AUTHORS, PAPERS, SIGHTINGS, TOPICS
+from lake.gold_schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
+from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
 
 WEEK_DAYS = 7

@@ -13,7 +13,7 @@ from typing import Callable
 import polars as pl
 from deltalake import write_deltalake
 
-from lake import writes
+from lake import table_setup, writes
 from lake.schemas import PAPER_LINKS, SIGHTINGS
 from lake.store import Lake
 
@@ -57,7 +57,7 @@ def suggestion_changes(current: pl.DataFrame, found: pl.DataFrame) -> tuple[pl.D
 def store_suggestions(lake: Lake, found: pl.DataFrame, found_at: datetime, commit: writes.CommitInfo) -> dict[str, int]:
     """Make the table's suggestions those in `found` (PAIR_SCHEMA rows): one MERGE, or no commit at all
     when nothing changed, so running `dupes` twice on the same lake writes nothing the second time."""
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
 
     def merge() -> dict[str, int]:
         inserts, updates, gone = suggestion_changes(read_links(lake), found)
@@ -89,7 +89,7 @@ def record_decision(lake: Lake, pair: pl.DataFrame, status: str, decided_at: dat
     """Confirm or dismiss one pair (a PAIR_SCHEMA row, paper_id being the paper kept)."""
     if status not in (CONFIRMED, DISMISSED):
         raise ValueError(f"a decision is {CONFIRMED} or {DISMISSED}, not {status!r}")
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     row = _as_links(pair, status, decided_at).with_columns(pl.lit(decided_at, dtype=PAPER_LINKS.polars_schema["decided_at"]).alias("decided_at"))
     decided = [*SCORED_COLUMNS, "status", "decided_at"]
     writes.committing(lake, PAPER_LINKS.name, lambda: (

@@ -1,64 +1,16 @@
-"""Every lake table, declared once, as data.
+"""Every lake table, declared once, as data, and TABLES: all of them by name, in the order they are created.
 
 Polars schemas, Arrow/Delta schemas, not-null rules and merge keys are all derived from
-these declarations; nothing else in the project spells out a column list.
+these declarations (lake/table_spec.py); nothing else in the project spells out a column list.
+The gold tables are declared in lake/gold_schemas.py and listed here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import polars as pl
 
-UTC_TIMESTAMP = pl.Datetime("us", "UTC")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    dtype: pl.DataType
-    required: bool = False
-    description: str = ""
-    # Only a rewrite of the table gives this column: added empty to an older table (lake/evolve.py),
-    # it would claim of the older rows what they lack.
-    rebuilt: bool = False
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    partition_by: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
-    def required_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
-
-    @property
-    def polars_schema(self) -> pl.Schema:
-        return pl.Schema({c.name: c.dtype for c in self.columns})
-
-    def empty_frame(self) -> pl.DataFrame:
-        return pl.DataFrame(schema=self.polars_schema)
-
-    def arrow_schema(self):
-        return self.empty_frame().to_arrow().schema
-
-    def conform(self, df: pl.DataFrame) -> pl.DataFrame:
-        """Select the declared columns in declared order and types; missing optional ones become null."""
-        missing = [c for c in self.required_columns if c not in df.columns]
-        if missing:
-            raise ValueError(f"table {self.name}: batch lacks required columns {missing}")
-        return df.select(
-            pl.col(c.name).cast(c.dtype) if c.name in df.columns else pl.lit(None, dtype=c.dtype).alias(c.name)
-            for c in self.columns
-        )
+from lake.gold_schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
+from lake.table_spec import UTC_TIMESTAMP, Column, TableSpec
 
 
 SNAPSHOTS = TableSpec(
@@ -225,59 +177,7 @@ FEED_DAYS = TableSpec(
 
 TABLES[FEED_DAYS.name] = FEED_DAYS
 
-# Gold tables of issue 15, rebuilt by each load for the keys it touched (flows/gold_steps.py).
-AUTHORS = TableSpec(
-    name="authors",
-    description=(
-        "Gold: one row per author (a normalized name key) with their papers, listings, first/last listed and upvotes. "
-        "Kept by deltas: listing_count sums each paper's (feed, day) listings, so a day two of their papers share counts twice."
-    ),
-    key=("author_key",),
-    columns=(
-        Column("author_key", pl.String, True, "the name without accents, lower case, non-alphanumerics to one space: one person of a name, two spellings of one person"),
-        Column("display_name", pl.String, True, "the name as their first paper lists it"),
-        Column("first_paper_id", pl.String, True, "their first paper: first listed, then the smallest id"),
-        Column("paper_count", pl.Int32, True, "distinct papers listing them"),
-        Column("listing_count", pl.Int32, True, "their papers' (feed, day) listings, summed over the papers (not distinct days)"),
-        Column("first_listed_date", pl.Date, True),
-        Column("last_listed_date", pl.Date, True),
-        Column("upvote_count", pl.Int64, True, "their papers' Hugging Face upvotes (latest observation), summed"),
-    ),
-)
-
-# What lets a load update `authors` by deltas: each touched paper's old part is read back from here
-# (files in first-listed order, like `papers`, so only recent files are read and rewritten).
-AUTHOR_PAPERS = TableSpec(
-    name="author_papers",
-    description="Gold: one row per paper and author on it: the name as listed, the paper's upvotes and listings.",
-    key=("paper_id", "author_key"),
-    columns=(
-        Column("paper_id", pl.String, True),
-        Column("author_key", pl.String, True, "as in `authors`"),
-        Column("name", pl.String, True, "the name as the paper lists it"),
-        Column("upvotes", pl.Int32, False, "the paper's Hugging Face upvotes (latest observation)"),
-        Column("listing_count", pl.Int32, True, "the paper's distinct (feed, day) listings"),
-        Column("first_listed_date", pl.Date, True, "the paper's first listing (its first_seen_date): the order of the files"),
-        Column("last_listed_date", pl.Date, True),
-        # Not marked required: no rule reads it, which keeps the nested list out of the GX check.
-        Column("listing_dates", pl.List(pl.Date), False, "the day of each listing, sorted (a day twice when two feeds list it)"),
-    ),
-)
-
-TOPICS = TableSpec(
-    name="topics",
-    description="Gold: per week and topic (arXiv category or Hugging Face keyword), papers listed, listings and upvotes.",
-    key=("week_start_date", "kind", "topic"),
-    columns=(
-        Column("week_start_date", pl.Date, True, "the Monday of the ISO week the listings fall in"),
-        Column("kind", pl.String, True, "arxiv_category or hf_keyword"),
-        Column("topic", pl.String, True, "the category (cs.LG) or keyword, lower case"),
-        Column("paper_count", pl.Int32, True, "distinct papers with the topic listed that week"),
-        Column("listing_count", pl.Int32, True, "distinct (paper, feed, day) listings that week"),
-        Column("upvote_count", pl.Int64, True, "those papers' upvotes (latest observation), each paper once"),
-    ),
-)
-
+# Gold tables of issue 15 (lake/gold_schemas.py), rebuilt by each load for the keys it touched (flows/gold_steps.py).
 TABLES[AUTHORS.name] = AUTHORS
 TABLES[AUTHOR_PAPERS.name] = AUTHOR_PAPERS
 TABLES[TOPICS.name] = TOPICS

@@ -13,7 +13,8 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from lake import storage
-from lake.schemas import TABLES, TableSpec
+from lake.schemas import TABLES
+from lake.table_spec import TableSpec
 
 AsOf = int | str | datetime | None
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import polars as pl
 from deltalake import Transaction, write_deltalake
 
-from lake import writes
+from lake import table_setup, writes
 from lake.schemas import DIGEST_DELIVERIES, PAPERS, WATCHES
 from lake.store import Lake
 
@@ -49,7 +49,7 @@ def watch_named(lake: Lake, name: str) -> dict:
 def add_watch(lake: Lake, watch: dict, commit: writes.CommitInfo) -> None:
     """Insert the watch; a removed watch of the same name is replaced (its deliveries stay, so it
     never resends a paper it sent before). An active one of that name is refused."""
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     source = WATCHES.conform(pl.DataFrame([watch], schema=WATCHES.polars_schema)).to_arrow()
 
     def merge() -> dict:
@@ -113,7 +113,7 @@ def claim_papers(
     returns those claimed (possibly none: another run claimed them first)."""
     if not paper_ids:
         return []
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
 
     def check_and_append() -> list[str]:
         table = lake.delta(DIGEST_DELIVERIES.name)

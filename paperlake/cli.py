@@ -125,7 +125,7 @@ def quarantine(
     import polars as pl
 
     from lake.locate import missing_table_note
-    from lake.writes import snapshot_filter
+    from lake.snapshot_writes import snapshot_filter
 
     the_lake = _open_lake(lake)
     fmt = _output_format(format, out_file, the_lake.uri)
@@ -149,7 +149,7 @@ def validate(lake: LakeOption = None) -> None:
     from datetime import timezone
 
     the_lake = _open_lake(lake)
-    from expectations.gate import validate_table
+    from expectations.recheck import validate_table
 
     from paperlake.output import print_rows
 

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 import numpy as np
 import polars as pl
 
-from lake import links, writes
+from lake import papers as lake_papers
+from lake import links, sighting_writes, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.dupes import (
@@ -167,15 +168,15 @@ def apply_decisions(lake: Lake, paper_ids: list[str], commit: writes.CommitInfo)
     targets = merge_targets(links.confirmed_pairs(lake))
     before, after = links.move_sightings(lake, paper_ids, lambda rows: remap(rows, targets), commit)
     affected = sorted(set(before["paper_id"].to_list()) | set(after["paper_id"].to_list()) | set(paper_ids))
-    papers = summarize_papers(writes.sightings_of(lake, affected))
+    papers = summarize_papers(sighting_writes.sightings_of(lake, affected))
     gone = sorted(set(affected) - set(papers["paper_id"].to_list()))
     current = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(affected)).collect()
     if not _same_papers(current, papers):
-        writes.upsert_papers(lake, papers, commit, removed_ids=gone)
+        lake_papers.upsert_papers(lake, papers, commit, removed_ids=gone)
         # The gold tables follow, as after a load (unvalidated, like the papers rows written here).
         from flows.gold_update import update_gold_tables
 
-        sightings = writes.sightings_of(lake, affected)
+        sightings = sighting_writes.sightings_of(lake, affected)
         update_gold_tables(lake, pl.concat([sightings, before], how="diagonal_relaxed"), papers, gone, commit, datetime.now(timezone.utc), validate=False)
         from flows.search_update import update_search_words
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -99,12 +99,19 @@ def paper_row(n: int, day: date = date(2024, 3, 11)) -> dict:
             "last_seen_date": day, "days_seen": 1, "sighting_count": 1, "feeds": ["hf_daily"]}
 
 
+def archive_payload(text: bytes, day: int):
+    """A saved archive page of 2024-03-`day` holding `text`, read on 2024-03-14: what the lake's write tests store."""
+    from feeds.base import Payload
+
+    return Payload("archive", f"day{day}.txt", "text_page", text, date(2024, 3, day), datetime(2024, 3, 14, tzinfo=timezone.utc))
+
+
 def papers_in_small_commits(the_lake, count: int):
     """`papers` written as one small append per paper, the shape a year of daily runs leaves."""
-    from lake import writes
+    from lake import table_setup, writes
     from lake.schemas import PAPERS
 
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     for n in range(count):
         writes.append(the_lake, PAPERS, pl.DataFrame([paper_row(n)]), writes.CommitInfo("test"))
     return the_lake

@@ -1,6 +1,6 @@
 """A small, fully known lake for the query, time-travel, CLI and report tests.
 
-Seven days (2024-03-01..07) of three feeds, written straight through lake.writes (no Prefect),
+Seven days (2024-03-01..07) of three feeds, written straight through lake.writes and lake.papers (no Prefect),
 one commit per feed and day, so every count the tests assert can be read off this file:
 
 | paper | feed(s) | days | notes |
@@ -27,7 +27,8 @@ import polars as pl
 
 from flows.gold_update import update_gold_tables
 from flows.search_update import update_search_words
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from lake.schemas import QUARANTINE, SIGHTINGS
 from transforms.identity import normalize_title, title_paper_id
 from transforms.papers import summarize_papers
@@ -118,7 +119,7 @@ def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
 
 def write_scenario(lake, days: range = range(1, 8), quarantined: bool = True) -> WrittenLake:
     """Write the scenario day by day: sightings per feed, then the papers of that day's batch."""
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     written = WrittenLake(lake)
     everything = scenario_sightings()
     for n in days:
@@ -131,7 +132,7 @@ def write_scenario(lake, days: range = range(1, 8), quarantined: bool = True) ->
         papers = summarize_papers(touched)
         commit = writes.CommitInfo("ingest", run_id=f"run-{n}", snapshot_dates=(day(n),))
         new_paper_ids = papers.filter(pl.col("paper_id").is_in(so_far.filter(pl.col("snapshot_date") < day(n))["paper_id"].implode()).not_())["paper_id"].to_list()
-        writes.upsert_papers(lake, papers, commit)
+        lake_papers.upsert_papers(lake, papers, commit)
         update_search_words(lake, papers, new_paper_ids, [], commit)  # a load indexes what it writes
         update_gold_tables(lake, touched, papers, [], commit, datetime(2024, 3, 8, tzinfo=timezone.utc), validate=False)
         written.moments[n] = _pause()

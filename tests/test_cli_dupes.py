@@ -1,6 +1,6 @@
 """`paperlake dupes` as a user runs it: list, --min-score, --merge, --dismiss, --all, --ambiguous.
 
-The lake is written straight through lake.writes (no Prefect) from the labelled fixtures of
+The lake is written straight through lake.writes and lake.papers (no Prefect) from the labelled fixtures of
 tests/data/identity/dupes_labelled.json: one sighting per paper, arXiv papers from the arxiv
 feed, title-only ones from a saved page.
 """
@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
 from paperlake.cli import app
@@ -44,10 +45,10 @@ def labelled_sightings(papers: list[dict]) -> pl.DataFrame:
 
 
 def write_lake(lake: Lake, papers: list[dict]) -> Lake:
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     sightings = labelled_sightings(papers)
     writes.append(lake, SIGHTINGS, sightings, writes.CommitInfo("ingest"))
-    writes.upsert_papers(lake, summarize_papers(sightings), writes.CommitInfo("ingest"))
+    lake_papers.upsert_papers(lake, summarize_papers(sightings), writes.CommitInfo("ingest"))
     return lake
 
 
@@ -147,9 +148,9 @@ def test_ambiguous_lists_title_only_papers_matching_several_arxiv_papers(lake):
 
 def test_an_empty_lake_lists_nothing_and_no_lake_is_an_error(lake):
     assert "no lake at" in dupes(lake, code=1).stderr
-    from lake import writes
+    from lake import table_setup
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     assert dupes(lake).stdout.splitlines() == ["score  status  paper_id  other_paper_id  reason  title  other_title"]
 
 

@@ -68,11 +68,11 @@ def test_topics_refuse_an_unknown_kind_and_a_lake_without_the_table(scenario, tm
     result = runner.invoke(app, ["topics", "--kind", "venue", "--lake", scenario.lake.uri])
     assert result.exit_code == 2 and "'venue' is not one of arxiv_category, hf_keyword" in result.stderr
     from lake.store import Lake
-    from lake import writes
+    from lake import table_setup
     from lake.schemas import SNAPSHOTS
 
     old = Lake(str(tmp_path / "old"))
-    writes._create(old, SNAPSHOTS)  # a lake from before the gold tables
+    table_setup._create(old, SNAPSHOTS)  # a lake from before the gold tables
     result = runner.invoke(app, ["authors", "--lake", old.uri])
     assert result.exit_code == 1 and "has no 'authors' table yet: the next load builds it" in result.stderr
     assert "Traceback" not in result.output

@@ -7,7 +7,7 @@ import json
 
 from typer.testing import CliRunner
 
-from lake import writes
+from lake import table_setup, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from paperlake.cli import app
@@ -17,7 +17,7 @@ from tests.lake.test_search import made_papers
 def test_an_old_lake_scans_says_how_to_build_the_index_and_answers_the_same_after(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))  # papers from before the index
-    writes.ensure_tables(lake)  # what its next load does first: every other table, and no half of an index
+    table_setup.ensure_tables(lake)  # what its next load does first: every other table, and no half of an index
     assert lake.has_table("sightings") and not lake.has_table("search_words")
     runner = CliRunner()
     scanned = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
@@ -35,7 +35,7 @@ def test_an_old_lake_scans_says_how_to_build_the_index_and_answers_the_same_afte
 
 def test_an_empty_index_beside_written_papers_is_not_trusted(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(lake)  # a new lake: every table, the index empty
+    table_setup.ensure_tables(lake)  # a new lake: every table, the index empty
     writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))  # papers not written by a load
     runner = CliRunner()
     found = runner.invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])
@@ -54,7 +54,7 @@ def test_an_index_without_positions_says_once_how_to_give_it_them(tmp_path):
     from flows.search_update import rebuild_search_words
 
     lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))
     rebuild_search_words(lake, writes.CommitInfo("test"))
     indexed = CliRunner().invoke(app, ["papers", "--search", "graph reasoning", "-f", "json", "--lake", lake.uri])

@@ -15,7 +15,8 @@ from datetime import date, datetime, timezone
 import polars as pl
 import pytest
 
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from lake.schemas import SIGHTINGS
 from lake.store import Lake
 from tests.conftest import paper_row
@@ -50,7 +51,7 @@ def command_imports(lake_uri: str, *args: str) -> tuple[str, list[str]]:
 def small_lake(tmp_path) -> Lake:
     """Three papers, each listed on two days of March 2024 by hf_daily."""
     the_lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     days = [date(2024, 3, 11), date(2024, 3, 12)]
     rows = [
         {"snapshot_id": f"s{day.day}", "paper_id": f"2403.{n:05d}", "feed": "hf_daily", "snapshot_date": day, "rank": n + 1,
@@ -60,7 +61,7 @@ def small_lake(tmp_path) -> Lake:
     ]
     writes.append(the_lake, SIGHTINGS, pl.DataFrame(rows), writes.CommitInfo("test"))
     papers = [dict(paper_row(n, days[0]), last_seen_date=days[1], days_seen=2, sighting_count=2) for n in range(3)]
-    writes.upsert_papers(the_lake, pl.DataFrame(papers), writes.CommitInfo("test"))
+    lake_papers.upsert_papers(the_lake, pl.DataFrame(papers), writes.CommitInfo("test"))
     return the_lake
 
 

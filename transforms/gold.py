@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from lake.schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
+from lake.gold_schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
 
 ARXIV_CATEGORY = "arxiv_category"
 HF_KEYWORD = "hf_keyword"

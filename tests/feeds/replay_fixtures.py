@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.http import HttpClient, HttpSettings, Pacer
+from feeds.http import HttpClient, Pacer
+from feeds.http_settings import HttpSettings
 from paperlake.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from feeds import arxiv
 from feeds.arxiv import ArxivFeed, parse, search_query
 from feeds.base import parse_payload
-from feeds.http import FetchError
+from feeds.http_response import FetchError
 from paperlake.replay import ARXIV_PATH, ATOM_TYPE, Fault, arxiv_error_feed
 from tests.feeds.replay_fixtures import FAST, FETCHED_AT, SAMPLES, fake_time, fixture_bytes, make_http, replay  # noqa: F401
 

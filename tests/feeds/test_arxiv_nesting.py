@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from feeds.arxiv import ArxivFeed, parse
-from feeds.http import FetchError
+from feeds.http_response import FetchError
 from paperlake.replay import ARXIV_PATH, ATOM_TYPE, Fault
 from tests.feeds.replay_fixtures import FAST, fake_time, make_http, replay  # noqa: F401
 

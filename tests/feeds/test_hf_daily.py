@@ -10,7 +10,7 @@ import pytest
 from feeds import hf_daily
 from feeds.base import parse_payload
 from feeds.hf_daily import HfDailyFeed, join_json_lists, parse
-from feeds.http import FetchError
+from feeds.http_response import FetchError
 from paperlake.replay import HF_PATH, HTML_TYPE, JSON_TYPE, Fault, serve_replay
 from tests.feeds.replay_fixtures import FETCHED_AT, SAMPLES, FakeTime, fake_time, fixture_bytes, make_http, replay  # noqa: F401
 

@@ -17,7 +17,9 @@ import httpx
 import pytest
 
 import paperlake
-from feeds.http import USER_AGENT, FetchError, HttpSettings, backoff_seconds, retry_after_seconds, settings_from_env
+from feeds.http import USER_AGENT, backoff_seconds, retry_after_seconds
+from feeds.http_response import FetchError
+from feeds.http_settings import HttpSettings
 from paperlake.replay import HF_PATH, HTML_TYPE, Fault
 from tests.feeds.replay_fixtures import FAST, IMPATIENT, ROOT, FakeTime, fake_time, make_http, replay  # noqa: F401
 
@@ -172,20 +174,6 @@ def test_the_pacer_spaces_each_host_on_its_own():
     assert fake_time.sleeps == [3.0, 3.0]  # huggingface.co did not wait; arXiv's third start is at 6 s
     fake_time.pacer.wait_turn("huggingface.co", 0.0)
     assert len(fake_time.sleeps) == 2
-
-
-def test_fetch_error_survives_pickling():
-    error = FetchError("arxiv", DAY, "http://127.0.0.1/api/query", "arXiv API error: bad query", 200)
-    copy = pickle.loads(pickle.dumps(error))
-    assert str(copy) == str(error) == "arxiv 2024-03-11: arXiv API error: bad query (HTTP 200) GET http://127.0.0.1/api/query"
-
-
-def test_settings_from_env_turns_only_the_knobs_that_are_set():
-    environ = {"PAPERLAKE_HTTP_BACKOFF_SECONDS": "0.01", "PAPERLAKE_HTTP_MAX_RESPONSE_BYTES": "1000", "PAPERLAKE_HTTP_MAX_ATTEMPTS": ""}
-    settings = settings_from_env(environ, FAST)
-    assert (settings.backoff_seconds, settings.max_response_bytes, settings.max_attempts) == (0.01, 1000, FAST.max_attempts)
-    with pytest.raises(ValueError, match=r"\$PAPERLAKE_HTTP_MAX_ATTEMPTS must be an integer, not 'many'"):
-        settings_from_env({"PAPERLAKE_HTTP_MAX_ATTEMPTS": "many"})
 
 
 def test_retry_after_parsing():

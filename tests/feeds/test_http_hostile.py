@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from feeds.http import FetchError, HttpClient, HttpSettings
+from feeds.http import HttpClient
+from feeds.http_response import FetchError
+from feeds.http_settings import HttpSettings
 from tests.feeds.hostile_servers import DripHandler, EchoHeadersHandler, serving
 
 DAY = date(2024, 3, 11)

@@ -7,7 +7,7 @@ from prefect import flow
 
 from flows.artifacts import ArtifactKeys, new_paper_rows, publish_load_artifacts, summary_markdown
 from flows.reports import LoadReport, SnapshotOutcome
-from lake import writes
+from lake import table_setup, writes
 from lake.schemas import PAPERS
 from tests.conftest import paper_row
 from tests.flows.artifact_lookup import artifacts_of_run, run_id_of
@@ -37,7 +37,7 @@ def reports():
 
 @pytest.fixture
 def papers_lake(lake):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     writes.append(lake, PAPERS, pl.DataFrame([paper_row(n) for n in range(1, 4)]), writes.CommitInfo("test"))
     return lake
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.daily import daily
-from lake import writes
+from lake import table_setup
 from lake.changes import CDF_PROPERTY, change_feed_start, read_changes
 from paperlake.cli import app
 from tests.conftest import assert_keys_unique
@@ -77,9 +77,9 @@ def test_the_second_load_shows_as_inserts_and_upvote_updates(live, lake):
 
 
 def test_a_lake_made_without_the_feed_gets_it_on_its_next_load_without_a_rewrite(live, lake, monkeypatch):
-    old_properties = {name: {k: v for k, v in props.items() if k != CDF_PROPERTY} for name, props in writes.TABLE_PROPERTIES.items()}
+    old_properties = {name: {k: v for k, v in props.items() if k != CDF_PROPERTY} for name, props in table_setup.TABLE_PROPERTIES.items()}
     with monkeypatch.context() as older:
-        older.setattr(writes, "TABLE_PROPERTIES", old_properties)
+        older.setattr(table_setup, "TABLE_PROPERTIES", old_properties)
         daily(MAR_11, lake_uri=lake.uri)
     assert change_feed_start(lake.delta("papers")) is None
     no_feed = changes_cli(lake, "papers", "--since-version", "0")

@@ -14,7 +14,7 @@ import pytest
 from flows.daily import daily
 from flows.digests import digest
 from flows.notify import save_webhook_block
-from lake import watches, writes
+from lake import table_setup, watches, writes
 from tests.flows.artifact_lookup import artifacts_of_run, run_id_of
 from tests.flows.live_fixtures import no_heartbeats  # noqa: F401
 from tests.flows.living_fixtures import living, living_world, scheduled_at  # noqa: F401
@@ -56,7 +56,7 @@ def run_daily(living, lake, day: date):
 
 
 def test_each_watch_gets_its_new_papers_once_through_its_block(living, lake, receiver):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     add(lake, "world", save_webhook_block("world", receiver.url), **WORLD)
     add(lake, "nothing", save_webhook_block("nothing", receiver.url), any_terms=["chromodynamics"])
     add(lake, "theorems", None, all_terms=["theorem", "proving"])  # no block: the artifact only
@@ -110,7 +110,7 @@ def test_each_watch_gets_its_new_papers_once_through_its_block(living, lake, rec
 
 
 def test_a_failed_send_is_recorded_and_never_resent(living, lake, receiver):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     add(lake, "world", save_webhook_block("world", receiver.url), **WORLD)
     receiver.status = 500
     run_daily(living, lake, DAYS[0])  # the load succeeds; the digest's failure is logged and recorded

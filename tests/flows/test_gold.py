@@ -10,7 +10,8 @@ import pytest
 
 from flows.daily import daily
 from flows.gold_update import rebuild_gold
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from tests.conftest import assert_keys_unique
 from tests.flows.live_fixtures import no_heartbeats  # noqa: F401
 from tests.flows.living_fixtures import living, living_world, scheduled_at  # noqa: F401
@@ -133,23 +134,15 @@ def test_a_first_loads_whole_rebuild_yields_to_a_concurrent_load_that_filled_the
 
     from flows.gold_update import update_gold_tables
     from lake import gold as lake_gold
-    from lake.schemas import SIGHTINGS
     from lake.store import Lake
-    from tests.explore_scenario import day, scenario_sightings
-    from transforms.papers import summarize_papers
+    from tests.explore_scenario import scenario_sightings
 
     lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     everything = scenario_sightings()
 
     def land(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Day n's sightings and papers written as a load writes them, before its gold step."""
-        todays = everything.filter(pl.col("snapshot_date") == day(n))
-        writes.append(lake, SIGHTINGS, todays, writes.CommitInfo("load", run_id=f"run-{n}"))
-        so_far = everything.filter(pl.col("snapshot_date") <= day(n))
-        papers = summarize_papers(so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())))
-        writes.upsert_papers(lake, papers, writes.CommitInfo("load", run_id=f"run-{n}"))
-        return so_far.filter(pl.col("paper_id").is_in(todays["paper_id"].implode())), papers
+        return land_scenario_day(lake, everything, n)
 
     now = datetime.now(timezone.utc)
     first_sightings, first_papers = land(1)
@@ -171,3 +164,44 @@ def test_a_first_loads_whole_rebuild_yields_to_a_concurrent_load_that_filled_the
     authors, _ = rebuilt(lake)
     assert sorted(lake.read("authors")["author_key"]) == sorted(authors["author_key"]) and "emile moreau" in authors["author_key"]
     assert set(lake.read("author_papers")["paper_id"]) == set(author_papers(lake.read("papers"), lake.read("sightings"))["paper_id"]) == {"2402.09999", "2403.00001"}
+
+
+def land_scenario_day(lake, everything: pl.DataFrame, n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Day n of the scenario's sightings and its papers written as a load writes them, before its gold
+    step; returns what that step gets: every sighting so far of the day's papers, and their rows."""
+    from lake.schemas import SIGHTINGS
+    from tests.explore_scenario import day
+    from transforms.papers import summarize_papers
+
+    todays = everything.filter(pl.col("snapshot_date") == day(n))
+    writes.append(lake, SIGHTINGS, todays, writes.CommitInfo("load", run_id=f"run-{n}"))
+    so_far = everything.filter(pl.col("snapshot_date") <= day(n), pl.col("paper_id").is_in(todays["paper_id"].implode()))
+    papers = summarize_papers(so_far)
+    lake_papers.upsert_papers(lake, papers, writes.CommitInfo("load", run_id=f"run-{n}"))
+    return so_far, papers
+
+
+def test_a_load_whose_papers_a_later_load_listed_again_reads_their_sightings_again(tmp_path):
+    """Load X lands day 3; before its gold step, load Y lands day 4 (the same papers A and B) and
+    finishes. X's rows say nothing of day 4: merged as they are, they would undo Y's listings."""
+    from datetime import datetime, timezone
+
+    from flows.gold_update import update_gold_tables
+    from lake.store import Lake
+    from tests.explore_scenario import A, B, scenario_sightings
+
+    lake = Lake(str(tmp_path / "lake"))
+    table_setup.ensure_tables(lake)
+    everything, now = scenario_sightings(), datetime.now(timezone.utc)
+    for n in (1, 2):
+        update_gold_tables(lake, *land_scenario_day(lake, everything, n), [], writes.CommitInfo("load"), now, validate=False)
+    x_sightings, x_papers = land_scenario_day(lake, everything, 3)
+    x_version = lake.delta("sightings").version()
+    update_gold_tables(lake, *land_scenario_day(lake, everything, 4), [], writes.CommitInfo("other"), now, validate=False)
+
+    update_gold_tables(lake, x_sightings, x_papers, [], writes.CommitInfo("load"), now, validate=False, sightings_version=x_version)
+
+    assert_gold_is_a_rebuild(lake)
+    listing_counts = dict(lake.read("author_papers").group_by("paper_id").agg(pl.col("listing_count").max()).iter_rows())
+    assert listing_counts[A] == 5  # Hugging Face on days 1-4, arXiv on day 1
+    assert listing_counts[B] == 2  # Hugging Face on days 3 and 4

@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from lake.changes import CHANGE_COLUMNS, ChangeFeedError, change_feed_start, read_changes
 from lake.schemas import PAPERS
 from paperlake.cli import app
@@ -66,7 +67,7 @@ def test_a_merged_paper_reads_as_a_delete(tmp_path):
 
     lake = write_scenario(Lake(str(tmp_path / "lake")), days=range(1, 3), quarantined=False).lake
     start = lake.delta("papers").version() + 1
-    writes.upsert_papers(lake, PAPERS.empty_frame(), writes.CommitInfo("test"), removed_ids=[T])
+    lake_papers.upsert_papers(lake, PAPERS.empty_frame(), writes.CommitInfo("test"), removed_ids=[T])
     rows = read_changes(lake, "papers", since_version=start).rows
     assert rows.select("paper_id", "_change_type").rows() == [(T, "delete")]
     assert rows["title"].item() == "Sparse Routing for Tiny Transformers"  # the row as it was
@@ -77,9 +78,9 @@ def test_a_time_before_the_feed_was_turned_on_is_refused_naming_the_version(tmp_
 
     lake = Lake(str(tmp_path / "lake"))
     with monkeypatch.context() as older:
-        older.setattr(writes, "TABLE_PROPERTIES", {})
+        older.setattr(table_setup, "TABLE_PROPERTIES", {})
         written = write_scenario(lake, days=range(1, 3), quarantined=False)
-    writes.ensure_tables(lake)  # what the next load does first
+    table_setup.ensure_tables(lake)  # what the next load does first
     with pytest.raises(ChangeFeedError, match=r"table 'papers' records changes from version 3 on .* not 20.* \(version 2\)"):
         read_changes(lake, "papers", since=written.moments[1])
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from lake import gold, writes
+from lake import gold, table_setup, writes
 from lake.store import Lake
 
 WEEK = date(2024, 3, 11)
@@ -30,7 +30,7 @@ def stored_paper_counts(lake: Lake) -> list[int]:
 
 
 def test_rows_read_before_a_concurrent_load_landed_are_read_again(lake):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     gold.merge_topics(lake, lambda: topic_rows(1), [WEEK], COMMIT)
     reads = []
 
@@ -50,7 +50,7 @@ def test_rows_read_before_a_concurrent_load_landed_are_read_again(lake):
 
 
 def test_rows_are_read_once_when_no_load_commits_meanwhile(lake):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     reads = []
 
     def rows_of() -> pl.DataFrame:

@@ -25,12 +25,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def big_lake(tmp_path_factory):
-    from lake import writes
+    from lake import table_setup, writes
     from lake.schemas import PAPERS
     from lake.store import Lake
 
     lake = Lake(str(tmp_path_factory.mktemp("limits") / "lake"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     writes.append(lake, PAPERS, pl.DataFrame([paper_row(n) for n in range(3000)]), writes.CommitInfo("test"))
     return lake
 

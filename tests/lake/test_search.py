@@ -12,7 +12,8 @@ import pytest
 
 from flows.search_update import rebuild_search_words, update_search_words
 from lake import search as lake_search
-from lake import writes
+from lake import papers as lake_papers
+from lake import table_setup, writes
 from lake.queries import Window, search
 from lake.schemas import PAPERS
 from lake.store import Lake
@@ -43,7 +44,7 @@ def made_papers(count: int, seed: int = 3) -> pl.DataFrame:
 @pytest.fixture
 def lake(tmp_path) -> Lake:
     the_lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     for part in made_papers(400).iter_slices(100):  # several files, like a lake written day by day
         writes.append(the_lake, PAPERS, part, writes.CommitInfo("test"))
     rebuild_search_words(the_lake, writes.CommitInfo("test"))
@@ -82,7 +83,7 @@ def test_changed_and_removed_papers_answer_like_a_rebuild(lake):
     )
     removed = ["2401.00040", "2401.00041"]
     fresh = made_papers(5, seed=9).with_columns(pl.format("2402.{}", pl.col("paper_id").str.slice(5)).alias("paper_id"))
-    writes.upsert_papers(lake, pl.concat([changed, fresh]), writes.CommitInfo("test"), removed_ids=removed)
+    lake_papers.upsert_papers(lake, pl.concat([changed, fresh]), writes.CommitInfo("test"), removed_ids=removed)
     update_search_words(lake, pl.concat([changed, fresh]), fresh["paper_id"].to_list(), removed, writes.CommitInfo("test"))
     update_search_words(lake, changed.head(3), [], [], writes.CommitInfo("test"))  # touched again, same text
     assert_same_as_the_scan(lake)
@@ -122,7 +123,7 @@ TRICKY_QUERIES = [
 
 def test_phrases_from_positions_answer_what_the_scan_answers(tmp_path):
     the_lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     papers = made_papers(len(TRICKY), seed=5).with_columns(
         pl.Series("title", [t for t, _ in TRICKY]), pl.Series("abstract", [a for _, a in TRICKY], pl.String),
     )
@@ -158,9 +159,9 @@ def test_an_index_without_positions_still_answers_what_the_scan_answers(lake):
     write_deltalake(lake.table_uri("search_words"), old.to_arrow(), mode="overwrite", schema_mode="overwrite")
     assert_same_as_the_scan(lake)
 
-    writes.ensure_tables(lake)  # what the next load does first
+    table_setup.ensure_tables(lake)  # what the next load does first
     changed = lake.read("papers").head(40).with_columns(pl.lit("Graph Reasoning Sparse Routing").alias("title"))
-    writes.upsert_papers(lake, changed, writes.CommitInfo("test"))
+    lake_papers.upsert_papers(lake, changed, writes.CommitInfo("test"))
     update_search_words(lake, changed, [], [], writes.CommitInfo("test"))
     assert "positions" not in lake.scan("search_words").collect_schema().names()
     assert lake.read("search_words").height > old.height
@@ -182,7 +183,7 @@ def paper(paper_id: str, title: str, abstract: str, last_seen: date) -> dict:
 def dated_lake(tmp_path) -> Lake:
     """Old papers (2301.*, seen 2023) with the word in title and abstract, and recent ones (2512.*)."""
     the_lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     last = date(2025, 12, 28)
     old = [paper(f"2301.{n:05d}", "Graph Learning", "a graph model", date(2023, 1, 20) + timedelta(days=n)) for n in range(4)]
     recent = [paper(f"2512.{n:05d}", "Graph Models" if n % 2 else "Sparse Graph", "graph routing" if n != 3 else "routing", last - timedelta(days=n)) for n in range(6)]

@@ -1,12 +1,12 @@
 import pytest
 
-from lake import writes
+from lake import table_setup, writes
 from lake.sql import QueryError, run_query
 
 
 @pytest.fixture
 def empty_lake(lake):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     return lake
 
 
@@ -51,7 +51,7 @@ def test_count_of_a_whole_table_comes_from_the_log_and_equals_the_scan(lake):
     from lake.schemas import SIGHTINGS
     from tests.explore_scenario import scenario_sightings
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     rows = scenario_sightings()
     writes.append(lake, SIGHTINGS, rows.head(3), writes.CommitInfo("test", snapshot_dates=(date(2024, 3, 1),)))
     writes.append(lake, SIGHTINGS, rows.tail(-3), writes.CommitInfo("test", snapshot_dates=(date(2024, 3, 2),)))

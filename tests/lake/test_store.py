@@ -2,14 +2,14 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from lake import writes
+from lake import table_setup, writes
 from lake.changes import CHANGE_FEED_TABLES
 from lake.schemas import TABLES
 from lake.store import Lake, UnknownTableError
 
 
 def test_tables_use_the_plainest_delta_protocol_so_any_reader_opens_them(lake):
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     for name, spec in TABLES.items():
         table = DeltaTable(lake.table_uri(name))
         protocol = table.protocol()
@@ -45,7 +45,7 @@ def test_a_lake_brings_the_table_it_opened_forward_to_every_later_commit(lake):
 
     from lake.schemas import PAPERS
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     first = lake.delta("papers")
     other_process = Lake(lake.uri)
     writes.append(other_process, PAPERS, pl.DataFrame([paper_row(1)]), writes.CommitInfo("test"))
@@ -63,7 +63,7 @@ def test_a_held_table_keeps_its_version_so_a_read_then_write_meets_the_conflict(
 
     from lake.schemas import PAPERS
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     held = lake.delta("papers")
     read_version = held.version()
     writes.append(lake, PAPERS, pl.DataFrame([paper_row(1)]), writes.CommitInfo("test"))
@@ -78,12 +78,12 @@ def test_a_table_made_anew_is_not_read_from_the_one_opened_before(lake):
 
     from lake.schemas import PAPERS
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     for n in range(3):
         writes.append(lake, PAPERS, pl.DataFrame([paper_row(n)]), writes.CommitInfo("test"))
     assert lake.read("papers").height == 3
     shutil.rmtree(lake.table_uri("papers"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     assert lake.read("papers").height == 0 and lake.delta("papers").version() == 0
 
 
@@ -91,7 +91,7 @@ def test_a_lake_crosses_threads_and_pickling_without_its_open_tables(lake):
     import pickle
     import threading
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     mine = lake.delta("papers")
     theirs = []
     thread = threading.Thread(target=lambda: theirs.append(lake.delta("papers")))
@@ -105,7 +105,7 @@ def test_a_lake_crosses_threads_and_pickling_without_its_open_tables(lake):
 def test_a_finished_threads_tables_are_let_go(lake):
     import threading
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     for _ in range(5):  # task threads come and go: each opens papers once
         thread = threading.Thread(target=lambda: lake.delta("papers"))
         thread.start()
@@ -125,7 +125,7 @@ def test_the_lakes_of_one_root_share_their_opened_tables(lake, tmp_path, monkeyp
     from lake import store
     from lake.schemas import PAPERS
 
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     opened = []
     monkeypatch.setattr(store.LakeDeltaTable, "__init__", lambda self, *a, **k: opened.append(a[0]) or DeltaTable.__init__(self, *a, **k))
     lake.delta("papers")
@@ -137,6 +137,6 @@ def test_the_lakes_of_one_root_share_their_opened_tables(lake, tmp_path, monkeyp
     assert lake.table_uri("papers") not in opened  # brought forward, not reopened
     others = [Lake(str(tmp_path / f"other{n}")) for n in range(store._OPENED_LAKES_KEPT)]
     for other in others:
-        writes.ensure_tables(other)
+        table_setup.ensure_tables(other)
     assert Lake(lake.uri).delta("papers").version() == DeltaTable(lake.table_uri("papers")).version()
     assert opened[-1] == lake.table_uri("papers")  # the lakes used since pushed this one's tables out

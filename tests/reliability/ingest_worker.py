@@ -22,7 +22,7 @@ KILL {"at": "commit", "n": N, "when": "before" | "after" | "files"}   the Nth la
      {"at": "parse", "n": N}   as the Nth payload starts being parsed
      {"at": "fetch", "n": N}   after the Nth HTTP response was read, before the day is fetched whole
 
-Kill points are installed in the child only, by wrapping the deltalake calls lake/writes.py makes
+Kill points are installed in the child only, by wrapping the deltalake calls lake/writes.py and lake/*_writes.py make
 (write_deltalake, TableMerger.execute, DeltaTable.create): the production code has no test hooks.
 Children also skip rendering Great Expectations Data Docs (a third of a run's time, spent after
 the last lake commit, so it changes nothing the tests check): they write a stub index instead.
@@ -182,7 +182,7 @@ def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | No
     import expectations.docs
     import flows.load_steps
     import feeds.http
-    from lake import writes
+    from lake import quarantine_writes, sighting_writes, writes
 
     expectations.docs.build_data_docs = _stub_data_docs
 
@@ -199,7 +199,8 @@ def install_kill_points(kill: dict | None, trace: str | None, barrier: dict | No
     def hooked_create(cls, table_uri, *args, **kwargs):
         return points.around(table_uri, "create", lambda: create(cls, table_uri, *args, **kwargs))
 
-    writes.write_deltalake = hooked_write
+    for module in (writes, sighting_writes, quarantine_writes):  # each module's own name for it
+        module.write_deltalake = hooked_write
     TableMerger.execute = hooked_execute
     deltalake.DeltaTable.create = classmethod(hooked_create)
     if kill and kill["at"] == "parse":
