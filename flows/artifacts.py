@@ -56,22 +56,26 @@ def publish_load_artifacts(
     docs_index: str | Path | None = None,
     day_changes: list[DayChange] | None = None,
     notes: list[str] | None = None,
+    new_paper_count: int | None = None,
 ) -> ArtifactKeys:
     """The summary, the new papers and the Data Docs link of a load, one report per feed.
 
     Call it before raising for failed feeds, so a partly failed run still shows what landed.
+    `new_paper_count`: how many new papers the run found, when its reports keep only the first ones' ids.
     """
     keys = ArtifactKeys.of(flow_name)
     summary = summary_markdown(title, reports, failures or {})
     if day_changes is not None:
         summary += "\n\n" + feed_days_markdown(day_changes, notes or [])
     create_markdown_artifact(summary, key=keys.summary, description=f"{title}: what each feed loaded")
-    rows = new_paper_rows(lake, reports)
-    shown = rows[:NEW_PAPER_ROW_LIMIT]
+    # Dicts only for the rows shown: a long backfill finds millions of new papers
+    papers, feed_of = new_papers_of(lake, reports)
+    found_count = papers.height if new_paper_count is None else new_paper_count
+    shown = paper_rows(papers.head(NEW_PAPER_ROW_LIMIT), feed_of)
     create_table_artifact(
         shown or {column: [] for column in ["feed", *NEW_PAPER_COLUMNS]},  # no rows, but the UI still shows the header
         key=keys.new_papers,
-        description=f"{title}: {len(rows)} new paper(s)" + (f", the first {len(shown)} shown" if len(shown) < len(rows) else ""),
+        description=f"{title}: {found_count} new paper(s)" + (f", the first {len(shown)} shown" if len(shown) < found_count else ""),
     )
     docs = docs_index or _first_docs_index(reports.values())
     if docs:
@@ -135,11 +139,17 @@ def versions_markdown(reports: dict[str, LoadReport]) -> list[str]:
     return lines
 
 
-def new_paper_rows(lake: Lake, reports: dict[str, LoadReport]) -> list[dict]:
-    """The papers each feed saw first, with titles from the lake, in JSON-ready values."""
+def new_paper_rows(lake: Lake, reports: dict[str, LoadReport], limit: int | None = None) -> list[dict]:
+    """The papers each feed saw first (the first `limit` of them), with titles from the lake, in JSON-ready values."""
+    papers, feed_of = new_papers_of(lake, reports)
+    return paper_rows(papers if limit is None else papers.head(limit), feed_of)
+
+
+def new_papers_of(lake: Lake, reports: dict[str, LoadReport]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The lake's rows of the reports' new papers, earliest first seen first; and each one's feed."""
     feed_of = {pid: feed for feed, r in reports.items() for pid in r.new_paper_ids}
     if not feed_of:
-        return []
+        return pl.DataFrame(schema=NEW_PAPER_COLUMNS), feed_of
     papers = (
         lake.scan(PAPERS.name)
         .filter(pl.col("paper_id").is_in(list(feed_of)))
@@ -147,6 +157,10 @@ def new_paper_rows(lake: Lake, reports: dict[str, LoadReport]) -> list[dict]:
         .sort("first_seen_date", "paper_id")
         .collect()
     )
+    return papers, feed_of
+
+
+def paper_rows(papers: pl.DataFrame, feed_of: dict[str, str]) -> list[dict]:
     return [{"feed": feed_of[row["paper_id"]], **{k: _json_value(v) for k, v in row.items()}} for row in papers.iter_rows(named=True)]
 
 

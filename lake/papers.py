@@ -25,7 +25,7 @@ PAPERS_ROUNDS = 20
 @dataclass
 class PapersWritten:
     papers: pl.DataFrame  # the rows merged in the last round
-    new_paper_ids: list[str] = field(default_factory=list)
+    new_paper_ids: list[str] = field(default_factory=list)  # earliest first seen first, then by id
     inserted_count: int = 0
     updated_count: int = 0
     removed_count: int = 0
@@ -73,7 +73,9 @@ def write_papers(
         raise writes.LakeWriteError(f"table 'papers' in {lake.uri}: sightings kept changing under {PAPERS_ROUNDS} summaries")
     written.papers = papers
     written.sightings_version = sightings_version
-    written.new_paper_ids = sorted(summarized - known)
+    # Earliest first: a run listing only its first new papers takes a prefix of each load's (flows/backfill.py).
+    new_ids = papers.filter(pl.col("paper_id").is_in(list(summarized - known))).sort("first_seen_date", "paper_id")
+    written.new_paper_ids = new_ids["paper_id"].to_list()
     written.updated_count = len(updated_ids - set(gone))
     written.removed_count = metrics.get("num_target_rows_deleted", 0)
     written.removed_paper_ids = sorted(gone)

@@ -216,3 +216,25 @@ def test_the_hugging_face_list_is_loaded_at_most_its_own_cap_of_days_at_a_time(t
     assert per_feed == {"hf_daily": [3, 3, 3, 1], "arxiv": [10]}  # a batch of 3 more would pass 4 days; arXiv by bytes alone
     assert snapshot_days(lake, "hf_daily") == ALL_DAYS
     assert_keys_unique(lake)
+
+
+def test_each_load_keeps_only_the_new_paper_ids_the_run_can_show_and_the_artifact_still_counts_them_all(ten_days, lake, monkeypatch):
+    import json
+
+    import flows.artifacts
+    import flows.backfill
+
+    # A ten-year backfill finds millions of new papers; its artifact shows the first 500 (here 3)
+    monkeypatch.setattr(flows.backfill, "NEW_PAPER_ROW_LIMIT", 3, raising=False)
+    monkeypatch.setattr(flows.artifacts, "NEW_PAPER_ROW_LIMIT", 3)
+    monkeypatch.setattr(flows.backfill, "MAX_LOAD_BYTES", 1)  # a load per day
+    last_date = FIRST_DATE + timedelta(days=3)
+    state = backfill(FIRST_DATE, last_date, ["arxiv"], lake.uri, return_state=True)
+    report = state.result()
+
+    assert len(report.loads) == 4 and all(len(load.report.new_paper_ids) <= 3 for load in report.loads)
+    papers = lake.read("papers").sort("first_seen_date", "paper_id")
+    assert report.new_paper_count == papers.height > 3
+    found = artifacts_of_run(run_id_of(state))["backfill-new-papers"]
+    assert found.description == f"backfill {FIRST_DATE}..{last_date}: {papers.height} new paper(s), the first 3 shown"
+    assert [row["paper_id"] for row in json.loads(found.data)] == papers["paper_id"].head(3).to_list()
