@@ -74,7 +74,7 @@ def test_an_index_without_paper_keys_says_once_how_to_rebuild_it(tmp_path):
     from flows.search_update import rebuild_search_words
 
     lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(lake)
+    table_setup.ensure_tables(lake)
     writes.append(lake, PAPERS, made_papers(120), writes.CommitInfo("test"))
     rebuild_search_words(lake, writes.CommitInfo("test"))
     runner = CliRunner()

@@ -244,7 +244,7 @@ def keyed_lake(tmp_path) -> Lake:
     """Old papers holding 'graph reasoning' in the title (some with 'graphs' alone in the abstract)
     and recent ones holding it in the abstract."""
     the_lake = Lake(str(tmp_path / "lake"))
-    writes.ensure_tables(the_lake)
+    table_setup.ensure_tables(the_lake)
     last = date(2025, 12, 28)
     titled = [
         paper(f"2301.{n:05d}", "Graph Reasoning at Scale" if n % 3 else "Reasoning on a Graph",
@@ -286,9 +286,9 @@ def test_an_index_without_paper_keys_still_answers_what_the_scan_answers(lake, m
     assert_same_as_the_scan(lake)
     assert not any("of_keys" in c for c in calls)
 
-    writes.ensure_tables(lake)  # what the next load does first
+    table_setup.ensure_tables(lake)  # what the next load does first
     changed = lake.read("papers").head(40).with_columns(pl.lit("Graph Reasoning Sparse Routing").alias("title"))
-    writes.upsert_papers(lake, changed, writes.CommitInfo("test"))
+    lake_papers.upsert_papers(lake, changed, writes.CommitInfo("test"))
     update_search_words(lake, changed, [], [], writes.CommitInfo("test"))
     assert "paper_key" not in lake.scan("search_words").collect_schema().names()
     assert_same_as_the_scan(lake)
