@@ -8,12 +8,13 @@ mean "latest" use sort_by, and results are sorted on a full key.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
+
+from lake.text_match import match_and_score, may_hold, may_hold_every, search_terms
+
 
 @dataclass(frozen=True)
 class Window:
@@ -139,18 +140,6 @@ def papers_in_window(sightings: pl.LazyFrame, window: Window, limit: int | None 
 
 # --- search ---------------------------------------------------------------------------------
 
-def _normalized(text: pl.Expr) -> pl.Expr:
-    """The title_key normalization (NFKC, lower case, non-alphanumeric runs to one space), padded
-    with spaces so ' term' finds a term at the start of any word."""
-    cleaned = text.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ")
-    return pl.lit(" ") + cleaned.str.strip_chars() + pl.lit(" ")
-
-
-def search_terms(text: str) -> list[str]:
-    """The words of a search, normalized like titles."""
-    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).lower()).split()
-
-
 def search(
     sightings: pl.LazyFrame, text: str, window: Window, limit: int | None = None, papers: pl.LazyFrame | None = None,
     words: pl.LazyFrame | None = None, columns: list[str] | None = None, last_seen_range: tuple[date, date] | None = None,
@@ -174,7 +163,7 @@ def search(
 
         return indexed_search(words, papers, terms, limit, columns, last_seen_range)
     if papers is not None and window == Window():
-        summary = papers.filter(_may_hold_every(terms)).select(
+        summary = papers.filter(may_hold_every(terms)).select(
             "paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "sighting_count",
             "upvotes", "comment_count", "feeds", "abstract", "title_key",
         )
@@ -190,41 +179,10 @@ def search(
     return _limited(ranked if columns is None else ranked.select(*columns, "score"), limit).collect()
 
 
-def match_and_score(terms: list[str]) -> tuple[pl.Expr, pl.Expr]:
-    """Whether a row's title or abstract holds every term, and its score: 10 for the phrase in the
-    title, 3 per term in the title, 2 for the phrase in the abstract, 1 per term in the abstract."""
-    phrase = " " + " ".join(terms)
-    title, abstract = _normalized(pl.col("title")), _normalized(pl.col("abstract"))
-
-    def hits(field: pl.Expr) -> pl.Expr:
-        return pl.sum_horizontal(field.str.contains(" " + t, literal=True).cast(pl.Int32) for t in terms)
-
-    every_term = pl.all_horizontal((title + abstract).str.contains(" " + t, literal=True) for t in terms)
-    score = (
-        10 * title.str.contains(phrase, literal=True).cast(pl.Int32)
-        + 3 * hits(title)
-        + 2 * abstract.str.contains(phrase, literal=True).cast(pl.Int32)
-        + hits(abstract)
-    )
-    return every_term, score
-
-
-def _holds(column: str, term: str) -> pl.Expr:
-    """A cheap superset of "the normalized text has a word starting with `term`": the term, ASCII
-    case ignored, anywhere in the raw text; text that is not all ASCII (which NFKC may change) passes."""
-    text = pl.col(column).fill_null("")
-    return (text.str.len_bytes() != text.str.len_chars()) | text.str.contains_any([term], ascii_case_insensitive=True)
-
-
-def _may_hold_every(terms: list[str]) -> pl.Expr:
-    """Rows that may hold every term in their title or abstract (the exact test runs on what passes)."""
-    return pl.all_horizontal(_holds("title", t) | _holds("abstract", t) for t in terms)
-
-
 def _candidate_ids(sightings: pl.LazyFrame, terms: list[str], window: Window) -> list[str]:
     """Papers whose sightings in the window may hold every term, in any of them: the exact test runs
     on each paper's latest title and abstract, which is one of these sightings' texts."""
-    flags = [(_holds("title", t) | _holds("abstract", t)).alias(f"term_{i}") for i, t in enumerate(terms)]
+    flags = [(may_hold("title", t) | may_hold("abstract", t)).alias(f"term_{i}") for i, t in enumerate(terms)]
     found = (
         sightings.filter(window.inside())
         .select("paper_id", *flags)

@@ -27,8 +27,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from lake.queries import NEWEST_FIRST, _normalized, match_and_score
+from lake.queries import NEWEST_FIRST
 from lake.search_words import has_paper_keys, rows_of_terms
+from lake.text_match import match_and_score, normalized_text
 from transforms.search_words import ABSTRACT_FIELD, MARKER_TERM, TITLE_FIELD, phrase_fields, term_range, without_superseded
 
 SUMMARY = [
@@ -262,7 +263,7 @@ def _settled(
             untitled = open_rows.filter(pl.col("title_phrase").is_null())
             if untitled.height:
                 titles = _rows_of(papers, untitled, ["paper_id", "title"]).select(
-                    "paper_id", _normalized(pl.col("title")).str.contains(phrase, literal=True).alias("title_phrase")
+                    "paper_id", normalized_text(pl.col("title")).str.contains(phrase, literal=True).alias("title_phrase")
                 )
                 done.titles = pl.concat([done.titles, titles])
                 continue

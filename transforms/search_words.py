@@ -31,7 +31,7 @@ PLACE_BYTES = 2
 
 
 def word_list(text: pl.Expr) -> pl.Expr:
-    """The words of a text in order, normalized as lake/queries.py's search normalizes it."""
+    """The words of a text in order, normalized as a search normalizes it (lake/text_match.py)."""
     cleaned = text.fill_null("").str.normalize("NFKC").str.to_lowercase().str.replace_all(r"[\W_]+", " ").str.strip_chars()
     return cleaned.str.split(" ").list.filter(pl.element() != "")
 
