@@ -238,8 +238,9 @@ def serve(
     err.print(f"stopped; the deployments {names} are paused: `paperlake serve` again resumes them", highlight=False)
 
 
-from paperlake import cli_read  # noqa: E402  (query, papers, show, new, trending, history, report, tables, dupes)
+from paperlake import cli_query, cli_read  # noqa: E402  (query; papers, show, new, trending, history, report, tables, dupes)
 
+cli_query.register(app)
 cli_read.register(app)
 
 from paperlake.cli_changes import register as _register_changes_command  # noqa: E402  (changes TABLE)
