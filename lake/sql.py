@@ -89,7 +89,7 @@ def _run_query(lake: Lake, sql: str, as_of: AsOf, limits: QueryLimits) -> pl.Dat
         raise QueryError(f"give exactly one SQL statement (got {len(statements)})")
     if statements[0].type not in READ_ONLY_STATEMENTS:
         raise QueryError(f"paperlake query is read-only: a {statements[0].type.name} statement is not allowed (only SELECT)")
-    read_tables = _tables_read(probe, sql)
+    read_tables = tables_read(probe, sql)
     counted = row_count_from_log(lake, sql, as_of)
     if counted is not None:
         return counted
@@ -181,7 +181,7 @@ def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     return relation.project(", ".join(columns)).pl()
 
 
-def _tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     """The lake tables the statement names, in declared order; all of them if DuckDB cannot tell."""
     try:
         named = {name.lower() for name in con.get_table_names(sql)}

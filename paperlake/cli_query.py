@@ -73,8 +73,8 @@ def _note_tables_not_created(the_lake, sql: str) -> None:
     import duckdb
 
     from lake.locate import missing_table_note
-    from lake.sql import _tables_read
+    from lake.sql import tables_read
 
-    for name in _tables_read(duckdb.connect(":memory:"), sql):
+    for name in tables_read(duckdb.connect(":memory:"), sql):
         if not the_lake.has_table(name):
             err.print(missing_table_note(the_lake.uri, name, "it reads as empty"), highlight=False)
