@@ -52,6 +52,9 @@ CASES = [
     Case("sightings", "snapshot_date_range", {"snapshot_date": date(2026, 11, 11)}, "snapshot_date is '2026-11-11'; it must be between 1991-01-01 and 2026-11-10"),
     Case("sightings", "snapshot_date_range", {"snapshot_date": date(1990, 12, 31)}, "snapshot_date is '1990-12-31'"),
     Case("sightings", "published_date_range", {"published_date": date(2031, 1, 1)}, "published_date is '2031-01-01'"),
+    # Far outside what pandas' nanosecond datetimes hold (GX is given those): still caught, the date as written.
+    Case("sightings", "published_date_range", {"published_date": date(1, 1, 1)}, "published_date is '0001-01-01'"),
+    Case("sightings", "published_date_range", {"published_date": date(9999, 12, 31)}, "published_date is '9999-12-31'"),
     # papers
     Case("papers", "title_boilerplate", {"title": "Subscribe"}, "title 'Subscribe'"),
     Case("papers", "arxiv_id_format", {"arxiv_id": "2403.00987v1", "paper_id": "2403.00987v1"}, "'2403.00987v1'"),
