@@ -86,10 +86,10 @@ def load_parsed(
     validated.results = [r.detached() for r in validated.results]
     validated.clean = validated.clean.select("snapshot_id")  # mark_loaded counts the rows of each snapshot
     gold = update_gold(
-        lake, quote(papers.sightings), quote(papers.written.papers), papers.written.removed_paper_ids, commit, now, papers.written.sightings_version,
+        lake, quote(papers.sightings), quote(papers.written.papers), quote(papers.written.removed_paper_ids), commit, now, papers.written.sightings_version,
     )
     papers.sightings = None
-    update_search(lake, quote(papers.written.papers), papers.written.new_paper_ids, papers.written.removed_paper_ids, commit)
+    update_search(lake, quote(papers.written.papers), quote(papers.written.new_paper_ids), quote(papers.written.removed_paper_ids), commit)
     outcomes = mark_loaded(lake, quote(parsed), quote(validated), commit, now, pending_only=bounded)
     report = LoadReport(
         snapshots=with_skipped(payloads, snapshot_outcomes(parsed, outcomes)),

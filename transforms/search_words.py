@@ -50,8 +50,9 @@ def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
     """paper_id, title, abstract in; term, paper_id, fields (1 title, 2 abstract, 3 both), positions
     (packed: the title's places, then the abstract's), paper_key out, sorted by term, then paper.
 
-    Grouped and sorted on one integer per (word's rank in the batch's vocabulary, paper's rank),
-    not on strings: several times faster, and half the memory."""
+    Keyed on one integer per (word's rank in the batch's vocabulary, paper's rank), not on strings:
+    several times faster, and half the memory. A stable sort on it puts each row's places side by
+    side in text order, so each row is a run of them, read with NumPy (no group_by, no lists)."""
     papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
     placed = pl.concat([
         papers.with_row_index("paper").select("paper", word_list(pl.col(column)).alias("term"))
@@ -61,31 +62,40 @@ def word_rows(papers: pl.DataFrame) -> pl.DataFrame:
     ]).drop_nulls("term")
     if placed.is_empty():
         return pl.DataFrame(schema={"term": pl.String, "paper_id": pl.String, "fields": pl.Int8, "positions": pl.Binary, "paper_key": pl.Int64})
+    paper_count = max(papers.height, 1)
     vocabulary = placed["term"].unique().sort()
     rank = pl.col("term").replace_strict(vocabulary, pl.int_range(vocabulary.len(), dtype=pl.UInt64, eager=True), return_dtype=pl.UInt64)
-    rows = placed.select((rank * max(papers.height, 1) + pl.col("paper")).alias("key"), "position").group_by("key").agg(
-        (pl.col("position") % 2 + 1).cast(pl.Int8).bitwise_or().alias("fields"),
-        pl.col("position").alias("positions"),  # in text order: a group keeps its rows' order
-    ).sort("key")
+    keyed = placed.select((rank * paper_count + pl.col("paper")).alias("key"), "position").sort("key", maintain_order=True)
+    keys, places = keyed["key"].to_numpy(), keyed["position"].to_numpy()
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    row_keys = pl.Series(keys[starts])
     return pl.DataFrame({
-        "term": vocabulary.gather(rows["key"] // max(papers.height, 1)),
-        "paper_id": papers["paper_id"].gather(rows["key"] % max(papers.height, 1)),
-        "fields": rows["fields"],
-        "positions": packed(rows["positions"]),
-        "paper_key": papers.select(paper_keys(pl.col("paper_id"))).to_series().gather(rows["key"] % max(papers.height, 1)),
+        "term": vocabulary.gather(row_keys // paper_count),
+        "paper_id": papers["paper_id"].gather(row_keys % paper_count),
+        "fields": fields_of_runs(places, starts),
+        "positions": packed_runs(places, starts),
+        "paper_key": papers.select(paper_keys(pl.col("paper_id"))).to_series().gather(row_keys % paper_count),
     })
 
 
-def packed(places: pl.Series) -> pl.Series:
-    """Each (non-empty) list of places as one binary value, PLACE_BYTES each; null where one does not fit."""
+def fields_of_runs(places: np.ndarray, starts: np.ndarray) -> pl.Series:
+    """Per run of places (one row): 1 all in the title, 2 all in the abstract, 3 both."""
+    lengths = np.diff(np.append(starts, places.size))
+    in_abstract = np.add.reduceat(places % 2, starts)
+    fields = (in_abstract < lengths).astype(np.int8) * TITLE_FIELD + (in_abstract > 0).astype(np.int8) * ABSTRACT_FIELD
+    return pl.Series("fields", fields, dtype=pl.Int8)
+
+
+def packed_runs(places: np.ndarray, starts: np.ndarray) -> pl.Series:
+    """Each run of places as one binary value, PLACE_BYTES each; null where a place does not fit."""
     import pyarrow as pa
 
-    lengths = places.list.len().to_numpy().astype(np.int64)
+    lengths = np.diff(np.append(starts, places.size)).astype(np.int64)
     offsets = np.zeros(lengths.size + 1, np.int64)
     np.cumsum(lengths * PLACE_BYTES, out=offsets[1:])
-    data = places.explode().drop_nulls().to_numpy().astype("<u2").tobytes()
+    data = places.astype("<u2").tobytes()  # a place past 65,535 wraps here; its row is made null below
     blobs = pl.Series("positions", pa.Array.from_buffers(pa.large_binary(), lengths.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)]))
-    fits = places.list.max().fill_null(0) <= np.iinfo(np.uint16).max
+    fits = pl.Series(np.maximum.reduceat(places, starts) <= np.iinfo(np.uint16).max)
     return pl.select(pl.when(fits).then(blobs)).to_series().alias("positions")
 
 
