@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from lake.schemas import PAPERS, SIGHTINGS
@@ -42,10 +43,11 @@ def summarize_papers(sightings: pl.DataFrame) -> pl.DataFrame:
         (-pl.col("rank")).alias("_rank_desc"),
         (pl.col("authors").list.len() > 0).fill_null(False).alias("_has_authors"),
     )
+    ranked = ranked.with_columns(_positions(ranked, order, name) for name, order in _ORDERS.items())
     papers = ranked.group_by("paper_id").agg(
-        pl.col("arxiv_id").sort_by(TEXT_ORDER).drop_nulls().last(),
+        pl.col("arxiv_id").sort_by(_TEXT).drop_nulls().last(),
         _newest("title"),
-        pl.col("abstract").sort_by(TEXT_ORDER).drop_nulls().last(),
+        pl.col("abstract").sort_by(_TEXT).drop_nulls().last(),
         _newest("title_key"),
         pl.col("snapshot_date").min().alias("first_seen_date"),
         pl.col("snapshot_date").max().alias("last_seen_date"),
@@ -73,21 +75,35 @@ def _with_version_columns(sightings: pl.DataFrame) -> pl.DataFrame:
     return sightings.with_columns(pl.lit(None, dtype=SIGHTINGS.polars_schema[c]).alias(c) for c in missing)
 
 
+# Each order as one integer column: every row's place in the whole batch sorted by that order.
+# Sorting each paper's few rows by one integer is about 3x faster than by six columns.
+_TEXT, _OBSERVED, _ARXIV = "_text_place", "_observed_place", "_arxiv_place"
+_ORDERS = {_TEXT: TEXT_ORDER, _OBSERVED: OBSERVED_ORDER, _ARXIV: ARXIV_ORDER}
+
+
+def _positions(frame: pl.DataFrame, order: list[str], name: str) -> pl.Series:
+    """Where each row of `frame` stands when it is sorted by `order` (nulls first, ties kept in row order)."""
+    rows = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), *order).sort(order, nulls_last=False, maintain_order=True)
+    places = np.empty(rows.height, np.uint32)
+    places[rows["_row"].to_numpy()] = np.arange(rows.height, dtype=np.uint32)
+    return pl.Series(name, places)
+
+
 def _newest(column: str) -> pl.Expr:
-    return pl.col(column).sort_by(TEXT_ORDER).last()
+    return pl.col(column).sort_by(_TEXT).last()
 
 
 def _latest_observed(column: str, when_present: str | None = None) -> pl.Expr:
     """`column` of the latest observation that has a value (of `when_present`, if given)."""
-    ordered = pl.col(column).sort_by(OBSERVED_ORDER, nulls_last=False)
-    present = pl.col(when_present or column).sort_by(OBSERVED_ORDER, nulls_last=False).is_not_null()
+    ordered = pl.col(column).sort_by(_OBSERVED)
+    present = pl.col(when_present or column).sort_by(_OBSERVED).is_not_null()
     return ordered.filter(present).last()
 
 
 def _of_newest_version(column: str) -> pl.Expr:
     """`column` of the newest arXiv version listed (rows with a version are arXiv's); null without one."""
-    ordered = pl.col(column).sort_by(ARXIV_ORDER, nulls_last=False)
-    is_arxiv = pl.col("arxiv_version").sort_by(ARXIV_ORDER, nulls_last=False).is_not_null()
+    ordered = pl.col(column).sort_by(_ARXIV)
+    is_arxiv = pl.col("arxiv_version").sort_by(_ARXIV).is_not_null()
     return ordered.filter(is_arxiv).last()
 
 
