@@ -75,6 +75,9 @@ def papers(
             found = queries.search(sightings, search, window, limit, the_lake.scan("papers"), words, PAPER_COLUMNS, last_seen_range)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--search") from None
+        if found.is_empty():  # stdout keeps its header alone, for a pipe; the person reads why here
+            where = "" if window == queries.Window() else " in the window given"
+            err.print(f"no paper{where} has {search!r} in its title or abstract", highlight=False)
     _emit(found, fmt, out_file)
 
 

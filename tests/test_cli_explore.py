@@ -107,6 +107,15 @@ def test_papers_search_best_matches_first(scenario):
     assert nothing.exit_code == 2 and "at least one letter" in nothing.output
 
 
+def test_papers_search_that_finds_nothing_says_so_on_stderr(scenario):
+    result = cli("papers", "--search", "quantum knitting", lake=scenario.lake)
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["paper_id", "title", "first_seen_date", "last_seen_date", "days_seen", "feeds", "score"]
+    assert "no paper has 'quantum knitting' in its title or abstract" in result.stderr
+    windowed = cli("papers", "--search", "sparse", "--since", "2031-01-01", lake=scenario.lake)
+    assert "no paper in the window given has 'sparse'" in windowed.stderr
+
+
 def test_papers_refuses_a_window_that_ends_before_it_starts(scenario):
     result = cli("papers", "--since", "2024-03-05", "--until", "2024-03-01", lake=scenario.lake)
     assert result.exit_code == 2 and "is after --until" in result.output
