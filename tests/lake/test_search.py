@@ -275,6 +275,30 @@ def test_several_words_read_keys_first_then_the_whole_rows_of_the_papers_that_ca
     assert answers(the_lake, "graph reasoning", None, True) == answers(the_lake, "graph reasoning", None, False)
 
 
+def test_matches_spread_over_many_id_months_read_the_recent_papers_first_and_still_agree(tmp_path, monkeypatch):
+    the_lake = keyed_lake(tmp_path)  # 'graph reasoning' in 2301's titles and 2512's abstracts
+    recency_by_id = []
+    real = lake_search._rows_of
+
+    def spy(papers, rows, columns):
+        if columns == ["paper_id", *lake_search.RECENCY]:
+            recency_by_id.append(sorted(rows["paper_id"].str.slice(0, 4).unique()))
+        return real(papers, rows, columns)
+
+    monkeypatch.setattr(lake_search, "_rows_of", spy)
+    cases = (("graph reasoning", 13), ("graph reasoning", 40), ("reasoning graph", 4), ("graph reasoning", None))
+    for text, limit in cases:
+        assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
+    assert recency_by_id == [["2301", "2512"], ["2301", "2512"], ["2301"], ["2301", "2512"]]  # by id: both months under the default
+
+    recency_by_id.clear()
+    monkeypatch.setattr(lake_search, "DIRECT_MONTH_COUNT", 1)
+    for text, limit in cases:
+        assert answers(the_lake, text, limit, True) == answers(the_lake, text, limit, False), (text, limit)
+    # Over the month count with a limit: the recent window's papers instead (no read by id); one month, or every match asked for, by id.
+    assert recency_by_id == [["2301"], ["2301", "2512"]]
+
+
 def test_an_index_without_paper_keys_still_answers_what_the_scan_answers(lake, monkeypatch):
     """An index an older paperlake built has no paper_key, and its loads add none (not half of
     them): it answers the same, reading every row of the words whole, until a rebuild."""
