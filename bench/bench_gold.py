@@ -95,8 +95,8 @@ def one_day(lake: Lake, paper_count: int, day_index: int) -> dict:
     touched = set(new_sightings["paper_id"].to_list()) | set(refreshed["paper_id"].to_list())
     from transforms.papers import summarize_papers
 
-    since_floor = sighting_writes.sightings_floor(lake, sorted(touched))
-    touched_sightings = sighting_writes.sightings_of(lake, sorted(touched), since=since_floor)
+    days = sighting_writes.sightings_days(lake, sorted(touched))
+    touched_sightings = sighting_writes.sightings_of(lake, sorted(touched), days=days)
     papers = summarize_papers(touched_sightings)
     lake_papers.upsert_papers(lake, papers, commit)
     probe = Probe().install()

@@ -2,7 +2,7 @@
 No Prefect here: flows/gold_steps.py makes it a task, and `paperlake dupes --merge` runs it as is.
 
     every sighting of the touched papers (read by write papers) + their new papers rows
-      -> their author_papers rows, new and stored (recent files only)
+      -> their author_papers rows, new and stored (the files of their first listings only)
       -> new minus stored, summed per author, onto their `authors` rows -> one MERGE
       -> the changed author_papers rows -> one MERGE (after authors: see lake/gold.py FOLLOWS)
       -> weeks those sightings fall in -> every sighting and paper of those weeks -> topic rows, one MERGE
@@ -21,6 +21,7 @@ import polars as pl
 
 from lake import gold as lake_gold
 from lake import quarantine_writes, sighting_writes, table_setup, writes
+from lake.day_ranges import of_days
 from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
 from transforms.gold import PAPER_PART, author_deltas, author_papers, authors_from, changed_author_papers, topics_from, weeks_of
@@ -85,9 +86,9 @@ class _Inputs:
         version = writes.table_version(lake, SIGHTINGS.name)
         if self.sightings_version is None or version == self.sightings_version:
             return self
-        since = sighting_writes.sightings_floor(lake, paper_ids)
+        days = sighting_writes.sightings_days(lake, paper_ids)
         papers = lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).collect()
-        return _Inputs(sighting_writes.sightings_of(lake, paper_ids, since=since), papers, version)
+        return _Inputs(sighting_writes.sightings_of(lake, paper_ids, days=days), papers, version)
 
 
 def _update_authors(lake: Lake, inputs: _Inputs, removed_ids: list[str], commit, now, _gate, updated: GoldUpdated):
@@ -100,10 +101,11 @@ def _update_authors(lake: Lake, inputs: _Inputs, removed_ids: list[str], commit,
         if _still_ahead(lake):  # a step died between the two commits: authors from author_papers again
             lake_gold.replace_authors(lake, authors_from(lake_gold.all_author_papers(lake)), commit)
             continue
-        # Stored rows are listed no earlier than the earliest of the new first listings and the stored
-        # ones (a paper that lost its first sightings); removed papers' rows may be anywhere.
-        floor = None if removed_ids else min((d for d in (new["first_listed_date"].min(), lake_gold.earliest_listed(lake, touched_ids)) if d), default=None)
-        old = lake_gold.author_papers_of(lake, touched_ids, floor)
+        # Stored rows lie in the files of their own first listings (read here, two columns) and the
+        # new ones (a paper that lost its first sightings): those days, not every day since the
+        # earliest, which one old paper made years of files. Removed papers' rows may be anywhere.
+        days = None if removed_ids else of_days(pl.concat([new["first_listed_date"], lake_gold.listed_days(lake, touched_ids)]))
+        old = lake_gold.author_papers_of(lake, touched_ids, days)
         changed, gone = changed_author_papers(old, new)
         keys = sorted(set(old["author_key"].to_list()) | set(new["author_key"].to_list()))
         rows, recompute = author_deltas(lake_gold.authors_of_keys(lake, keys), old, new)
@@ -116,7 +118,7 @@ def _update_authors(lake: Lake, inputs: _Inputs, removed_ids: list[str], commit,
             lake_gold.merge_authors(lake, authors.clean, removed_keys, commit, lake_gold.author_papers_version(lake) + 1, read_version)
         except lake_gold.AuthorsMoved:
             continue
-        lake_gold.merge_author_papers(lake, changed, gone, floor, commit)
+        lake_gold.merge_author_papers(lake, changed, gone, days, commit)
         updated.author_count, updated.removed_author_count = authors.clean.height, len(removed_keys)
         return authors
     raise writes.LakeWriteError(f"table 'authors' in {lake.uri}: concurrent loads kept moving it for {AUTHOR_ROUNDS} rounds")

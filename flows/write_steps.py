@@ -73,8 +73,8 @@ def relink_title_only(lake: Lake, sightings: pl.DataFrame, commit: writes.Commit
     moved = relinks(title_only, index)
     if not moved.is_empty():
         # A reparse replaces sightings of finished snapshots: the bound on their dates does not hold for it.
-        since = sighting_writes.sightings_floor(lake, moved["old_paper_id"].to_list()) if bounded else None
-        sighting_writes.relink_sightings(lake, moved, commit, since=since)
+        days = sighting_writes.sightings_days(lake, moved["old_paper_id"].to_list()) if bounded else None
+        sighting_writes.relink_sightings(lake, moved, commit, days=days)
         logger.info("%d title-only paper(s) linked to their arXiv ids", moved.height)
     return Relinked(moved, ambiguous)
 

@@ -1,7 +1,7 @@
 """Reading and writing the gold tables `authors`, `author_papers` and `topics`: only what a load touched.
 
 Each write is one MERGE on the table's key. `author_papers` is read and merged like `papers`: only
-files listed from the touched papers' earliest first listing on (file stats skip the older ones).
+files first listed on the days the touched papers' rows are (file stats skip the others).
 `authors` rows of keys left without papers are deleted in the same MERGE; `topics` rows of the weeks rewritten that no longer have any paper are deleted by
 `when_not_matched_by_source_delete`, restricted to those weeks.
 """
@@ -14,6 +14,7 @@ from typing import Callable
 import polars as pl
 
 from lake import writes
+from lake.day_ranges import DayRanges, sql_within, within
 from lake.gold_schemas import AUTHOR_PAPERS, AUTHORS, TOPICS
 from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
@@ -63,21 +64,21 @@ def authors_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
     return lake.scan(AUTHORS.name).filter(pl.col("author_key").is_in(author_keys)).collect()
 
 
-def earliest_listed(lake: Lake, paper_ids: list[str]) -> date | None:
-    """The earliest stored first_listed_date of these papers' `author_papers` rows (two columns read)."""
+def listed_days(lake: Lake, paper_ids: list[str]) -> pl.Series:
+    """The stored first_listed_dates of these papers' `author_papers` rows (two columns read)."""
     if not paper_ids:
-        return None
-    stored = lake.scan(AUTHOR_PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).select(pl.col("first_listed_date").min())
-    return stored.collect().item()
+        return pl.Series("first_listed_date", [], dtype=pl.Date)
+    stored = lake.scan(AUTHOR_PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids)).select(pl.col("first_listed_date").unique())
+    return stored.collect()["first_listed_date"]
 
 
-def author_papers_of(lake: Lake, paper_ids: list[str], since: date | None) -> pl.DataFrame:
-    """The stored `author_papers` rows of these papers, all listed from `since` on (None: read every file)."""
-    if not paper_ids:
+def author_papers_of(lake: Lake, paper_ids: list[str], days: DayRanges | None) -> pl.DataFrame:
+    """The stored `author_papers` rows of these papers, all first listed on `days` (None: read every file)."""
+    if not paper_ids or days == ():
         return AUTHOR_PAPERS.empty_frame()
     wanted = pl.col("paper_id").is_in(paper_ids)
-    if since is not None:
-        wanted = (pl.col("first_listed_date") >= since) & wanted
+    if days is not None:
+        wanted = within("first_listed_date", days) & wanted
     return lake.scan(AUTHOR_PAPERS.name).filter(wanted).collect()
 
 
@@ -89,13 +90,13 @@ def author_papers_of_keys(lake: Lake, author_keys: list[str]) -> pl.DataFrame:
     return lake.scan(AUTHOR_PAPERS.name).filter(pl.col("author_key").is_in(author_keys)).collect()
 
 
-def merge_author_papers(lake: Lake, rows: pl.DataFrame, gone: pl.DataFrame, since: date | None, commit: writes.CommitInfo) -> dict:
-    """Insert or replace these (paper, author) rows and delete `gone` ones; `since`: no stored row of
-    them is listed before it (file stats then skip the older files)."""
+def merge_author_papers(lake: Lake, rows: pl.DataFrame, gone: pl.DataFrame, days: DayRanges | None, commit: writes.CommitInfo) -> dict:
+    """Insert or replace these (paper, author) rows and delete `gone` ones; `days`: every stored row of
+    them is first listed on one of these (file stats then skip the files of other days)."""
     source = pl.concat([AUTHOR_PAPERS.conform(rows).with_columns(_removed=pl.lit(False)), gone.with_columns(_removed=pl.lit(True))], how="diagonal")
     if source.is_empty():
         return {}
-    predicate = "t.paper_id = s.paper_id AND t.author_key = s.author_key" + (f" AND t.first_listed_date >= '{since.isoformat()}'" if since else "")
+    predicate = "t.paper_id = s.paper_id AND t.author_key = s.author_key" + (f" AND {sql_within('t.first_listed_date', days)}" if days else "")
     return writes.committing(lake, AUTHOR_PAPERS.name, lambda: (
         lake.delta(AUTHOR_PAPERS.name)
         .merge(source.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties())

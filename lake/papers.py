@@ -14,6 +14,7 @@ import polars as pl
 from deltalake import DeltaTable, Transaction
 
 from lake import sighting_writes, writes
+from lake.day_ranges import of_days, sql_within
 from lake.schemas import PAPERS, SIGHTINGS
 from lake.store import Lake
 from transforms.identity import prefix_range
@@ -47,7 +48,7 @@ def write_papers(
 
     Papers among `paper_ids` left with no row (all their sightings moved to another id), and every
     id of `removed_candidates` not in `keep_ids`, are deleted in the same MERGE. With `bounded`, only
-    sightings files that can hold these papers are read (see sighting_writes.sightings_floor).
+    sightings files that can hold these papers are read (see sighting_writes.sightings_days).
     """
     written = PapersWritten(pl.DataFrame())
     if not paper_ids:
@@ -56,8 +57,8 @@ def write_papers(
     updated_ids: set[str] = set()
     for _ in range(PAPERS_ROUNDS):
         sightings_version = writes.table_version(lake, SIGHTINGS.name)
-        since = sighting_writes.sightings_floor(lake, sorted(paper_ids | removed_candidates)) if bounded else None
-        papers = summarize(sighting_writes.sightings_of(lake, sorted(paper_ids), since=since))
+        days = sighting_writes.sightings_days(lake, sorted(paper_ids | removed_candidates)) if bounded else None
+        papers = summarize(sighting_writes.sightings_of(lake, sorted(paper_ids), days=days))
         summarized = set(papers["paper_id"].to_list())
         gone = removed_candidates | (paper_ids - summarized - keep_ids)
         # Only the rows that differ from the stored ones are merged: a refetched day lists mostly unchanged papers.
@@ -100,15 +101,16 @@ def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: writes.CommitInfo, r
         return {}
 
     def merge() -> dict:
-        # Only files that can hold a row of these papers: none is first seen before the earliest of
-        # the new first_seen_dates and the stored ones of the same keys, and file stats skip older
-        # files. The guard turns any concurrent papers commit into a conflict (redone from a fresh
-        # read), since its rows may lie outside the files this MERGE reads, or change the rows
-        # found unchanged here.
+        # Only files that can hold a row of these papers: a stored row lies on its stored
+        # first_seen_date, read here (the new rows' days too, so a batch of new papers alone still
+        # names its days), and file stats skip the files of other days. Those days, not every day
+        # since the earliest: one paper first seen years ago made this MERGE read every file since
+        # (3.5 GB on a ten-year lake). The guard turns any concurrent papers commit into a conflict
+        # (redone from a fresh read), since its rows may lie outside the files this MERGE reads, or
+        # change the rows found unchanged here.
         table = lake.delta(PAPERS.name)
         stored = _stored_papers(table, source, whole_rows=skip_unchanged)
-        days = [source["first_seen_date"].min(), stored["first_seen_date"].min()]
-        since = min((d for d in days if d is not None), default=None)
+        days = of_days(pl.concat([source["first_seen_date"], stored["first_seen_date"]]))
         changed = source.join(stored, on=PAPERS.column_names, how="anti", nulls_equal=True) if skip_unchanged else source
         extra = {
             "stored_paper_ids": stored["paper_id"].to_list(),
@@ -116,7 +118,7 @@ def upsert_papers(lake: Lake, papers: pl.DataFrame, commit: writes.CommitInfo, r
         } if skip_unchanged else {}
         if changed.is_empty():
             return extra
-        predicate = "t.paper_id = s.paper_id" + (f" AND t.first_seen_date >= '{since.isoformat()}'" if since else "")
+        predicate = "t.paper_id = s.paper_id" + (f" AND {sql_within('t.first_seen_date', days)}" if days else "")
         guard = Transaction("paperlake.upsert.papers", table.version() + 1)
         metrics = (
             table.merge(changed.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties(guard))

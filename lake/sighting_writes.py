@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 from deltalake import write_deltalake
 
+from lake.day_ranges import DayRanges, day_ranges, joined, of_days, sql_within, within
 from lake.schemas import PAPERS, SIGHTINGS, SNAPSHOTS
 from lake.snapshot_writes import snapshot_filter
 from lake.store import Lake
@@ -36,38 +37,41 @@ def store_sightings(lake: Lake, sightings: pl.DataFrame, commit: CommitInfo) -> 
     return append_missing(lake, SIGHTINGS, missing, commit)
 
 
-def sightings_of(lake: Lake, paper_ids: list[str], since: date | None = None) -> pl.DataFrame:
-    """Every sighting of `paper_ids`; with `since` (see sightings_floor), only files that can hold one are read."""
+def sightings_of(lake: Lake, paper_ids: list[str], days: DayRanges | None = None) -> pl.DataFrame:
+    """Every sighting of `paper_ids`; with `days` (see sightings_days), only files that can hold one are read."""
     wanted = pl.col("paper_id").is_in(paper_ids)
-    return lake.scan(SIGHTINGS.name).filter(wanted if since is None else wanted & (pl.col("snapshot_date") >= since)).collect()
+    return lake.scan(SIGHTINGS.name).filter(wanted if days is None else wanted & within("snapshot_date", days)).collect()
 
 
-def sightings_floor(lake: Lake, paper_ids: list[str]) -> date | None:
-    """A day no sighting of `paper_ids` is older than, or None if none is known.
+def sightings_days(lake: Lake, paper_ids: list[str]) -> DayRanges | None:
+    """Days every sighting of `paper_ids` lies in, as a few ranges; None if nothing bounds them.
 
-    A paper's sightings date from its first_seen_date on, unless a load has not finished: its
-    snapshots are still `pending` (a load marks them last), and its sightings may predate what
-    `papers` says, or belong to papers not in it yet. A reparse replaces sightings of snapshots
-    that are not pending: do not bound its reads.
+    A paper's sightings lie between its first_seen_date and last_seen_date, unless a load has not
+    finished: its snapshots are still `pending` (a load marks them last), and its sightings may lie
+    outside what `papers` says, or belong to papers not in it yet. So: each paper's span, and the
+    days of pending snapshots. Spans, not the earliest day on: one paper first seen years ago made
+    a load read every file since. A reparse replaces sightings of snapshots that are not pending:
+    do not bound its reads.
     """
-    found_count, first_seen = (
+    # Pending first: a load that finishes between the two reads has merged its papers rows by then.
+    pending = lake.scan(SNAPSHOTS.name).filter(pl.col("parse_status") == "pending").select("snapshot_date").unique().collect()
+    spans = (
         lake.scan(PAPERS.name).filter(pl.col("paper_id").is_in(paper_ids))
-        .select(pl.col("paper_id").n_unique(), pl.col("first_seen_date").min()).collect().row(0)
+        .select("paper_id", pl.col("first_seen_date").alias("start_date"), pl.col("last_seen_date").alias("end_date")).collect()
     )
-    pending = lake.scan(SNAPSHOTS.name).filter(pl.col("parse_status") == "pending").select(pl.col("snapshot_date").min()).collect().item()
-    if found_count < len(set(paper_ids)) and pending is None:
+    if spans["paper_id"].n_unique() < len(set(paper_ids)) and pending.is_empty():
         return None  # papers with neither a row nor an unfinished load: nothing bounds their sightings
-    return min((d for d in (first_seen, pending) if d is not None), default=None)
+    return joined(day_ranges(spans), of_days(pending["snapshot_date"]))
 
 
-def relink_sightings(lake: Lake, mapping: pl.DataFrame, commit: CommitInfo, since: date | None = None) -> dict:
+def relink_sightings(lake: Lake, mapping: pl.DataFrame, commit: CommitInfo, days: DayRanges | None = None) -> dict:
     """Move the sightings of old_paper_id to arxiv_id (a title-only paper whose arXiv id arrived).
 
-    With `since` (sightings_floor of the old ids), only files that can hold their sightings are read.
+    With `days` (sightings_days of the old ids), only files that can hold their sightings are read.
     """
     if mapping.is_empty():
         return {}
-    predicate = "t.paper_id = s.old_paper_id" + (f" AND t.snapshot_date >= '{since.isoformat()}'" if since else "")
+    predicate = "t.paper_id = s.old_paper_id" + (f" AND {sql_within('t.snapshot_date', days)}" if days is not None else "")
     return committing(lake, SIGHTINGS.name, lambda: (
         lake.delta(SIGHTINGS.name)
         .merge(mapping.to_arrow(), predicate, source_alias="s", target_alias="t", commit_properties=commit.properties())

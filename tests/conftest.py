@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -115,6 +115,89 @@ def papers_in_small_commits(the_lake, count: int):
     for n in range(count):
         writes.append(the_lake, PAPERS, pl.DataFrame([paper_row(n)]), writes.CommitInfo("test"))
     return the_lake
+
+
+def land_load(the_lake, sightings: pl.DataFrame, gold: bool = True, now: datetime = datetime(2024, 3, 20, tzinfo=timezone.utc)):
+    """One load as flows/pipeline.py writes it, without Prefect or validation: a snapshot per feed and
+    day stored pending, the sightings, the papers rows, the gold tables (with `gold`), then the
+    snapshots marked ok. `sightings` need no snapshot_id. Returns the lake.papers.PapersWritten."""
+    from feeds.base import Payload, payload_frame
+    from flows.gold_update import update_gold_tables
+    from lake import papers as lake_papers
+    from lake import sighting_writes, snapshot_writes, table_setup, writes
+    from lake.schemas import SIGHTINGS
+    from transforms.papers import summarize_papers
+
+    table_setup.ensure_tables(the_lake)
+    days = sightings.select("feed", "snapshot_date").unique().sort("feed", "snapshot_date").rows()
+    payloads = {(feed, day): Payload(feed, f"{feed}-{day}", "text_page", f"{feed} {day}".encode(), day, now) for feed, day in days}
+    ids = pl.DataFrame({"feed": [f for f, _ in days], "snapshot_date": [d for _, d in days], "snapshot_id": [p.snapshot_id for p in payloads.values()]})
+    sightings = SIGHTINGS.conform(sightings.drop("snapshot_id", strict=False).join(ids, on=["feed", "snapshot_date"]))
+    commit = writes.CommitInfo("test", feed=None, snapshot_dates=tuple(sorted({d for _, d in days})))
+    snapshot_writes.store_snapshots(the_lake, payload_frame(list(payloads.values())), commit)
+    sighting_writes.store_sightings(the_lake, sightings, commit)
+    summarized = []  # every sighting of the load's papers, as the gold step gets them
+
+    def summarize(rows: pl.DataFrame) -> pl.DataFrame:
+        summarized[:] = [rows]
+        return summarize_papers(rows)
+
+    written = lake_papers.write_papers(the_lake, set(sightings["paper_id"]), set(), summarize, commit)
+    if gold:
+        update_gold_tables(
+            the_lake, summarized[0], written.papers, written.removed_paper_ids, commit, now, validate=False, sightings_version=written.sightings_version,
+        )
+    outcomes = ids.select("snapshot_id").with_columns(
+        parse_status=pl.lit("ok"), parse_errors=pl.lit(None, pl.List(pl.String)), row_count=pl.lit(1, pl.Int32), loaded_at=pl.lit(now),
+    )
+    snapshot_writes.mark_snapshots_loaded(the_lake, outcomes, commit)
+    return written
+
+
+# A load a year on these days (three papers first listed on each, listed again the next day): the
+# lake a load listing a paper first seen years ago lands in (lake_of_years).
+YEARS_LAKE_DAYS = (date(2019, 1, 14), date(2020, 6, 15), date(2021, 6, 14), date(2022, 6, 13))
+
+
+def listing(paper_id: str, day: date, rank: int, feed: str = "arxiv", upvotes: int | None = None) -> dict:
+    """A sighting of arXiv paper `paper_id` (yymm.nnnnn): its authors, category and keyword made from its number."""
+    number = int(paper_id[-1])
+    return {"paper_id": paper_id, "arxiv_id": paper_id, "feed": feed, "snapshot_date": day, "rank": rank,
+            "title": f"Paper {paper_id}", "title_key": f"paper {paper_id}", "authors": ["Ana Ruiz", f"Author {number}"],
+            "primary_category": "cs.LG", "categories": ["cs.LG", f"cs.{'CV' if number % 2 else 'CL'}"],
+            "ai_keywords": [f"topic {number}"] if feed == "hf_daily" else None, "upvotes": upvotes}
+
+
+def lake_of_years(the_lake, gold: bool = True):
+    for first_day in YEARS_LAKE_DAYS:
+        ids = [f"{first_day:%y%m}.{n:05d}" for n in (1, 2, 3)]
+        rows = [listing(paper_id, first_day + timedelta(days=later), rank) for later in (0, 1) for rank, paper_id in enumerate(ids, 1)]
+        land_load(the_lake, pl.DataFrame(rows), gold=gold)
+    return the_lake
+
+
+def hide_files_between(the_lake, start_date: date, end_date: date) -> dict[str, list[tuple[Path, Path]]]:
+    """Move away the data files of sightings, papers and author_papers whose rows all lie between the
+    two days: a read or MERGE that opens one fails. Returns, per table, the (from, to) moves to undo.
+    (Lake checks every file of a version it opens: a test hiding some must turn that check off.)"""
+    moved: dict[str, list[tuple[Path, Path]]] = {}
+    for table, column in (("sightings", "snapshot_date"), ("papers", "first_seen_date"), ("author_papers", "first_listed_date")):
+        if not the_lake.has_table(table):
+            continue
+        files = pl.DataFrame(the_lake.delta(table).get_add_actions(flatten=True))
+        inside = files.filter((pl.col(f"min.{column}") >= start_date) & (pl.col(f"max.{column}") <= end_date))["path"]
+        folder = Path(the_lake.table_uri(table))
+        for name in inside:
+            target = folder.parent / f"{table}-hidden" / name
+            target.parent.mkdir(exist_ok=True)
+            shutil.move(folder / name, target)
+            moved.setdefault(table, []).append((folder / name, target))
+    return moved
+
+
+def put_back(moved: dict[str, list[tuple[Path, Path]]]) -> None:
+    for source, target in (pair for pairs in moved.values() for pair in pairs):
+        shutil.move(target, source)
 
 
 def heavy_modules_after(*commands: list[str], lake_uri: str) -> list[str]:

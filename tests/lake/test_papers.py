@@ -77,3 +77,31 @@ def test_a_papers_merge_of_changed_rows_only_holds_what_a_whole_merge_holds(lake
     again = lake_papers.upsert_papers(lake, pl.DataFrame(refetched), COMMIT, skip_unchanged=True)
     assert again["changed_paper_ids"] == [] and lake.delta("papers").version() == version  # no commit at all
     assert lake.read("papers").sort("paper_id").equals(whole.read("papers").sort("paper_id"))
+
+
+def test_a_load_listing_a_paper_first_seen_years_ago_opens_no_file_of_the_years_between(lake, monkeypatch):
+    """Its papers rows come from the sightings of the days its papers were seen, and its MERGE reads
+    the files of their first_seen_dates: not every file since the old paper's first day (on a
+    ten-year lake, a 2022 paper among two months of 2025 made one load's MERGE peak at 3.5 GB)."""
+    from lake.store import Lake
+    from tests.conftest import assert_keys_unique, hide_files_between, lake_of_years, land_load, listing, put_back
+    from transforms.papers import summarize_papers
+
+    lake_of_years(lake, gold=False)
+    load_day = date(2024, 3, 11)
+    old_id = "1901.00002"  # first seen 2019-01-14, seen again on the 15th: listed now, five years on
+    load = pl.DataFrame([listing(paper_id, load_day, rank, "hf_daily", upvotes=rank) for rank, paper_id in enumerate((old_id, "2403.00001", "2403.00002"), 1)])
+    hidden = hide_files_between(lake, date(2020, 1, 1), date(2023, 12, 31))
+    assert set(hidden) == {"sightings", "papers"}  # the three middle years' files of both
+    monkeypatch.setattr(Lake, "_check_files", lambda *args: None)
+
+    for _ in range(2):  # the load, then the same load again (a rerun): nothing doubles
+        written = land_load(lake, load, gold=False)
+        assert sorted(written.papers["paper_id"]) == sorted(load["paper_id"])
+
+    put_back(hidden)
+    expected = PAPERS.conform(summarize_papers(lake.read("sightings"))).sort("paper_id")
+    assert lake.read("papers").sort("paper_id").equals(expected)
+    old = lake.read("papers").filter(pl.col("paper_id") == old_id).row(0, named=True)
+    assert (old["first_seen_date"], old["last_seen_date"], old["days_seen"], old["feeds"]) == (date(2019, 1, 14), load_day, 3, ["arxiv", "hf_daily"])
+    assert_keys_unique(lake)

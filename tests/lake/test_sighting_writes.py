@@ -33,3 +33,28 @@ def test_sightings_of_a_snapshot_land_once_even_when_its_content_comes_again_for
     assert sighting_writes.store_sightings(lake, sightings_of_snapshot(other.snapshot_id, date(2024, 3, 13), 3), COMMIT) == 3
     stored = lake.read("sightings")
     assert stored.height == 5 and stored.select("snapshot_id", "paper_id").is_unique().all()
+
+
+def test_a_title_only_paper_seen_years_ago_is_relinked_without_opening_a_file_of_the_years_between(lake, monkeypatch):
+    """Its sightings lie on the days it was seen: the relink MERGE reads those days' files, however
+    many years of files lie between them and the load's (and a paper seen again is read on both)."""
+    from lake.store import Lake
+    from tests.conftest import hide_files_between, lake_of_years, land_load, listing, put_back
+
+    lake_of_years(lake, gold=False)
+    title_id = "title:0a1b2c3"
+    land_load(lake, pl.DataFrame([listing(title_id, date(2019, 1, 20), 1, "archive") | {"arxiv_id": None}]), gold=False)
+    pending = payload(b"a load not finished", 11)  # its day counts too: its papers rows may not be written yet
+    snapshot_writes.store_snapshots(lake, payload_frame([pending]), COMMIT)
+    hidden = hide_files_between(lake, date(2020, 1, 1), date(2023, 12, 31))
+    monkeypatch.setattr(Lake, "_check_files", lambda *args: None)
+
+    days = sighting_writes.sightings_days(lake, [title_id, "1901.00001"])
+    assert days == ((date(2019, 1, 14), date(2019, 1, 20)), (date(2024, 3, 11), date(2024, 3, 11)))
+    assert sighting_writes.sightings_of(lake, [title_id], days)["snapshot_date"].to_list() == [date(2019, 1, 20)]
+    mapping = pl.DataFrame({"old_paper_id": [title_id], "arxiv_id": ["1901.00009"]})
+    assert sighting_writes.relink_sightings(lake, mapping, COMMIT, days=days)["num_target_rows_updated"] == 1
+    assert sighting_writes.sightings_days(lake, ["9999.00001"]) is not None  # a paper with no row: the pending load may hold it
+    put_back(hidden)
+    assert lake.read("sightings").filter(pl.col("paper_id") == "1901.00009").height == 1
+    assert lake.read("sightings").filter(pl.col("paper_id") == title_id).is_empty()
