@@ -16,8 +16,8 @@ from lake import links, sighting_writes, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.dupes import (
-    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, best_first, clause_keys, combined, link_id, prepared, score_pair,
-    score_pairs, title_candidates,
+    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, clause_keys, combined, link_id, prepared, score_pair,
+    scored_best_first, title_candidates,
 )
 from transforms.identity import TITLE_ID_PREFIX
 from transforms.merges import merge_targets, remap
@@ -70,7 +70,7 @@ def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
         texts = texts.filter(~unread).vstack(reread)
     papers = prepared(titles[rows].join(texts, on="paper_id", how="left", maintain_order="left"))
     local = pl.DataFrame({side: np.searchsorted(rows, pairs[side].to_numpy()).astype(np.uint32) for side in ("a", "b")})
-    return best_first(score_pairs(papers, local), min_score)
+    return scored_best_first(papers, local, min_score)
 
 
 def _copied_where(kept: pl.Expr, column: str) -> pl.Expr:

@@ -30,13 +30,27 @@ def find_duplicates(papers: pl.DataFrame, min_score: float = STORED_MIN_SCORE) -
     if present, decides which of two title-only or two arXiv papers is the one to keep (the older).
     """
     rows = prepared(papers)
-    return best_first(score_pairs(rows, candidate_pairs(rows)), min_score)
+    return scored_best_first(rows, candidate_pairs(rows), min_score)
 
 
 def candidate_pairs(papers: pl.DataFrame) -> pl.DataFrame:
     """Row-index pairs (a < b) worth scoring, from sorted titles and shared abstract clauses."""
     titles = papers.select("paper_id", pl.col("title_key").fill_null(""))
     return combined(title_candidates(titles), abstract_candidates(papers.select(clause_keys(pl.col("abstract"))).to_series()))
+
+
+# Pairs scored at a time: scoring copies both sides' abstracts, about 2 KB a pair, so ten years of
+# arXiv-volume papers (23.5 M candidate pairs) scored at once held 21 GB; a slice holds about 1 GB.
+SCORED_PAIRS_PER_SLICE = 500_000
+
+
+def scored_best_first(papers: pl.DataFrame, pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
+    """score_pairs over `pairs` a slice at a time, keeping those scoring at least `min_score`, best first."""
+    kept = [
+        scored.filter(pl.col("score") >= min_score)
+        for scored in (score_pairs(papers, part) for part in pairs.iter_slices(SCORED_PAIRS_PER_SLICE))
+    ]
+    return best_first(pl.concat(kept) if kept else score_pairs(papers, pairs), min_score)
 
 
 def best_first(scored: pl.DataFrame, min_score: float) -> pl.DataFrame:

@@ -118,6 +118,14 @@ def test_titles_and_keys_compared_a_slice_at_a_time_find_the_same_pairs(monkeypa
     assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 0).to_dicts() == EXPECTED["both"]
 
 
+def test_pairs_scored_a_slice_at_a_time_find_the_same_pairs(monkeypatch):
+    from transforms import dupes
+
+    monkeypatch.setattr(dupes, "SCORED_PAIRS_PER_SLICE", 2)  # every slice's best pair kept, the rest of the order kept
+    assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 0).to_dicts() == EXPECTED["both"]
+    assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 70).to_dicts() == [p for p in EXPECTED["both"] if p["score"] >= 70]
+
+
 def test_titles_sort_by_key_then_equal_titles_by_paper_id():
     from transforms.dupes_blocking import _sorted_order
 
