@@ -66,6 +66,27 @@ def test_marking_a_load_loaded_rewrites_only_the_files_of_pending_snapshots(lake
     assert states == {b"page one": "ok", b"page two": "ok", b"page one, changed": "ok"}
 
 
+def test_a_compacted_file_holding_a_rejected_snapshot_is_not_read_when_a_load_is_marked(lake):
+    """`maintain` compacts loaded snapshots with their payloads into big files; one rejected snapshot
+    among them makes the file's parse_status range (ok .. rejected) hold 'pending' too. Marking a later
+    load must still skip it: on a ten-year lake the MERGE read its 90 MB of payloads (2.2 GB) every run."""
+    table_setup.ensure_tables(lake)
+    old = [payload(b"page one", 11), payload(b"page two", 12)]
+    snapshot_writes.store_snapshots(lake, payload_frame(old), COMMIT)
+    snapshot_writes.mark_snapshots_loaded(lake, pl.concat([_outcomes(old[:1]), _outcomes(old[1:], status="rejected", row_count=0)]), COMMIT)
+    lake.delta("snapshots").optimize.compact()  # what maintain does: one file of both
+    stats = pl.DataFrame(lake.delta("snapshots").get_add_actions(flatten=True)).to_dict(as_series=False)
+    assert (stats["min.parse_status"], stats["max.parse_status"]) == (["ok"], ["rejected"])
+    new = [payload(b"page three", 13)]
+    snapshot_writes.store_snapshots(lake, payload_frame(new), COMMIT)
+
+    metrics = snapshot_writes.mark_snapshots_loaded(lake, _outcomes(new), COMMIT)
+
+    assert (metrics["num_target_files_scanned"], metrics["num_target_files_skipped_during_scan"]) == (1, 1)
+    states = dict(lake.read("snapshots").select("content", "parse_status").iter_rows())
+    assert states == {b"page one": "ok", b"page two": "rejected", b"page three": "ok"}
+
+
 def test_a_reparse_marks_snapshots_that_were_loaded_before(lake):
     table_setup.ensure_tables(lake)
     pages = [payload(b"page one", 11)]
