@@ -44,6 +44,7 @@ RECENCY = ["last_seen_date", "first_seen_date", "days_seen"]
 # are cheaper by id.
 DIRECT_PAPER_COUNT = 20_000
 DIRECT_MONTH_COUNT = 24
+_ID_MONTH = pl.col("paper_id").str.slice(0, 4)  # an arXiv id's month: the unit _rows_of reads by
 FIRST_WINDOW_DAYS = 30
 VERIFY_BATCH = 2_000
 RECENT_FIRST_TERMS = 2  # a longer phrase is rarely in a month's titles and abstracts: not worth the try
@@ -220,7 +221,7 @@ def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl
     are in first-seen order: a month's ids are a few files, each a narrow range of ids); the reads
     run together. Bounded by the days they were last seen (a file's span months), or by all the ids
     at once, a search's best papers or a rare word's, spread over years, read most files."""
-    groups = rows.group_by(pl.col("paper_id").str.slice(0, 4).alias("month")).agg(
+    groups = rows.group_by(_ID_MONTH.alias("month")).agg(
         pl.col("paper_id").min().alias("low"), pl.col("paper_id").max().alias("high"), pl.col("paper_id").alias("ids"),
     )
     parts = [
@@ -232,7 +233,7 @@ def _rows_of(papers: pl.LazyFrame, rows: pl.DataFrame, columns: list[str]) -> pl
 
 def _id_month_count(rows: pl.DataFrame) -> int:
     """How many id months (an arXiv id's first four characters) `rows` span: _rows_of's reads."""
-    return rows.select(pl.col("paper_id").str.slice(0, 4).n_unique()).item()
+    return rows.select(_ID_MONTH.n_unique()).item()
 
 
 def _recency(papers: pl.LazyFrame, wanted: pl.Expr) -> pl.DataFrame:
