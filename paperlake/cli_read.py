@@ -261,8 +261,12 @@ def dupes(
             _emit(finder.ambiguous(the_lake).head(limit), fmt, out_file, title="titles matching several arXiv papers")
             return
         threshold = 85.0 if min_score is None else min_score
-        found = finder.find_and_store(the_lake, threshold, now, show_all).head(limit)
-        _emit(found, fmt, out_file, title=f"possible duplicates (score >= {threshold:g})")
+        found = finder.find_and_store(the_lake, threshold, now, show_all)
+        _emit(found.pairs.head(limit), fmt, out_file, title=f"possible duplicates (score >= {threshold:g})")
+        if found.pairs.is_empty():
+            err.print(escape(found.empty_note(threshold)), highlight=False)
+        if found.unkept_count:
+            err.print(escape(found.unkept_note()), highlight=False)
     except finder.DupesError as error:
         _fail(str(error), code=1)
 

@@ -6,6 +6,7 @@ Nothing is ever merged without a person: `--merge A B` is the only way B's sight
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
@@ -16,7 +17,7 @@ from lake import links, sighting_writes, writes
 from lake.schemas import PAPERS
 from lake.store import Lake
 from transforms.dupes import (
-    STORED_MIN_SCORE, abstract_candidates, ambiguous_title_papers, clause_keys, combined, link_id, prepared, score_pair,
+    STORED_MIN_SCORE, Scored, abstract_candidates, ambiguous_title_papers, clause_keys, combined, link_id, prepared, score_pair,
     scored_best_first, title_candidates,
 )
 from transforms.identity import TITLE_ID_PREFIX
@@ -40,8 +41,8 @@ def _papers(lake: Lake, paper_ids: list[str] | None = None) -> pl.DataFrame:
     return scan.select(PAPER_COLUMNS).collect()
 
 
-def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
-    """find_duplicates over the lake's papers without holding every abstract.
+def _find_duplicates(lake: Lake, min_score: float) -> tuple[Scored, int]:
+    """find_duplicates over the lake's papers without holding every abstract; with how many papers it compared.
 
     Titles first (a few bytes a paper), whose blocking says which papers' texts scoring will need;
     then one streaming read cuts each abstract to its clause keys as the files are read (a slice at
@@ -70,7 +71,7 @@ def _find_duplicates(lake: Lake, min_score: float) -> pl.DataFrame:
         texts = texts.filter(~unread).vstack(reread)
     papers = prepared(titles[rows].join(texts, on="paper_id", how="left", maintain_order="left"))
     local = pl.DataFrame({side: np.searchsorted(rows, pairs[side].to_numpy()).astype(np.uint32) for side in ("a", "b")})
-    return scored_best_first(papers, local, min_score)
+    return scored_best_first(papers, local, min_score), titles.height
 
 
 def _copied_where(kept: pl.Expr, column: str) -> pl.Expr:
@@ -84,10 +85,30 @@ def _rows_of(pairs: pl.DataFrame) -> np.ndarray:
     return np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
 
 
-def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bool = False) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Found:
+    pairs: pl.DataFrame  # LISTED_COLUMNS, best first
+    kept_count: int  # pairs scored high enough and kept (at most MAX_KEPT_PAIRS)
+    unkept_count: int  # pairs that scored high enough but were past the kept ones, so neither kept nor listed
+    paper_count: int  # papers compared
+
+    def empty_note(self, min_score: float) -> str:
+        weaker = f"; `--min-score {STORED_MIN_SCORE:g}` lists weaker look-alikes" if min_score > STORED_MIN_SCORE else ""
+        return f"no pair among the lake's {self.paper_count:,} papers scores {min_score:g} or more{weaker}"
+
+    def unkept_note(self) -> str:
+        return (
+            f"warning: {self.unkept_count:,} more pairs scored high enough to suggest, past the best {self.kept_count:,} kept in paper_links. "
+            "That many look-alike pairs usually means many papers share one text (a template, a mirrored collection): "
+            "look at a few with `paperlake show ID` before merging any."
+        )
+
+
+def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bool = False) -> Found:
     """Score the lake's papers, keep the suggestions (score >= STORED_MIN_SCORE) in paper_links, and
     return the pairs scoring at least `min_score`: suggestions only, or every decision too."""
-    found = _find_duplicates(lake, min(min_score, STORED_MIN_SCORE))
+    scored, paper_count = _find_duplicates(lake, min(min_score, STORED_MIN_SCORE))
+    found = scored.pairs
     if lake.has_table(PAPERS.name):
         links.store_suggestions(lake, found.filter(pl.col("score") >= STORED_MIN_SCORE), now, writes.CommitInfo("dupes"))
     stored = links.read_links(lake)
@@ -98,7 +119,8 @@ def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bo
         listed = pl.concat([listed, decided.select(listed.columns)], how="vertical_relaxed")
     else:
         listed = listed.filter(pl.col("status") == links.SUGGESTED)
-    return listed.filter(pl.col("score") >= min_score).sort(["score", "link_id"], descending=[True, False]).select(LISTED_COLUMNS)
+    listed = listed.filter(pl.col("score") >= min_score).sort(["score", "link_id"], descending=[True, False]).select(LISTED_COLUMNS)
+    return Found(listed, found.height, scored.pair_count - found.height, paper_count)
 
 
 def ambiguous(lake: Lake) -> pl.DataFrame:

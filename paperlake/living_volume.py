@@ -12,7 +12,8 @@ What had to change to make a day independent of the rest of the range:
   number plus the submissions of the month's earlier days (their counts are one draw each) plus
   its rank in its day;
 - titles carry a method name made from the paper's id, so two papers never share one without
-  a world-wide set of titles;
+  a world-wide set of titles; titles and abstracts come from the paper's own generator
+  (paperlake/living_volume_text.py), as varied as real ones at millions of papers;
 - an HF list draws from the papers announced since the previous list's cut-off (03:00 UTC), so
   no paper is on two lists without remembering the lists before it.
 """
@@ -23,9 +24,11 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
+from paperlake import living_volume_text as volume_text
 from paperlake.living import FIRST_FIVE_DIGIT_DATE, LivingWorld, aware
 from paperlake.living_arxiv import entry_element, read_query, sort_key
 from paperlake.living_make import OUTSIDE_NUMBER_START, SECONDS_PER_DAY, arxiv_paper, hf_listed_at, listing_of, outside_listing
@@ -102,7 +105,7 @@ class VolumeWorld(LivingWorld):
         for rank, (submitted_at, index) in enumerate(drafts):
             arxiv_id = f"{yymm}.{first_number + rank:05d}"
             paper = arxiv_paper(arxiv_id, submitted_at, day_rng(self.seed, "arxiv", day, index), self.settings, _NoTitles())
-            papers.append(_named(paper))
+            papers.append(_with_own_text(paper, self.seed, papers[-1] if papers else None))
         return tuple(papers)
 
     def paper(self, arxiv_id: str) -> ArxivPaper | None:
@@ -167,7 +170,8 @@ class VolumeWorld(LivingWorld):
                 listings.append(listing_of(pool.pop(rng.randrange(len(pool))), listing_date, listed_at, rng))
             else:
                 outside_id = f"{outside_yymm:%y%m}.{OUTSIDE_NUMBER_START + listing_date.day * 100 + index % 100:05d}"
-                listings.append(outside_listing(outside_id, listing_date, listed_at, rng, _NoTitles()))
+                listing = outside_listing(outside_id, listing_date, listed_at, rng, _NoTitles())
+                listings.append(_listing_with_own_text(listing, self.seed))
         return tuple(listings)
 
 
@@ -207,16 +211,31 @@ class _NoTitles(set):
         pass
 
 
-def _named(paper: ArxivPaper) -> ArxivPaper:
-    """The paper with a method name made from its id before its title ("Vokemari: Sparse Attention for ..."),
-    and before any new title its versions bring."""
+def _with_own_text(paper: ArxivPaper, seed: int, previous: ArxivPaper | None = None) -> ArxivPaper:
+    """The paper with a title and abstract of its own (living_volume_text), named after its id
+    ("Vokemari: Robust Graph Attention for ..."); its versions' new titles and summaries follow.
+    Now and then (RESUBMITTED_SHARE) it is `previous` sent again: its abstract, its title with a typo."""
     name = method_name(paper.arxiv_id)
-    versions = tuple(v if v.title is None else _retitled(v, f"{name}: {v.title}") for v in paper.versions)
-    return ArxivPaper(paper.arxiv_id, f"{name}: {paper.title}", paper.authors, paper.primary_category, paper.categories, versions)
+    rng = volume_text.paper_rng(seed, paper.arxiv_id)
+    title, summary = volume_text.title(rng, name), volume_text.summary(rng, name)
+    if previous is not None and rng.random() < volume_text.RESUBMITTED_SHARE:
+        title, summary = volume_text.with_typo(rng, previous.title), previous.versions[0].summary
+    versions = tuple(
+        replace(
+            v,
+            title=None if v.title is None else v.title.replace(paper.title, title, 1),
+            summary=v.summary if v.is_withdrawal else v.summary.replace(paper.versions[0].summary, summary, 1),
+        )
+        for v in paper.versions
+    )
+    return replace(paper, title=title, versions=versions)
 
 
-def _retitled(version: ArxivVersion, title: str) -> ArxivVersion:
-    return ArxivVersion(version.number, version.submitted_at, version.announced_at, version.summary, version.comment, version.is_withdrawal, title)
+def _listing_with_own_text(listing: HfListing, seed: int) -> HfListing:
+    """An HF paper from outside the world's range, with text of its own as the world's papers have."""
+    name = method_name(listing.arxiv_id)
+    rng = volume_text.paper_rng(seed, listing.arxiv_id)
+    return replace(listing, title=volume_text.title(rng, name), summary=volume_text.summary(rng, name))
 
 
 def method_name(arxiv_id: str) -> str:

@@ -151,7 +151,9 @@ def test_an_empty_lake_lists_nothing_and_no_lake_is_an_error(lake):
     from lake import table_setup
 
     table_setup.ensure_tables(lake)
-    assert dupes(lake).stdout.splitlines() == ["score  status  paper_id  other_paper_id  reason  title  other_title"]
+    result = dupes(lake)
+    assert result.stdout.splitlines() == ["score  status  paper_id  other_paper_id  reason  title  other_title"]
+    assert "no pair among the lake's 0 papers scores 85 or more; `--min-score 60` lists weaker look-alikes" in result.stderr
 
 
 def test_the_default_in_the_help_is_the_transform_default():
@@ -191,4 +193,19 @@ def test_the_lake_read_finds_what_the_finder_finds_in_memory(labelled_lake):
     from transforms.dupes import find_duplicates
 
     whole = find_duplicates(labelled_lake.read("papers").select(lake_dupes.PAPER_COLUMNS), 0)
-    assert lake_dupes._find_duplicates(labelled_lake, 0).equals(whole)
+    assert lake_dupes._find_duplicates(labelled_lake, 0)[0].pairs.equals(whole)
+
+
+def test_a_run_keeps_the_best_pairs_up_to_the_bound_and_says_how_many_more(labelled_lake, monkeypatch):
+    from transforms import dupes as finder
+
+    everything = csv_rows(dupes(labelled_lake, "--min-score", "60", "-n", "1000", "-f", "csv").stdout)
+    assert len(everything) > 3 and not dupes(labelled_lake, "--min-score", "60").stderr.count("warning")
+    monkeypatch.setattr(finder, "MAX_KEPT_PAIRS", 3)
+
+    result = dupes(labelled_lake, "--min-score", "60", "-n", "1000", "-f", "csv")
+
+    best = sorted(everything, key=lambda r: (-float(r["score"]), link_id(r["paper_id"], r["other_paper_id"])))[:3]
+    assert csv_rows(result.stdout) == best
+    assert f"warning: {len(everything) - 3:,} more pairs scored high enough to suggest, past the best 3 kept" in result.stderr
+    assert sorted(labelled_lake.read("paper_links")["link_id"]) == sorted(link_id(r["paper_id"], r["other_paper_id"]) for r in best)

@@ -90,3 +90,23 @@ def test_memory_holds_only_the_cached_days():
         w.papers_submitted_on(START + timedelta(days=n))
 
     assert len(w._days) == 5
+
+
+def test_texts_are_each_papers_own_but_a_few_papers_are_sent_twice_and_dupes_finds_those():
+    import polars as pl
+
+    from transforms.dupes import DEFAULT_MIN_SCORE, find_duplicates, link_id
+    from transforms.identity import with_title_key
+
+    w = world()
+    papers = [p for n in range(365) for p in w.papers_submitted_on(START + timedelta(days=n))]
+    twins = {link_id(a.arxiv_id, b.arxiv_id) for a, b in zip(papers, papers[1:]) if a.versions[0].summary == b.versions[0].summary}
+    frame = with_title_key(pl.DataFrame(
+        {"paper_id": [p.arxiv_id for p in papers], "title": [p.title for p in papers], "abstract": [p.versions[0].summary for p in papers]}
+    ))
+
+    assert len(papers) > 15_000 and 0.001 < len(twins) / len(papers) < 0.004
+    assert frame["abstract"].n_unique() == len(papers) - len(twins)  # no two other papers share an abstract
+    found = find_duplicates(frame, 60)
+    assert set(found["link_id"]) == twins  # every resubmission, and nothing else looks alike
+    assert found["score"].min() >= DEFAULT_MIN_SCORE and found["reason"].str.starts_with("titles differ by a typo").all()

@@ -8,6 +8,8 @@ the same a slice of papers at a time (paperlake/dupes.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from transforms.dupes_blocking import (  # noqa: F401  (re-exported: the finder's tunables and steps)
@@ -24,13 +26,13 @@ _prepared = prepared  # the name bench/bench_dupes.py knows
 
 
 def find_duplicates(papers: pl.DataFrame, min_score: float = STORED_MIN_SCORE) -> pl.DataFrame:
-    """Pairs of distinct papers scoring at least `min_score`, best first (PAIR_SCHEMA).
+    """Pairs of distinct papers scoring at least `min_score`, best first (PAIR_SCHEMA), at most MAX_KEPT_PAIRS.
 
     `papers` holds one row per paper with paper_id, title, title_key and abstract; first_seen_date,
     if present, decides which of two title-only or two arXiv papers is the one to keep (the older).
     """
     rows = prepared(papers)
-    return scored_best_first(rows, candidate_pairs(rows), min_score)
+    return scored_best_first(rows, candidate_pairs(rows), min_score).pairs
 
 
 def candidate_pairs(papers: pl.DataFrame) -> pl.DataFrame:
@@ -42,15 +44,27 @@ def candidate_pairs(papers: pl.DataFrame) -> pl.DataFrame:
 # Pairs scored at a time: scoring copies both sides' abstracts, about 2 KB a pair, so ten years of
 # arXiv-volume papers (23.5 M candidate pairs) scored at once held 21 GB; a slice holds about 1 GB.
 SCORED_PAIRS_PER_SLICE = 500_000
+# The most pairs one run keeps. Papers that share one text (a template, a mirrored collection) can
+# make tens of millions of look-alike pairs: more than anyone reviews, and kept whole they passed
+# 15 GB. The best are kept, and the caller is told how many more there were.
+MAX_KEPT_PAIRS = 100_000
 
 
-def scored_best_first(papers: pl.DataFrame, pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
-    """score_pairs over `pairs` a slice at a time, keeping those scoring at least `min_score`, best first."""
-    kept = [
-        scored.filter(pl.col("score") >= min_score)
-        for scored in (score_pairs(papers, part) for part in pairs.iter_slices(SCORED_PAIRS_PER_SLICE))
-    ]
-    return best_first(pl.concat(kept) if kept else score_pairs(papers, pairs), min_score)
+@dataclass(frozen=True)
+class Scored:
+    pairs: pl.DataFrame  # the best `max_pairs` scoring at least min_score, best first (PAIR_SCHEMA)
+    pair_count: int  # how many pairs scored at least min_score, kept or not
+
+
+def scored_best_first(papers: pl.DataFrame, pairs: pl.DataFrame, min_score: float, max_pairs: int | None = None) -> Scored:
+    """score_pairs over `pairs` a slice at a time, keeping the best `max_pairs` (MAX_KEPT_PAIRS) scoring at least `min_score`."""
+    max_pairs = MAX_KEPT_PAIRS if max_pairs is None else max_pairs
+    kept, pair_count = score_pairs(papers, pairs.clear()), 0
+    for part in pairs.iter_slices(SCORED_PAIRS_PER_SLICE):
+        scored = score_pairs(papers, part).filter(pl.col("score") >= min_score)
+        pair_count += scored.height
+        kept = best_first(pl.concat([kept, scored]), min_score).head(max_pairs)
+    return Scored(kept, pair_count)
 
 
 def best_first(scored: pl.DataFrame, min_score: float) -> pl.DataFrame:

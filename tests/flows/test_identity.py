@@ -125,7 +125,7 @@ def test_a_title_of_several_arxiv_papers_links_to_none_and_is_listed(lake):
     listed = dupes.ambiguous(lake)
     assert listed.select("paper_id", "arxiv_ids").rows() == [(AMBIGUOUS_ID, [BASELINE_A, BASELINE_B])]
     # The abstract tells which of the two it is: dupes suggests that pair, and only that one.
-    suggested = dupes.find_and_store(lake, DEFAULT_MIN_SCORE, datetime.now(timezone.utc))
+    suggested = dupes.find_and_store(lake, DEFAULT_MIN_SCORE, datetime.now(timezone.utc)).pairs
     ambiguous_pairs = suggested.filter(pl.col("other_paper_id") == AMBIGUOUS_ID)
     assert ambiguous_pairs.select("paper_id", "reason").rows() == [(BASELINE_A, "same title; same abstract")]
 
@@ -156,7 +156,7 @@ def test_a_title_only_paper_becomes_the_arxiv_paper_when_its_id_arrives_and_hist
 def test_a_confirmed_merge_makes_one_paper_and_survives_reparse_and_new_loads(lake):
     load(lake, "arxiv_2024-03-11.xml", "page_2024-03-12.txt")
     now = datetime.now(timezone.utc)
-    suggested = dupes.find_and_store(lake, DEFAULT_MIN_SCORE, now)
+    suggested = dupes.find_and_store(lake, DEFAULT_MIN_SCORE, now).pairs
     typo = suggested.filter(pl.col("other_paper_id") == TYPO_ID).row(0, named=True)
     assert (typo["paper_id"], typo["status"]) == (ROUTING, "suggested")
     assert typo["reason"] == "titles differ by a typo or a word (97.8); same abstract"
@@ -182,7 +182,7 @@ def test_a_confirmed_merge_makes_one_paper_and_survives_reparse_and_new_loads(la
     load(lake, "arxiv_2024-03-14.xml", "hf_2024-03-15.json")  # later loads keep it too
     assert lake.read("papers").filter(pl.col("paper_id") == TYPO_ID).is_empty()
     assert paper(lake, ROUTING)["sighting_count"] == 4
-    assert dupes.find_and_store(lake, 0, now).filter(pl.col("other_paper_id") == TYPO_ID).is_empty()
+    assert dupes.find_and_store(lake, 0, now).pairs.filter(pl.col("other_paper_id") == TYPO_ID).is_empty()
     assert_keys_unique(lake)
 
 
@@ -194,9 +194,9 @@ def test_a_dismissed_pair_is_not_suggested_again_even_after_reparse(lake):
     dupes.dismiss(lake, BASELINE_A, AMBIGUOUS_ID, now)
     reparse_archive(lake.uri)
 
-    listed = dupes.find_and_store(lake, 0, now)
+    listed = dupes.find_and_store(lake, 0, now).pairs
     assert listed.filter(pl.col("other_paper_id") == AMBIGUOUS_ID)["paper_id"].to_list() == [BASELINE_B]  # the other one stays
-    decided = dupes.find_and_store(lake, 0, now, show_decided=True).filter(pl.col("status") == "dismissed")
+    decided = dupes.find_and_store(lake, 0, now, show_decided=True).pairs.filter(pl.col("status") == "dismissed")
     assert decided.select("paper_id", "other_paper_id").rows() == [(BASELINE_A, AMBIGUOUS_ID)]
     assert lake.read("papers").filter(pl.col("paper_id") == AMBIGUOUS_ID).height == 1
     assert lake.read("paper_links").filter(pl.col("link_id") == link_id(BASELINE_A, AMBIGUOUS_ID))["status"].to_list() == ["dismissed"]
@@ -219,8 +219,8 @@ def test_the_two_piip_papers_of_the_seeds_are_related_at_most_never_merged(seeds
     ingest_files([str(seeds)], lake.uri)
     now = datetime.now(timezone.utc)
 
-    assert dupes.find_and_store(lake, DEFAULT_MIN_SCORE, now).is_empty()
-    related = dupes.find_and_store(lake, 40, now)
+    assert dupes.find_and_store(lake, DEFAULT_MIN_SCORE, now).pairs.is_empty()
+    related = dupes.find_and_store(lake, 40, now).pairs
     piip = related.filter(pl.col("title").str.starts_with("Parameter-Inverted Image Pyramid Networks"))
     assert piip.height == 1
     assert piip["reason"].item().startswith("one title adds a subtitle to the other; abstracts differ")

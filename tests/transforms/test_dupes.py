@@ -126,6 +126,17 @@ def test_pairs_scored_a_slice_at_a_time_find_the_same_pairs(monkeypatch):
     assert find_duplicates(keyed(TRICKY + LABELLED["papers"]), 70).to_dicts() == [p for p in EXPECTED["both"] if p["score"] >= 70]
 
 
+def test_only_the_best_pairs_are_kept_a_slice_at_a_time_and_the_rest_counted(monkeypatch):
+    from transforms import dupes
+    from transforms.dupes import candidate_pairs, prepared, scored_best_first
+
+    monkeypatch.setattr(dupes, "SCORED_PAIRS_PER_SLICE", 3)  # the best pairs come from different slices
+    rows = prepared(keyed(TRICKY + LABELLED["papers"]))
+    above_50 = [p for p in EXPECTED["both"] if p["score"] >= 50]
+    scored = scored_best_first(rows, candidate_pairs(rows), 50, max_pairs=4)
+    assert scored.pairs.to_dicts() == above_50[:4] and scored.pair_count == len(above_50) > 4
+
+
 def test_titles_sort_by_key_then_equal_titles_by_paper_id():
     from transforms.dupes_blocking import _sorted_order
 
