@@ -77,7 +77,7 @@ def title(rng: random.Random, name: str) -> str:
 
 
 def summary(rng: random.Random, name: str) -> str:
-    """Four to seven sentences of 9 to 20 words (about 600 characters), the first naming the method."""
+    """Four to seven sentences of 9 to 20 words (about 540 characters), the first naming the method."""
     sentences = [f"We introduce {name}, " + " ".join(rng.choices(WORDS, cum_weights=_CUM_WEIGHTS, k=rng.randint(8, 16))) + "."]
     for _ in range(rng.randint(3, 6)):
         words = rng.choices(WORDS, cum_weights=_CUM_WEIGHTS, k=rng.randint(9, 20))
