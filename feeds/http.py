@@ -146,8 +146,9 @@ class HttpClient(Closing):
     def _get(
         self, request_url: str, day: date, is_throttled: Callable[[Response], bool] | None, explain: Callable[[Response], str | None] | None
     ) -> Response:
+        problem: _Retryable | None = None  # the last attempt's, named if the budget runs out before the next
         for attempt in range(1, self.settings.max_attempts + 1):
-            self._check_budget(request_url, day, attempt - 1, None)
+            self._check_budget(request_url, day, attempt - 1, problem)
             outcome = self._attempt(request_url, day, is_throttled, explain)
             if isinstance(outcome, Response):
                 return outcome

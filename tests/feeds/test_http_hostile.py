@@ -59,3 +59,22 @@ def test_the_feed_day_budget_covers_one_fetch_and_a_later_fetch_of_the_day_gets_
         now[0] = 20.0 + 601  # the same day fetched again, ten minutes later: a new fetch
         with pytest.raises(FetchError, match="HTTP 401"):
             http.get(url, day=DAY)
+
+
+class UnavailableHandler(EchoHeadersHandler):
+    status = 503
+
+
+def test_a_budget_spent_while_waiting_to_retry_names_the_last_problem():
+    now = [0.0]
+
+    def slow_sleep(seconds: float) -> None:  # the machine was busy: the wait overran the budget
+        now[0] += 30.0
+
+    settings = HttpSettings(feed_day_budget_seconds=10, max_attempts=5, backoff_seconds=1, backoff_max_seconds=1)
+    with serving(UnavailableHandler) as url, HttpClient("hf_daily", settings, monotonic=lambda: now[0], sleep=slow_sleep) as http:
+        with pytest.raises(FetchError) as failure:
+            http.get(url, day=DAY)
+    message = str(failure.value)
+    assert "feed-day budget of 10 s spent on pages and retries after 1 attempt(s)" in message
+    assert "; last problem: Service Unavailable" in message and "(HTTP 503)" in message, message
