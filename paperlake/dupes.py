@@ -91,8 +91,11 @@ class Found:
     kept_count: int  # pairs scored high enough and kept (at most MAX_KEPT_PAIRS)
     unkept_count: int  # pairs that scored high enough but were past the kept ones, so neither kept nor listed
     paper_count: int  # papers compared
+    decided_count: int = 0  # pairs scoring high enough but not listed: confirmed or dismissed already
 
     def empty_note(self, min_score: float) -> str:
+        if self.decided_count:
+            return f"the {self.decided_count:,} pair(s) scoring {min_score:g} or more are all confirmed or dismissed already; `--all` lists them"
         weaker = f"; `--min-score {STORED_MIN_SCORE:g}` lists weaker look-alikes" if min_score > STORED_MIN_SCORE else ""
         return f"no pair among the lake's {self.paper_count:,} papers scores {min_score:g} or more{weaker}"
 
@@ -117,10 +120,12 @@ def find_and_store(lake: Lake, min_score: float, now: datetime, show_decided: bo
     if show_decided:  # decided pairs no longer found (a merged paper has no row of its own) are listed too
         decided = stored.filter((pl.col("status") != links.SUGGESTED) & ~pl.col("link_id").is_in(found["link_id"].to_list()))
         listed = pl.concat([listed, decided.select(listed.columns)], how="vertical_relaxed")
-    else:
+    listed = listed.filter(pl.col("score") >= min_score)
+    decided_count = 0 if show_decided else listed.filter(pl.col("status") != links.SUGGESTED).height
+    if not show_decided:
         listed = listed.filter(pl.col("status") == links.SUGGESTED)
-    listed = listed.filter(pl.col("score") >= min_score).sort(["score", "link_id"], descending=[True, False]).select(LISTED_COLUMNS)
-    return Found(listed, found.height, scored.pair_count - found.height, paper_count)
+    listed = listed.sort(["score", "link_id"], descending=[True, False]).select(LISTED_COLUMNS)
+    return Found(listed, found.height, scored.pair_count - found.height, paper_count, decided_count)
 
 
 def ambiguous(lake: Lake) -> pl.DataFrame:

@@ -134,6 +134,16 @@ def test_dismiss_hides_the_pair_and_records_the_decision(labelled_lake):
     assert labelled_lake.delta("paper_links").version() == version
 
 
+def test_when_every_pair_that_scores_is_decided_the_empty_listing_says_so(labelled_lake):
+    for row in csv_rows(dupes(labelled_lake, "-f", "csv").stdout):
+        dupes(labelled_lake, "--dismiss", row["paper_id"], row["other_paper_id"])
+
+    result = dupes(labelled_lake, "-f", "csv")
+    assert result.stdout.splitlines() == ["score,status,paper_id,other_paper_id,reason,title,other_title"]
+    assert f"the {len(TRUE_LINKS)} pair(s) scoring 85 or more are all confirmed or dismissed already; `--all` lists them" in result.stderr
+    assert "no pair among" not in result.stderr
+
+
 def test_ambiguous_lists_title_only_papers_matching_several_arxiv_papers(lake):
     shared = "A Simple Baseline for Video Object Segmentation"
     papers = [
